@@ -245,7 +245,7 @@ def merge_village_file(path: str | Path, villages: gpd.GeoDataFrame,
     match = _match_names(df, villages, townships, path)
     unmatched = df.loc[match < 0, ["_line", "township", "village"]]
     if len(unmatched):
-        show = "; ".join(f"{r._line}:{r.township}/{r.village}" for r in unmatched.head(10).itertuples())
+        show = "; ".join(f"{line}:{t}/{v}" for line, t, v in unmatched.head(10).to_numpy())
         warnings.warn(f"{path.name}：{len(unmatched)} 行无法与官方村名单匹配，已忽略（{show}） | "
                       f"{len(unmatched)} rows do not match the official village list and are "
                       f"ignored (line:township/village: {show})", stacklevel=3)
