@@ -86,7 +86,7 @@ def test_unmatched_names_and_far_points_are_reported(anxi, tmp_path):
     with pytest.warns(UserWarning) as rec:
         load_county("安溪", village_file=p)
     text = " ".join(str(w.message) for w in rec)
-    assert "1 行无法与官方村名单匹配" in text and "2:" in text
+    assert "1 行无法与官方村名单匹配" in text and f"3:{t1}/不存在村" in text
     assert "县界外" in text
 
 
