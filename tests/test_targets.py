@@ -1,0 +1,348 @@
+"""Tests for ruralnet.targets: indicator systems as data, actuals files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ruralnet.exceptions import TargetsError
+from ruralnet.targets import (
+    Indicator,
+    default_system_id,
+    list_systems,
+    load_system,
+    parse_target,
+    read_actuals,
+)
+
+DOCUMENTS = {
+    "guizhou_2017": "黔商发〔2018〕62号",
+    "guanyun_2020": "灌政办〔2020〕18号",
+    "anxi_2018": "安政综〔2018〕30号",
+    "yunnan_2018": "云商市〔2018〕51号",
+}
+
+HEADER = """
+schema = "ruralnet.targets/1"
+kind = "indicators"
+id = "tiny"
+name_zh = "小体系"
+name_en = "tiny system"
+document = "测试文件"
+programme_start = 2020-01-01
+programme_end = 2021-12-31
+"""
+
+GOOD_ROW = """
+[[indicators]]
+id = "trainees"
+name_zh = "培训"
+name_en = "trainees"
+unit = "persons"
+comparator = ">="
+target = 3000
+deadline = 2021-12-31
+source = "actual"
+citation = "测试文件 二"
+"""
+
+
+def write_system(tmp_path: Path, second_row: str) -> Path:
+    path = tmp_path / "bad.toml"
+    path.write_text(HEADER + GOOD_ROW + second_row, encoding="utf-8")
+    return path
+
+
+def row(**changes: object) -> str:
+    fields = {
+        "id": '"coverage"', "name_zh": '"覆盖率"', "name_en": '"coverage"', "unit": '"%"',
+        "comparator": '">="', "target": "50", "deadline": "2021-12-31", "source": '"plan"',
+        "metric": '"village_station_coverage"', "citation": '"测试文件 三"',
+    }
+    fields.update({k: str(v) for k, v in changes.items()})
+    return "\n[[indicators]]\n" + "\n".join(f"{k} = {v}" for k, v in fields.items()) + "\n"
+
+
+def indicator(comparator: str, target: float, high: float | None = None) -> Indicator:
+    return Indicator("x", "指标", "indicator", "count", comparator, target,
+                     date(2020, 12, 31), "actual", "doc", target_high=high)
+
+
+def test_list_systems_names_the_four_seed_indicator_systems():
+    """list_systems returns one indicator system per target-setting seed document."""
+    assert list_systems() == sorted(DOCUMENTS)
+    assert "guizhou_2016_selection" in list_systems(kind=None)
+
+
+@pytest.mark.parametrize("system_id", sorted(DOCUMENTS))
+def test_every_indicator_cites_its_seed_document(system_id):
+    """Each indicator and fund rule of a system cites the document number it comes from."""
+    system = load_system(system_id)
+    assert system.indicators
+    for item in (*system.indicators, *system.fund_rules):
+        assert DOCUMENTS[system_id] in item.citation, item.id
+
+
+def test_guizhou_2017_targets_match_the_document():
+    """贵州 2017: growth ≥30 % / ≥35 %, 3000 trainees, one centre, 80 % of villages reached."""
+    system = load_system("guizhou_2017")
+    got = {i.id: (i.comparator, i.target) for i in system.indicators}
+    assert got["rural_online_retail_growth"] == (">=", 30)
+    assert got["farm_product_online_retail_growth"] == (">=", 35)
+    assert got["trainees"] == (">=", 3000)
+    assert got["county_service_centre"] == ("==", 1)
+    assert got["poor_village_station_coverage"] == (">=", 50)
+    assert got["logistics_village_coverage"] == (">=", 80)
+
+
+def test_guanyun_training_split_adds_up_to_the_overall_target():
+    """灌云: 1500 理念 + 3500 实操 = 5000, and the 2020 + 2021 hands-on targets make 3500."""
+    system = load_system("灌云2020")
+    t = {i.id: i.target for i in system.indicators}
+    assert t["trainees_concept_total"] + t["trainees_practical_total"] == t["trainees_total"]
+    assert t["trainees_practical_2020"] + t["trainees_practical_2021"] == 3500
+    growth = system.indicator("rural_online_retail_growth")
+    assert (growth.comparator, growth.target, growth.stretch) == (">", 20, 25)
+    assert system.indicator("trainees_practical_2021").counted_from == date(2021, 1, 1)
+
+
+def test_anxi_village_points_and_warehouse_range():
+    """安溪: ≥237 village points and a 1–2 warehouse range read from the file."""
+    system = load_system("anxi_2018")
+    assert system.indicator("village_points").target == 237
+    warehouses = system.indicator("county_warehouses")
+    assert (warehouses.comparator, warehouses.target, warehouses.target_high) == ("range", 1, 2)
+
+
+def test_yunnan_growth_target_is_an_input_and_complaints_an_upper_bound():
+    """云南: growth must beat a national average given at scoring time; complaints ≤ 10."""
+    system = load_system("yunnan_2018")
+    growth = system.indicator("rural_online_retail_growth")
+    assert growth.target is None
+    assert growth.resolve_target({"national_rural_online_retail_growth": 12.5}) == 12.5
+    assert system.indicator("disclosure_complaints").comparator == "<="
+    assert system.indicator("trainee_satisfaction").target == 90
+    assert len(system.indicators) == 14  # every row of 绩效目标表
+
+
+@pytest.mark.parametrize(
+    ("comparator", "target", "high", "value", "met", "margin"),
+    [
+        (">=", 50, None, 50, True, 0),
+        (">=", 50, None, 49, False, -1),
+        (">", 20, None, 20, False, 0),
+        (">", 20, None, 21, True, 1),
+        ("<=", 10, None, 10, True, 0),
+        ("<=", 10, None, 12, False, -2),
+        ("<", 10, None, 10, False, 0),
+        ("<", 10, None, 9, True, 1),
+        ("==", 1, None, 1, True, 0),
+        ("==", 1, None, 3, False, -2),
+        ("range", 1, 2, 2, True, 0),
+        ("range", 1, 2, 3, False, -1),
+        ("range", 1, 2, 0, False, -1),
+    ],
+)
+def test_each_comparator_decides_met_and_margin(comparator, target, high, value, met, margin):
+    """Every comparator gives the hand-checked met flag and signed margin."""
+    ind = indicator(comparator, target, high)
+    assert ind.is_met(value) is met
+    assert ind.margin(value) == margin
+
+
+def test_parse_target_reads_numbers_ranges_booleans_and_inputs():
+    """Targets may be a number, 'low–high', [low, high], true or {input = name}."""
+    assert parse_target(3000, ">=") == (3000.0, None, None)
+    assert parse_target("1–2", "range") == (1.0, 2.0, None)
+    assert parse_target("1-2", "range") == (1.0, 2.0, None)
+    assert parse_target([1, 2], "range") == (1.0, 2.0, None)
+    assert parse_target(True, "==") == (1.0, None, None)
+    assert parse_target({"input": "avg"}, ">") == (None, None, "avg")
+    with pytest.raises(TargetsError, match="target 'lots' cannot be parsed"):
+        parse_target("lots", ">=")
+
+
+def test_a_bad_comparator_is_refused_naming_file_and_row(tmp_path):
+    """A comparator such as '=>' is refused with the file, row number and allowed values."""
+    path = write_system(tmp_path, row(comparator='"=>"'))
+    with pytest.raises(TargetsError, match=r"bad\.toml \[\[indicators\]\] #2 \(id='coverage'\)"
+                       r": comparator '=>' is invalid; use one of >=, >"):
+        load_system(path)
+
+
+def test_a_percent_metric_declared_as_a_count_is_a_unit_mismatch(tmp_path):
+    """A plan metric in % scored as a count is refused as a unit mismatch."""
+    path = write_system(tmp_path, row(unit='"count"'))
+    with pytest.raises(TargetsError, match="#2.*unit mismatch, metric village_station_coverage "
+                       "is in '%' but the indicator says 'count'"):
+        load_system(path)
+
+
+def test_an_unknown_unit_is_refused(tmp_path):
+    """Units outside the allowed list are refused with the list."""
+    path = write_system(tmp_path, row(unit='"km"', source='"actual"', metric='""'))
+    with pytest.raises(TargetsError, match="unit 'km' is invalid; use one of %, count"):
+        load_system(path)
+
+
+def test_an_unknown_plan_metric_is_refused(tmp_path):
+    """A plan indicator must name a metric a plan can compute."""
+    path = write_system(tmp_path, row(metric='"happiness"'))
+    with pytest.raises(TargetsError, match="plan metric 'happiness' is unknown"):
+        load_system(path)
+
+
+def test_a_deadline_outside_the_programme_is_refused(tmp_path):
+    """Deadlines after programme_end are refused naming the indicator and the window."""
+    path = write_system(tmp_path, row(deadline="2023-06-30"))
+    with pytest.raises(TargetsError, match="bad.toml: system tiny: indicator coverage deadline "
+                       "2023-06-30 is outside the programme 2020-01-01–2021-12-31"):
+        load_system(path)
+
+
+def test_a_range_target_needs_the_range_comparator(tmp_path):
+    """A '1–2' target with '>=' is refused."""
+    path = write_system(tmp_path, row(target='"1–2"', unit='"count"', metric='"county_warehouses"'))
+    with pytest.raises(TargetsError, match="the target is a range, so the comparator must be "
+                       "'range'"):
+        load_system(path)
+
+
+def test_a_missing_field_names_the_row(tmp_path):
+    """A row without a deadline is refused naming its position."""
+    text = row().replace("deadline = 2021-12-31\n", "")
+    path = write_system(tmp_path, text)
+    with pytest.raises(TargetsError, match=r"#2 \(id='coverage'\): missing or mistyped field "
+                       r"\('deadline'\)"):
+        load_system(path)
+
+
+def test_duplicate_indicator_ids_are_refused(tmp_path):
+    """Two indicators with one id are refused."""
+    path = write_system(tmp_path, GOOD_ROW)
+    with pytest.raises(TargetsError, match="duplicate indicator id trainees"):
+        load_system(path)
+
+
+def test_an_unknown_system_name_lists_the_known_ones():
+    """Unknown system names are refused with the list of known systems."""
+    with pytest.raises(TargetsError, match="unknown indicator system 'anxi_2019'; known: "
+                       "anxi_2018"):
+        load_system("anxi_2019")
+
+
+def test_a_selection_rule_file_is_not_an_indicator_system():
+    """Loading the 2016 selection rules as an indicator system is refused."""
+    with pytest.raises(TargetsError, match="is not an indicator system"):
+        load_system("guizhou_2016_selection")
+
+
+def test_indicator_lookup_raises_for_unknown_ids():
+    """system.indicator refuses ids it does not define and lists the known ones."""
+    with pytest.raises(TargetsError, match="system anxi_2018 has no indicator 'trainess'; known:"):
+        load_system("anxi_2018").indicator("trainess")
+
+
+@pytest.mark.parametrize(
+    ("county", "province", "expected"),
+    [
+        ("安溪县", "福建省", "anxi_2018"),
+        ("灌云县", "江苏省", "guanyun_2020"),
+        ("某县", "江苏", "guanyun_2020"),
+        ("正安县", "贵州省", "guizhou_2017"),
+        ("会泽县", "云南省", "yunnan_2018"),
+        ("某县", "河北省", "guizhou_2017"),
+    ],
+)
+def test_default_system_follows_county_then_province(county, province, expected):
+    """The default system is the county's own, else its province's, else 贵州 2017."""
+    assert default_system_id(county, province)[0] == expected
+
+
+def test_default_system_notes_the_fallback():
+    """Falling back to 贵州 2017 says so."""
+    assert "using guizhou_2017 by default" in default_system_id("某县", "河北省")[1]
+
+
+# ---------------------------------------------------------------- actuals files
+
+
+def actuals_csv(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "actuals.csv"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_read_actuals_parses_values_units_and_yes_no(tmp_path):
+    """Values, percent signs, thousands separators and 是/否 are read."""
+    path = actuals_csv(tmp_path, "date,indicator,value,unit\n"
+                       "2019-06-30,trainees,\"1,200\",person_times\n"
+                       "2019-06-30,trainee_satisfaction,92%,%\n"
+                       "2019-06-30,drives_rural_jobs,是,\n")
+    frame = read_actuals(path, load_system("yunnan_2018"))
+    got = dict(zip(frame["indicator"], frame["value"], strict=True))
+    assert got == {"drives_rural_jobs": 1.0, "trainee_satisfaction": 92.0, "trainees": 1200.0}
+
+
+def test_read_actuals_refuses_unknown_indicator_naming_line(tmp_path):
+    """An unknown indicator id is refused with file and line."""
+    path = actuals_csv(tmp_path, "date,indicator,value\n2019-06-30,trainees,10\n"
+                       "2019-07-31,trainess,12\n")
+    with pytest.raises(TargetsError, match=r"actuals\.csv line 3: system anxi_2018 has no "
+                       r"indicator 'trainess'"):
+        read_actuals(path, load_system("anxi_2018"))
+
+
+def test_read_actuals_refuses_a_percent_given_for_a_count(tmp_path):
+    """A % unit on a person-times indicator is a unit mismatch."""
+    path = actuals_csv(tmp_path, "date,indicator,value,unit\n2019-06-30,trainees,40,%\n")
+    with pytest.raises(TargetsError, match="line 2: unit mismatch, trainees is in "
+                       "'person_times' but the file says '%'"):
+        read_actuals(path, load_system("anxi_2018"))
+
+
+def test_read_actuals_refuses_dates_outside_the_programme(tmp_path):
+    """A 2016 row for the 安溪 2018 programme is refused with the window."""
+    path = actuals_csv(tmp_path, "date,indicator,value\n2016-12-31,trainees,10\n")
+    with pytest.raises(TargetsError, match="line 2: date 2016-12-31 is outside the period "
+                       "2017-12-01–2020-12-31 counted for trainees"):
+        read_actuals(path, load_system("anxi_2018"))
+
+
+def test_read_actuals_refuses_a_2020_row_for_a_2021_only_target(tmp_path):
+    """Yearly targets count only their own year."""
+    path = actuals_csv(tmp_path, "date,indicator,value\n2020-06-30,trainees_practical_2021,10\n")
+    with pytest.raises(TargetsError, match="outside the period 2021-01-01–2021-12-31"):
+        read_actuals(path, load_system("guanyun_2020"))
+
+
+def test_read_actuals_refuses_missing_columns_bad_dates_and_values(tmp_path):
+    """Missing columns, unparsable dates and non-numbers are refused with their line."""
+    system = load_system("anxi_2018")
+    with pytest.raises(TargetsError, match="lacks column\\(s\\) value"):
+        read_actuals(actuals_csv(tmp_path, "date,indicator\n2019-06-30,trainees\n"), system)
+    with pytest.raises(TargetsError, match="line 2: date '30/06/2019' cannot be parsed"):
+        read_actuals(actuals_csv(tmp_path, "date,indicator,value\n30/06/2019,trainees,1\n"),
+                     system)
+    with pytest.raises(TargetsError, match="line 2: value 'many' is not a number"):
+        read_actuals(actuals_csv(tmp_path, "date,indicator,value\n2019-06-30,trainees,many\n"),
+                     system)
+
+
+def test_read_actuals_accepts_a_dataframe_and_system_inputs():
+    """A DataFrame works, and a row may give a system input such as a national average."""
+    frame = pd.DataFrame({"date": ["2019-12-31"], "indicator":
+                          ["national_rural_online_retail_growth"], "value": ["12.5"]})
+    out = read_actuals(frame, load_system("yunnan_2018"))
+    assert out["value"].tolist() == [12.5]
+
+
+def test_target_text_shows_comparator_unit_and_stretch():
+    """Target text reads like the document: ≥ 50%, 1–2, > 20% (力争 25%)."""
+    guanyun = load_system("guanyun_2020")
+    assert guanyun.indicator("rural_online_retail_growth").target_text() == "> 20% (力争 25%)"
+    assert guanyun.indicator("weak_village_service_coverage").target_text("en") == "≥ 50%"
+    assert load_system("anxi_2018").indicator("county_warehouses").target_text() == "1–2"
