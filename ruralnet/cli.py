@@ -1,0 +1,188 @@
+"""Command-line interface: ``ruralnet plan --county 安溪 --out out/anxi``.
+
+The only module that prints or catches :class:`~ruralnet.exceptions.RuralnetError`.
+Exit codes: 0 success, 1 bad input or data (message says the fix), 2 usage
+error (click), 3 infeasible constraints, 4 a plan failed validation, 70
+internal error (please report it; rerun with ``--debug`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ruralnet.exceptions import InfeasibleError, PlanValidationError, RuralnetError
+
+EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_INTERNAL = 1, 3, 4, 70
+
+
+class _State:
+    lang = "both"
+    debug = False
+
+
+def _say_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(click.style("警告 warning: ", fg="yellow") + str(message), err=True)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command; turn ruralnet errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        warnings.showwarning = _say_warning
+        try:
+            return fn(*args, **kwargs)
+        except RuralnetError as err:
+            click.echo(click.style("错误 error: ", fg="red") + err.message(_State.lang), err=True)
+            code = (EXIT_INFEASIBLE if isinstance(err, InfeasibleError)
+                    else EXIT_INVALID if isinstance(err, PlanValidationError) else EXIT_INPUT)
+            sys.exit(code)
+        except (click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as err:  # last resort: no traceback for planners
+            if _State.debug:
+                raise
+            click.echo(click.style("内部错误 internal error: ", fg="red")
+                       + f"{type(err).__name__}: {err}\n请用 --debug 重新运行并报告此问题 | "
+                       "rerun with --debug and report this problem.", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def atomic_output_dir(out: Path, *, force: bool) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out``; move it into place only if the block succeeds.
+
+    An interrupted or failed run leaves ``out`` untouched. A non-empty ``out`` is
+    refused unless ``force`` is set.
+    """
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise RuralnetError(f"输出目录 {out} 非空；请换一个目录或加 --force 覆盖。",
+                            f"output folder {out} is not empty; choose another or pass --force.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="both",
+              show_default=True, help="Language of messages / 提示语言.")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(package_name="ruralnet")
+def main(lang: str, verbose: int, debug: bool) -> None:
+    """ruralnet：县域农村电商物流体系规划（县、乡、村三级）。
+
+    Plan a county's rural e-commerce logistics network and score it against
+    the 电子商务进农村综合示范 programme targets.
+    """
+    _State.lang, _State.debug = lang, debug
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--province", help="Province filter, e.g. 贵州.")
+@click.option("--limit", default=20, show_default=True)
+@guarded
+def counties(query: str, province: str | None, limit: int) -> None:
+    """Search county-level divisions by name or code / 查找县级区划."""
+    from ruralnet.admin import search_counties
+
+    df = search_counties(query, province=province, limit=limit)
+    if df.empty:
+        raise RuralnetError(f"没有名称或代码包含“{query}”的县级区划。",
+                            f"no county-level division name or code contains '{query}'.")
+    click.echo("代码 code  名称 name  地区 region  乡镇 townships  行政村 villages  社区 communities")
+    for r in df.itertuples():
+        region = r.province + ("" if r.prefecture == r.province else r.prefecture)
+        click.echo(f"{r.code}  {r.name}  {region}  {r.nbs_townships}  {r.village_committees}  "
+                   f"{r.communities}")
+
+
+def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by commands that load one county."""
+    for opt in reversed([
+        click.option("--county", required=True, help="County name, short name or code (安溪)."),
+        click.option("--province", help="Qualifier for ambiguous names (贵州)."),
+        click.option("--prefecture", help="Qualifier for ambiguous names (贵阳市)."),
+        click.option("--village-file", type=click.Path(dir_okay=False),
+                     help="Planner's village file (CSV/GeoJSON/GPKG) with real positions."),
+        click.option("--seed", default=0, show_default=True, help="Seed of synthetic positions."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+@main.command()
+@county_options
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson"]), default="geojson",
+              show_default=True)
+@click.option("--network/--no-network", default=True, show_default=True,
+              help="Also write the road network layer.")
+@click.option("--force", is_flag=True, help="Overwrite a non-empty output folder.")
+@guarded
+def geography(county: str, province: str | None, prefecture: str | None,
+              village_file: str | None, seed: int, out: str, fmt: str, network: bool,
+              force: bool) -> None:
+    """Write a county's layers (boundary, townships, villages, roads) / 输出县域图层."""
+    from ruralnet.geography import load_county
+
+    c = load_county(county, province=province, prefecture=prefecture,
+                    village_file=village_file, seed=seed)
+    with atomic_output_dir(Path(out), force=force) as tmp:
+        files = c.to_file(tmp, driver="GPKG" if fmt == "gpkg" else "GeoJSON")
+        if network:
+            from ruralnet.network import synthetic_network
+
+            net = synthetic_network(c, seed=seed)
+            nodes, edges = net.to_geodataframes()
+            if fmt == "gpkg":
+                edges.to_file(tmp / "county.gpkg", layer="roads", driver="GPKG")
+            else:
+                edges.to_file(tmp / "roads.geojson", driver="GeoJSON")
+                files.append(tmp / "roads.geojson")
+    click.echo(c.summary())
+    click.echo(f"已写入 wrote {len(files)} file(s) to {out}")
+
+
+def _register_optional() -> None:
+    """Attach commands defined in sibling modules (targets, plan) when present."""
+    with contextlib.suppress(ImportError):
+        from ruralnet import cli_targets
+
+        for name in ("score", "budget", "track", "select"):
+            cmd = getattr(cli_targets, name, None)
+            if isinstance(cmd, click.Command):
+                main.add_command(cmd, name)
+
+
+_register_optional()
