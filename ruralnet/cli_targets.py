@@ -1,0 +1,100 @@
+"""Command-line commands for programme targets: ``score``, ``budget``, ``track``, ``select``.
+
+Each is a standalone :func:`click.command`; ``ruralnet.cli`` adds them to
+the main group with ``add_command``. These commands are, with ``cli``, the
+only code that prints or catches :class:`~ruralnet.exceptions.RuralnetError`:
+errors exit with status 1 and the bilingual message, without a traceback.
+Files are written atomically (a temporary file in the same folder, then
+:func:`os.replace`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ruralnet.exceptions import InputFileError, RuralnetError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reports_errors(func: F) -> F:
+    """Turn a RuralnetError into a click error (exit 1, message, no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RuralnetError as err:
+            raise click.ClickException(err.message()) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; move it over ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
+                               dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _read_plan(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{path} 不是有效的 JSON (第{exc.lineno}行): {exc.msg}",
+            f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}",
+            path=path, line=exc.lineno,
+        ) from None
+
+
+@click.command("score")
+@click.argument("plan_json", type=click.Path(exists=True, dir_okay=False))
+@click.option("--system", "system_name", default=None,
+              help="Indicator system id or alias (default: the county's province system).")
+@click.option("--actuals", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV of entered values: date, indicator, value[, unit, note].")
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE",
+              help="A system input, e.g. national_rural_online_retail_growth=12.5.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the scorecard table to this CSV file.")
+@_reports_errors
+def score(plan_json: str, system_name: str | None, actuals: str | None,
+          inputs: tuple[str, ...], out: str | None) -> None:
+    """Score PLAN_JSON against a programme indicator system."""
+    from ruralnet.scorecard import score_plan
+
+    values = {}
+    for item in inputs:
+        name, sep, value = item.partition("=")
+        try:
+            values[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}", param_hint="--input")
+    card = score_plan(_read_plan(plan_json), system_name, actuals=actuals, inputs=values)
+    click.echo(card.summary())
+    if out:
+        with atomic_path(out) as tmp:
+            card.table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        click.echo(f"wrote {out}")

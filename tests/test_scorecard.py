@@ -1,0 +1,250 @@
+"""Tests for ruralnet.scorecard: scoring a plan and actuals against a system."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from ruralnet.exceptions import PlanValidationError, TargetsError
+from ruralnet.scorecard import plan_metrics, score_plan
+from ruralnet.targets import load_system
+
+
+@pytest.fixture(scope="session")
+def tiny_plan():
+    """Two townships, four administrative villages (two poor) and one community.
+
+    Village stations stand in 甲村 (poor) and 丙村; 丁村 (poor) has none.
+    Routes reach both township stations, 甲村, 乙村 and 丙村's station.
+    """
+    return {
+        "county": {"name": "示例县", "code": "520000", "province": "贵州省"},
+        "provenance": {"geography": {"source": "synthetic"}, "network": {"source": "osm"},
+                       "demand": {"source": "synthetic"}},
+        "parameters": {},
+        "townships": [{"id": "t1", "name": "一镇"}, {"id": "t2", "name": "二乡"}],
+        "villages": [
+            {"id": "v1", "name": "甲村", "township_id": "t1", "kind": "village", "poor": True},
+            {"id": "v2", "name": "乙村", "township_id": "t1", "kind": "village", "poor": False},
+            {"id": "v3", "name": "丙村", "township_id": "t2", "kind": "village", "poor": False},
+            {"id": "v4", "name": "丁村", "township_id": "t2", "kind": "village", "poor": True},
+            {"id": "v5", "name": "戊社区", "township_id": "t2", "kind": "community",
+             "poor": False},
+        ],
+        "sites": [
+            {"id": "W", "kind": "county_warehouse", "township_id": "t1"},
+            {"id": "T1", "kind": "township_station", "township_id": "t1"},
+            {"id": "T2", "kind": "township_station", "township_id": "t2"},
+            {"id": "S1", "kind": "village_station", "township_id": "t1", "village_id": "v1"},
+            {"id": "S3", "kind": "village_station", "township_id": "t2", "village_id": "v3"},
+        ],
+        "routes": [
+            {"id": "r1", "tier": "trunk", "stops": [{"site_id": "W"}, {"site_id": "T1"},
+                                                    {"site_id": "T2"}, {"site_id": "W"}]},
+            {"id": "r2", "tier": "feeder", "stops": [{"site_id": "T1"}, {"village_id": "v1"},
+                                                     {"village_id": "v2"}, {"site_id": "T1"}]},
+            {"id": "r3", "tier": "feeder", "stops": [{"site_id": "T2"}, {"site_id": "S3"},
+                                                     {"site_id": "T2"}]},
+        ],
+        "coverage": {"townships_daily": 2, "townships_total": 2, "villages_daily": 3,
+                     "villages_total": 5, "village_share": 0.6},
+        "costs": {},
+    }
+
+
+def row_of(card, indicator_id):
+    return card.table.set_index("id").loc[indicator_id]
+
+
+def test_plan_metrics_count_sites_and_coverage_by_hand(tiny_plan):
+    """Counts and shares of the tiny plan match the hand count."""
+    m = {k: v.value for k, v in plan_metrics(tiny_plan).items()}
+    assert (m["county_warehouses"], m["township_stations"], m["village_stations"]) == (1, 2, 2)
+    assert m["village_station_coverage"] == 50.0  # 甲, 丙 of 甲乙丙丁 (community excluded)
+    assert m["poor_village_station_coverage"] == 50.0  # 甲 of 甲, 丁
+    assert m["township_station_coverage"] == 100.0
+    assert m["villages_daily_share"] == 60.0
+    assert m["villages_served_share"] == 60.0  # 甲, 乙, 丙 of five
+    assert m["townships_served_share"] == 100.0
+    assert m["county_service_centres"] is None
+
+
+def test_uncovered_poor_village_is_named_in_the_evidence(tiny_plan):
+    """The evidence column lists which poor villages lack a station."""
+    card = score_plan(tiny_plan, "guizhou_2017")
+    evidence = row_of(card, "poor_village_station_coverage")["evidence"]
+    assert "1/2 poor villages host a village_station; uncovered: 丁村" in evidence
+
+
+def test_guizhou_scorecard_statuses_by_hand(tiny_plan):
+    """50 % coverage meets ≥50 %; 60 % daily village service misses ≥80 % by 20 points."""
+    card = score_plan(tiny_plan, "guizhou_2017")
+    assert row_of(card, "village_station_coverage")["status"] == "met"
+    village = row_of(card, "logistics_village_coverage")
+    assert (village["status"], village["margin"]) == ("not met", -20.0)
+    assert row_of(card, "logistics_township_coverage")["status"] == "met"
+    assert row_of(card, "trainees")["status"] == "awaiting data"
+    assert row_of(card, "county_service_centre")["status"] == "awaiting data"
+
+
+def test_synthetic_geography_is_stated_in_evidence_and_notes(tiny_plan):
+    """Plan rows built on synthetic layers say so, as do the notes and the HTML."""
+    card = score_plan(tiny_plan, "guizhou_2017")
+    assert card.synthetic_layers == ("geography", "demand")
+    assert "[synthetic: geography, demand]" in row_of(card, "village_station_coverage")["evidence"]
+    assert any("synthetic layers: geography, demand" in n for n in card.notes)
+    assert "合成数据 synthetic" in card._repr_html_()
+
+
+def test_real_layers_carry_no_synthetic_label(tiny_plan):
+    """A plan with user geography carries no synthetic label."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["provenance"] = {"geography": {"source": "user"}}
+    card = score_plan(plan, "guizhou_2017")
+    assert card.synthetic_layers == ()
+    assert "synthetic" not in row_of(card, "village_station_coverage")["evidence"]
+
+
+def actuals(rows):
+    return pd.DataFrame(rows, columns=["date", "indicator", "value"])
+
+
+def test_entered_value_short_before_deadline_is_at_risk(tiny_plan):
+    """2500 trainees in mid-2019 against ≥3000 by end-2019 is at risk."""
+    card = score_plan(tiny_plan, "guizhou_2017",
+                      actuals=actuals([["2019-06-30", "trainees", "2500"]]))
+    got = row_of(card, "trainees")
+    assert (got["status"], got["value"], got["margin"]) == ("at risk", 2500.0, -500.0)
+
+
+def test_entered_value_short_at_deadline_is_not_met(tiny_plan):
+    """The same shortfall on the deadline is not met."""
+    card = score_plan(tiny_plan, "guizhou_2017",
+                      actuals=actuals([["2019-06-30", "trainees", "2500"]]),
+                      as_of=date(2019, 12, 31))
+    assert row_of(card, "trainees")["status"] == "not met"
+
+
+def test_latest_entry_counts_and_as_of_ignores_later_rows(tiny_plan):
+    """The latest row up to as_of is scored."""
+    rows = actuals([["2019-06-30", "trainees", "2500"], ["2019-11-30", "trainees", "3100"]])
+    assert row_of(score_plan(tiny_plan, "guizhou_2017", actuals=rows),
+                  "trainees")["status"] == "met"
+    early = score_plan(tiny_plan, "guizhou_2017", actuals=rows, as_of=date(2019, 7, 1))
+    assert row_of(early, "trainees")["value"] == 2500.0
+
+
+def test_a_plan_metric_the_planner_lacks_falls_back_to_actuals(tiny_plan):
+    """The county service centre, not sited by the planner, is read from actuals."""
+    card = score_plan(tiny_plan, "guizhou_2017",
+                      actuals=actuals([["2018-12-31", "county_service_centre", "1"]]))
+    assert row_of(card, "county_service_centre")["status"] == "met"
+
+
+def test_yunnan_growth_needs_the_national_average(tiny_plan):
+    """Growth is awaiting data without the national average and met once it is given."""
+    rows = actuals([["2019-12-31", "rural_online_retail_growth", "15"]])
+    card = score_plan(tiny_plan, "yunnan_2018", actuals=rows)
+    got = row_of(card, "rural_online_retail_growth")
+    assert got["status"] == "awaiting data"
+    assert "target needs input national_rural_online_retail_growth" in got["evidence"]
+    card = score_plan(tiny_plan, "yunnan_2018", actuals=rows,
+                      inputs={"national_rural_online_retail_growth": 12.5})
+    got = row_of(card, "rural_online_retail_growth")
+    assert (got["status"], got["margin"], got["target"]) == ("met", 2.5, "> 12.5%")
+
+
+def test_guanyun_stretch_target_is_reported(tiny_plan):
+    """灌云 growth of 22 % meets >20 % and says the 25 % aim is not reached."""
+    card = score_plan(tiny_plan, "guanyun_2020",
+                      actuals=actuals([["2021-12-31", "rural_online_retail_growth", "22"]]))
+    got = row_of(card, "rural_online_retail_growth")
+    assert got["status"] == "met"
+    assert "力争 25: not reached" in got["evidence"]
+
+
+def test_default_system_follows_the_plan_county(tiny_plan):
+    """Without a system the 贵州 plan is scored on 贵州 2017, 安溪 on 安溪 2018."""
+    assert score_plan(tiny_plan).system_id == "guizhou_2017"
+    plan = copy.deepcopy(tiny_plan)
+    plan["county"] = {"name": "安溪县", "province": "福建省"}
+    card = score_plan(plan)
+    assert card.system_id == "anxi_2018"
+    assert any("chosen for county 安溪县" in n for n in card.notes)
+
+
+def test_unknown_province_falls_back_to_guizhou_with_a_note(tiny_plan):
+    """A county of a province without a system is scored on 贵州 2017, noted."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["county"] = {"name": "某县", "province": "河北省"}
+    card = score_plan(plan)
+    assert card.system_id == "guizhou_2017"
+    assert "using guizhou_2017 by default" in card.summary()
+
+
+def test_anxi_warehouse_range_and_township_count(tiny_plan):
+    """One warehouse sits in 安溪's 1–2 range; two township stations miss ≥24."""
+    card = score_plan(tiny_plan, load_system("anxi_2018"))
+    assert row_of(card, "county_warehouses")["status"] == "met"
+    stations = row_of(card, "township_stations")
+    assert (stations["status"], stations["margin"]) == ("not met", -22.0)
+
+
+def test_incomplete_plan_is_refused_with_the_problems(tiny_plan):
+    """A plan without coverage or village kinds is refused listing what is missing."""
+    plan = copy.deepcopy(tiny_plan)
+    del plan["coverage"]
+    del plan["villages"][0]["kind"]
+    with pytest.raises(PlanValidationError, match=r"missing key 'coverage'; villages\[0\] lacks "
+                       r"\['kind'\]"):
+        score_plan(plan, "guizhou_2017")
+
+
+def test_actuals_with_unknown_indicator_are_refused(tiny_plan):
+    """Scoring with an actuals row for an unknown id raises TargetsError."""
+    with pytest.raises(TargetsError, match="has no indicator 'brands'"):
+        score_plan(tiny_plan, "guizhou_2017",
+                   actuals=actuals([["2019-06-30", "brands", "1"]]))
+
+
+def test_summary_lists_every_indicator_with_its_status(tiny_plan):
+    """summary() has a line per indicator and the status counts."""
+    card = score_plan(tiny_plan, "guizhou_2017")
+    text = card.summary()
+    assert text.count("\n[") == len(card.table)
+    assert "met: 3, not met: 1, at risk: 0, awaiting data: 5" in text
+
+
+def test_score_command_writes_csv_and_prints_summary(tiny_plan, tmp_path):
+    """`score` prints the scorecard and writes the table to --out."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli_targets import score
+
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(tiny_plan, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "card.csv"
+    result = CliRunner().invoke(score, [str(plan_path), "--system", "guizhou_2017",
+                                        "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "logistics_village_coverage" in result.output
+    written = pd.read_csv(out)
+    assert written.set_index("id").loc["village_station_coverage", "status"] == "met"
+
+
+def test_score_command_reports_errors_without_traceback(tiny_plan, tmp_path):
+    """A bad system name exits non-zero with the bilingual message, no traceback."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli_targets import score
+
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(tiny_plan), encoding="utf-8")
+    result = CliRunner().invoke(score, [str(plan_path), "--system", "nowhere"])
+    assert result.exit_code == 1
+    assert "未知的指标体系 'nowhere'" in result.output
+    assert "Traceback" not in result.output
