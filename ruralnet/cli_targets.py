@@ -98,3 +98,19 @@ def score(plan_json: str, system_name: str | None, actuals: str | None,
         with atomic_path(out) as tmp:
             card.table.to_csv(tmp, index=False, encoding="utf-8-sig")
         click.echo(f"wrote {out}")
+
+
+@click.command("budget")
+@click.argument("budget_csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--system", "system_name", required=True,
+              help="Indicator system whose fund rules apply, e.g. yunnan_2018.")
+@_reports_errors
+def budget(budget_csv: str, system_name: str) -> None:
+    """Check BUDGET_CSV against a system's fund rules; exit 1 if a rule is broken."""
+    from ruralnet.budget import check_budget
+    from ruralnet.targets import load_system
+
+    result = check_budget(budget_csv, load_system(system_name))
+    click.echo(result.summary())
+    if not result.passed:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,161 @@
+"""Tests for ruralnet.budget: fund rules of the seed documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ruralnet.budget import check_budget, read_budget
+from ruralnet.cli_targets import budget as budget_command
+from ruralnet.exceptions import TargetsError
+from ruralnet.settings import settings
+from ruralnet.targets import load_system
+
+EXAMPLES = Path(settings.data_dir) / "examples"
+ANXI = EXAMPLES / "anxi_budget_2018.csv"
+BROKEN = EXAMPLES / "broken_yunnan_style_budget.csv"
+
+
+def lines(*rows):
+    """A budget DataFrame from (item, amount, category, source) tuples."""
+    return pd.DataFrame(rows, columns=["line_item", "amount_wan", "category", "funding_source"])
+
+
+def by_rule(check):
+    return {c.rule.id: c for c in check.checks}
+
+
+def test_anxi_fund_table_passes_its_own_checks():
+    """安溪's table adds up to 2000 万 central, 500 万 county, 2500 万 in all."""
+    check = check_budget(ANXI, load_system("anxi_2018"))
+    assert check.passed
+    assert dict(check.totals_wan) == {"central": 2000.0, "county": 500.0}
+    assert by_rule(check)["grand_total"].message_zh == "费用总计 2,500.0 万元 = 2,500.0 万元"
+
+
+def test_anxi_table_has_the_seven_central_lines_of_the_document():
+    """The central lines are the document's 300/350/300/450/250/250/100."""
+    table = read_budget(ANXI)
+    central = table[table["funding_source"] == "central"]["amount_wan"].tolist()
+    assert central == [300, 350, 300, 450, 250, 250, 100]
+
+
+def test_broken_budget_breaks_the_centre_share_rule_with_its_figures():
+    """360 of 2000 万 central on the centre is 18.0 % > 15 %; county money is not counted."""
+    check = check_budget(BROKEN, load_system("yunnan_2018"))
+    centre = by_rule(check)["centre_share_max"]
+    assert not centre.passed
+    assert centre.message_zh == "县级公共服务中心 占中央资金 18.0% > 15%"
+    assert centre.figure == pytest.approx(18.0)
+
+
+def test_broken_budget_breaks_the_supply_chain_minimum():
+    """Supply chain 500 + marketing 300 of 2000 万 is 40.0 % < 50 %."""
+    check = check_budget(BROKEN, load_system("yunnan_2018"))
+    assert by_rule(check)["supply_chain_share_min"].message_zh == (
+        "农村电商供应链体系建设 占中央资金 40.0% < 50%")
+
+
+def test_broken_budget_names_the_forbidden_platform_line():
+    """Central money on a trading platform is refused naming the line item and line."""
+    check = check_budget(BROKEN, load_system("yunnan_2018"))
+    forbidden = by_rule(check)["forbidden_uses"]
+    assert forbidden.line_items == ("示例县网络交易平台建设",)
+    assert "140.0 wan yuan of central funds on 示例县网络交易平台建设 (line 8)" in (
+        forbidden.message_en)
+    assert len(check.violations) == 3
+
+
+@pytest.mark.parametrize("category", ["buildings", "operating_costs", "traffic_purchase"])
+def test_each_forbidden_use_of_central_funds_is_caught(category):
+    """Buildings, operating costs and bought traffic are forbidden for central funds."""
+    budget = lines(("中心", 100, "public_service_centre", "central"),
+                   ("供应链", 600, "supply_chain", "central"),
+                   ("违规", 10, category, "central"),
+                   ("物流", 290, "logistics", "central"))
+    check = check_budget(read_budget(budget), load_system("yunnan_2018"))
+    assert [c.rule.id for c in check.violations] == ["forbidden_uses"]
+
+
+def test_forbidden_categories_paid_by_the_county_are_allowed():
+    """The forbidden-use rule is about central funds only."""
+    budget = lines(("中心", 100, "public_service_centre", "central"),
+                   ("供应链", 900, "supply_chain", "central"),
+                   ("平台", 50, "trading_platform", "county"))
+    assert check_budget(read_budget(budget), load_system("yunnan_2018")).passed
+
+
+def test_share_rules_hold_exactly_at_their_limits():
+    """Exactly 15 % on the centre and exactly 50 % on the supply chain pass."""
+    budget = lines(("中心", 150, "public_service_centre", "central"),
+                   ("品牌", 200, "branding", "central"),
+                   ("追溯", 300, "traceability", "central"),
+                   ("物流", 350, "logistics", "central"))
+    check = check_budget(read_budget(budget), load_system("yunnan_2018"))
+    assert check.passed
+    assert by_rule(check)["supply_chain_share_min"].figure == pytest.approx(50.0)
+
+
+def test_a_total_that_does_not_add_up_is_reported():
+    """A central total other than 2000 万 breaks the 安溪 total rule."""
+    budget = lines(("中心", 1900, "public_service_centre", "central"),
+                   ("配套", 500, "publicity", "county"))
+    check = check_budget(read_budget(budget), load_system("anxi_2018"))
+    assert by_rule(check)["central_total"].message_zh == "中央资金合计 1,900.0 万元 ≠ 2,000.0 万元"
+
+
+def test_a_budget_without_central_funds_cannot_take_shares():
+    """Share rules fail with a clear message when no central money is budgeted."""
+    check = check_budget(read_budget(lines(("配套", 100, "logistics", "county"))),
+                         load_system("yunnan_2018"))
+    assert "the budget has no central funds to take a share of" in (
+        by_rule(check)["centre_share_max"].message_en)
+
+
+def test_a_system_without_fund_rules_is_refused():
+    """贵州 2017 gives no checkable fund rules, so checking against it is refused."""
+    with pytest.raises(TargetsError, match="indicator system guizhou_2017 has no fund rules"):
+        check_budget(ANXI, load_system("guizhou_2017"))
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (("中心", "lots", "public_service_centre", "central"),
+         "line 2: amount_wan 'lots' must be a number >= 0"),
+        (("中心", "-5", "public_service_centre", "central"),
+         "line 2: amount_wan '-5' must be a number >= 0"),
+        (("中心", "5", "party", "central"), "line 2: category 'party' is unknown"),
+        (("中心", "5", "logistics", "province"),
+         "line 2: funding_source 'province' is invalid; use central, county or other"),
+    ],
+)
+def test_malformed_budget_lines_are_refused_naming_the_line(row, message):
+    """Bad amounts, categories and funding sources are refused with their line."""
+    with pytest.raises(TargetsError, match=message):
+        read_budget(lines(row))
+
+
+def test_a_budget_file_without_required_columns_is_refused(tmp_path):
+    """A CSV lacking funding_source is refused naming the column."""
+    path = tmp_path / "b.csv"
+    path.write_text("line_item,amount_wan,category\n中心,5,logistics\n", encoding="utf-8")
+    with pytest.raises(TargetsError, match="lacks column\\(s\\) funding_source"):
+        read_budget(path)
+
+
+def test_budget_command_exits_non_zero_on_a_broken_budget():
+    """`budget` prints each FAIL with its figures and exits 1."""
+    result = CliRunner().invoke(budget_command, [str(BROKEN), "--system", "yunnan_2018"])
+    assert result.exit_code == 1
+    assert "[FAIL] 县级公共服务中心 占中央资金 18.0% > 15%" in result.output
+
+
+def test_budget_command_passes_the_anxi_table():
+    """`budget` exits 0 on the 安溪 table."""
+    result = CliRunner().invoke(budget_command, [str(ANXI), "--system", "安溪2018"])
+    assert result.exit_code == 0, result.output
+    assert "all rules pass" in result.output
