@@ -1,0 +1,254 @@
+"""Tests of ruralnet.matrix: snapping, shortest-path matrices, errors and the cache."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+import ruralnet.matrix as matrix_mod
+from ruralnet.exceptions import NetworkError, RuralnetError
+from ruralnet.geography import County, LayerProvenance
+from ruralnet.matrix import (
+    TravelMatrix,
+    snap_points,
+    straight_line_matrix,
+    travel_matrix,
+)
+from ruralnet.network import Network, network_from_osm_file, synthetic_network
+
+TINY_OSM = Path(__file__).parent / "data" / "tiny_county.osm"
+R = 6_371_009.0
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Network:
+    """Hand-made OSM roads: n1 (118.00, 25.00) -> n3 (118.00, 25.02); see the .osm comment."""
+    return network_from_osm_file(TINY_OSM, box(117.99, 24.99, 118.06, 25.03), buffer_m=1000)
+
+
+def points(**where: tuple[float, float]) -> gpd.GeoDataFrame:
+    """Village layer from keyword ids to (lon, lat)."""
+    return gpd.GeoDataFrame(
+        {"village_id": list(where), "name": [f"{k}村" for k in where]},
+        geometry=[Point(*xy) for xy in where.values()],
+        crs=4326,
+    )
+
+
+def small_county() -> County:
+    """Two townships with four villages each, placed by hand."""
+    vil = [("v1", "t1", 118.02, 25.02), ("v2", "t1", 118.07, 25.03), ("v3", "t1", 118.03, 25.08),
+           ("v4", "t1", 118.08, 25.09), ("v5", "t2", 118.13, 25.02), ("v6", "t2", 118.18, 25.04),
+           ("v7", "t2", 118.12, 25.08), ("v8", "t2", 118.17, 25.09)]
+    villages = gpd.GeoDataFrame(
+        {"village_id": [v[0] for v in vil], "name": [f"村{v[0]}" for v in vil],
+         "township_id": [v[1] for v in vil], "kind": "village"},
+        geometry=[Point(v[2], v[3]) for v in vil], crs=4326)
+    townships = gpd.GeoDataFrame(
+        {"township_id": ["t1", "t2"], "name": ["甲镇", "乙乡"], "seat_lon": [118.05, 118.15],
+         "seat_lat": [25.05, 25.05]},
+        geometry=[box(118.0, 25.0, 118.1, 25.1), box(118.1, 25.0, 118.2, 25.1)], crs=4326)
+    return County("350000", "测试县", "福建省", "测试市",
+                  gpd.GeoDataFrame(geometry=[box(118.0, 25.0, 118.2, 25.1)], crs=4326),
+                  townships, villages, 118.05, 25.05,
+                  {"positions": LayerProvenance("synthetic", "test")})
+
+
+# ---------------------------------------------------------------- shortest paths
+
+
+def test_matrix_times_on_tiny_osm_match_hand_computation(tiny):
+    """n1->n3 takes the one-way trunk (191 s, 4239 m); n3->n1 the tertiary (200 s, 2224 m)."""
+    m = travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)), access_speed_kph=None,
+                      cache_dir=None)
+    assert m.duration("a", "c") == 191
+    assert m.distance("a", "c") == 4239
+    assert m.duration("c", "a") == 200
+    assert m.distance("c", "a") == 2224
+    assert m.duration_s.dtype == np.int64 and m.distance_m.dtype == np.int64
+
+
+def test_matrix_is_asymmetric_where_a_road_is_one_way(tiny):
+    """Reversing the one-way trip costs more; the matrix keeps both directions."""
+    m = travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)), access_speed_kph=None,
+                      cache_dir=None)
+    assert m.duration_s[0, 1] < m.duration_s[1, 0]
+    assert "largest duration asymmetry 9 s" in m.summary()
+
+
+def test_distance_optimal_matrix_takes_the_short_tertiary(tiny):
+    """optimise='distance' picks the 2224 m tertiary n1->n3 and reports its 200 s."""
+    m = travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)), optimise="distance",
+                      access_speed_kph=None, cache_dir=None)
+    assert (m.distance("a", "c"), m.duration("a", "c")) == (2224, 200)
+
+
+def test_matrix_adds_access_legs_at_access_speed(tiny):
+    """A point 111 m off n1 adds 111 m and 111.2 m / (15 km/h) = 26.7 s to each trip."""
+    off = R * math.radians(0.001)  # 111.2 m due south of n1
+    m = travel_matrix(tiny, points(q=(118.0, 24.999), c=(118.0, 25.02)), access_speed_kph=15.0,
+                      cache_dir=None)
+    assert m.snap_distance_m[0] == pytest.approx(off, abs=0.01)
+    assert m.distance("q", "c") == round(4239.28 + off)
+    assert m.duration("q", "c") == round(190.77 + off / (15 / 3.6))
+    assert m.duration("q", "q") == 0
+
+
+def test_matrix_names_the_villages_cut_off(tiny):
+    """A village on the unlinked n6-n7 road raises NetworkError naming it, not the others."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02), z=(118.05, 25.005))
+    with pytest.raises(NetworkError, match=r"1 point\(s\) cannot reach .*: z村 \(z\)") as info:
+        travel_matrix(tiny, pts, cache_dir=None)
+    assert info.value.details["cut_off"] == ["z"]
+    assert info.value.details["n_unreachable_pairs"] == 4
+    assert "路网不连通" in str(info.value)
+
+
+def test_snap_to_main_network_avoids_the_isolated_fragment(tiny):
+    """snap_to='main' joins the cut-off village to n1 and warns about its 5 km access leg."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02), z=(118.05, 25.005))
+    with pytest.warns(UserWarning, match=r"1 point\(s\) lie more than 2000 m .*z村 \(z\) 5\d{3} m"):
+        m = travel_matrix(tiny, pts, snap_to="main", cache_dir=None)
+    assert m.node_ids.tolist() == [1, 3, 1]
+    assert m.far_points() == ("z",)
+
+
+def test_snap_points_warns_and_lists_points_beyond_threshold(tiny):
+    """Points beyond max_snap_m are listed in a warning, closer ones are not."""
+    pts = points(near=(118.0, 25.001), far=(118.0, 24.97))
+    with pytest.warns(UserWarning, match=r"1 point\(s\) .* 2000 m .*far村 \(far\) 3336 m"):
+        snap = snap_points(tiny, pts)
+    assert snap.far_ids == ("far",)
+    assert snap.node_ids.tolist() == [1, 1]
+    assert snap.snap_distance_m[0] == pytest.approx(R * math.radians(0.001), abs=0.01)
+
+
+def test_snap_threshold_is_configurable(tiny, recwarn):
+    """With max_snap_m=5000 the 3.3 km point is no longer reported."""
+    snap = snap_points(tiny, points(far=(118.0, 24.97)), max_snap_m=5000)
+    assert snap.far_ids == ()
+    assert len(recwarn) == 0
+
+
+def test_matrix_agrees_with_networkx_dijkstra_on_synthetic_roads():
+    """Every duration and its path length match networkx within rounding (1 s, 1 m)."""
+    county = small_county()
+    net = synthetic_network(county, seed=2)
+    m = travel_matrix(net, county.villages, access_speed_kph=None, cache_dir=None)
+    G = net.graph
+    node = {d["ref"]: n for n, d in G.nodes(data=True) if d["kind"] == "village"}
+    for i, a in enumerate(m.point_ids):
+        times, paths = nx.single_source_dijkstra(G, node[a], weight="travel_time")
+        for j, b in enumerate(m.point_ids):
+            path = paths[node[b]]
+            length = sum(min(d["length"] for d in G[u][v].values())
+                         for u, v in zip(path[:-1], path[1:], strict=True))
+            assert abs(m.duration_s[i, j] - times[node[b]]) <= 1
+            assert abs(m.distance_m[i, j] - length) <= 1
+
+
+def test_matrix_raises_when_paths_overflow_exact_packing():
+    """Absurd travel times (beyond 2**53 packed units) raise instead of mixing the parts."""
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node(1, x=118.0, y=25.0)
+    G.add_node(2, x=118.001, y=25.0)
+    for u, v in ((1, 2), (2, 1)):
+        G.add_edge(u, v, length=100.0, speed_kph=1e-9, travel_time=1e12, highway="track")
+    net = Network(G, LayerProvenance("user", "absurd"))
+    with pytest.raises(NetworkError, match="paths too long"):
+        travel_matrix(net, points(a=(118.0, 25.0), b=(118.001, 25.0)), cache_dir=None)
+
+
+# ---------------------------------------------------------------- cache
+
+
+def test_cache_hit_returns_identical_arrays_without_recomputing(tiny, tmp_path, monkeypatch):
+    """The second call reads the .npz written by the first and runs no shortest path."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02))
+    first = travel_matrix(tiny, pts, cache_dir=tmp_path)
+    assert len(list((tmp_path / "matrix").glob("*.npz"))) == 1
+
+    def no_dijkstra(*args, **kwargs):
+        raise AssertionError("shortest paths recomputed despite the cache")
+
+    monkeypatch.setattr(matrix_mod, "_node_matrices", no_dijkstra)
+    second = travel_matrix(tiny, pts, cache_dir=tmp_path)
+    for name in ("distance_m", "duration_s", "snap_distance_m", "node_ids"):
+        assert np.array_equal(getattr(first, name), getattr(second, name))
+    assert second.point_ids == first.point_ids
+    assert second.graph_hash == tiny.graph_hash
+
+
+def test_cache_key_changes_when_a_point_moves_or_options_change(tiny, tmp_path):
+    """Moving a point or changing optimise writes a new cache entry."""
+    travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)), cache_dir=tmp_path)
+    travel_matrix(tiny, points(a=(118.0, 25.0001), c=(118.0, 25.02)), cache_dir=tmp_path)
+    travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)), optimise="distance",
+                  cache_dir=tmp_path)
+    assert len(list((tmp_path / "matrix").glob("*.npz"))) == 3
+
+
+def test_cache_dir_none_writes_nothing(tiny, tmp_path, monkeypatch):
+    """cache_dir=None neither reads nor writes, even with settings.use_cache on."""
+    from ruralnet.settings import settings
+
+    monkeypatch.setattr(settings, "cache_dir", tmp_path)
+    travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)), cache_dir=None)
+    assert not (tmp_path / "matrix").exists()
+    travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)))
+    assert len(list((tmp_path / "matrix").glob("*.npz"))) == 1
+
+
+def test_corrupt_cache_file_is_ignored_and_recomputed(tiny, tmp_path):
+    """A damaged .npz is logged and recomputed rather than trusted."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02))
+    first = travel_matrix(tiny, pts, cache_dir=tmp_path)
+    (cached,) = (tmp_path / "matrix").glob("*.npz")
+    cached.write_bytes(b"not a numpy archive")
+    again = travel_matrix(tiny, pts, cache_dir=tmp_path)
+    assert np.array_equal(first.duration_s, again.duration_s)
+
+
+# ---------------------------------------------------------------- inputs and fallbacks
+
+
+def test_travel_matrix_rejects_duplicate_point_ids(tiny):
+    """Repeated ids are refused, naming them."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02))
+    pts["village_id"] = ["x", "x"]
+    with pytest.raises(NetworkError, match="point ids must be unique; repeated: x"):
+        travel_matrix(tiny, pts, cache_dir=None)
+
+
+def test_travel_matrix_rejects_unknown_optimise(tiny):
+    """optimise must be duration or distance."""
+    with pytest.raises(NetworkError, match="optimise must be 'duration' or 'distance'"):
+        travel_matrix(tiny, points(a=(118.0, 25.0)), optimise="cost", cache_dir=None)
+
+
+def test_travel_matrix_dataclass_checks_its_arrays():
+    """A non-zero diagonal or a wrong snap length is refused."""
+    with pytest.raises(RuralnetError, match="duration_s must have a zero diagonal"):
+        TravelMatrix(("a", "b"), np.zeros((2, 2), int), np.ones((2, 2), int), np.zeros(2),
+                     np.zeros(2))
+    with pytest.raises(RuralnetError, match=r"snap_distance_m must have shape \(2,\)"):
+        TravelMatrix(("a", "b"), np.zeros((2, 2), int), np.zeros((2, 2), int), np.zeros(3),
+                     np.zeros(2))
+
+
+def test_straight_line_matrix_warns_and_scales_great_circle():
+    """The fallback warns that it is not road-based; 0.01 deg lat x 1.3 at 36 km/h."""
+    pts = points(a=(118.0, 25.0), b=(118.0, 25.01))
+    with pytest.warns(UserWarning, match="straight-line matrix .* not road distances"):
+        m = straight_line_matrix(pts, detour=1.3, speed_kph=36.0)
+    d = R * math.radians(0.01) * 1.3
+    assert m.distance("a", "b") == round(d)
+    assert m.duration("b", "a") == round(d / 10)
+    assert m.method == "straight_line"
+    assert "STRAIGHT LINES" in m.summary()
