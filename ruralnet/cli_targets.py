@@ -114,3 +114,51 @@ def budget(budget_csv: str, system_name: str) -> None:
     click.echo(result.summary())
     if not result.passed:
         raise click.exceptions.Exit(1)
+
+
+@click.command("track")
+@click.option("--county", required=True, help="County name or code, e.g. 安溪.")
+@click.option("--actuals", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV of entered values: date, indicator, value[, unit, note].")
+@click.option("--system", "system_name", default=None,
+              help="Indicator system (default: the county's own or its province's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for tracking_<system>.csv, _history.csv and .png.")
+@click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto",
+              help="Chart labels (auto: Chinese if a CJK font is installed).")
+@_reports_errors
+def track(county: str, actuals: str, system_name: str | None, out_dir: str | None,
+          lang: str) -> None:
+    """Track entered indicators of a county and project them to the deadline."""
+    import warnings
+
+    from ruralnet.targets import default_system_id, load_system
+    from ruralnet.tracking import plot_tracking
+    from ruralnet.tracking import track as track_actuals
+
+    name = county
+    if system_name is None:
+        from ruralnet.admin import resolve_county
+
+        record = resolve_county(county)
+        name = record.name
+        system_name, why = default_system_id(record.name, record.province)
+        click.echo(f"注 note: {why}")
+    system = load_system(system_name)
+    result = track_actuals(actuals, system, county=name)
+    click.echo(result.summary())
+    if not out_dir:
+        return
+    stem = Path(out_dir) / f"tracking_{system.id}"
+    with atomic_path(f"{stem}.csv") as tmp:
+        result.projections.to_csv(tmp, index=False, encoding="utf-8-sig")
+    with atomic_path(f"{stem}_history.csv") as tmp:
+        result.history.to_csv(tmp, index=False, encoding="utf-8-sig")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = plot_tracking(result, lang=None if lang == "auto" else lang)
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+    with atomic_path(f"{stem}.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    click.echo(f"wrote {stem}.csv, {stem}_history.csv, {stem}.png")
