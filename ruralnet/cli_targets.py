@@ -162,3 +162,38 @@ def track(county: str, actuals: str, system_name: str | None, out_dir: str | Non
     with atomic_path(f"{stem}.png") as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     click.echo(f"wrote {stem}.csv, {stem}_history.csv, {stem}.png")
+
+
+@click.command("select")
+@click.argument("facts_csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--top", type=int, default=None,
+              help="How many counties to select (default: the rules' 12).")
+@click.option("--rules", "rules_name", default="guizhou_2016_selection",
+              help="Selection rules id or path.")
+@click.option("--weight", "weights", multiple=True, metavar="COLUMN=WEIGHT",
+              help="Change a criterion weight, e.g. ecommerce_firms=0.3.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the ranked table to this CSV file.")
+@_reports_errors
+def select(facts_csv: str, top: int | None, rules_name: str, weights: tuple[str, ...],
+           out: str | None) -> None:
+    """Rank the candidate counties of FACTS_CSV and select the best under the rules."""
+    from ruralnet.selection import load_rules, select_counties
+
+    rules = load_rules(rules_name)
+    if weights:
+        parsed = {}
+        for item in weights:
+            column, _, value = item.partition("=")
+            try:
+                parsed[column.strip()] = float(value)
+            except ValueError:
+                raise click.BadParameter(f"expected COLUMN=NUMBER, got {item!r}",
+                                         param_hint="--weight") from None
+        rules = rules.with_weights(parsed)
+    result = select_counties(facts_csv, rules, n_selected=top)
+    click.echo(result.summary())
+    if out:
+        with atomic_path(out) as tmp:
+            result.table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        click.echo(f"wrote {out}")
