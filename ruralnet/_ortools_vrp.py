@@ -134,7 +134,8 @@ def solve_ortools(
         if not c.required[j]:
             routing.AddDisjunction([manager.NodeToIndex(c.n_depots + j)], int(prizes[j]))
     _add_loads(routing, manager, c, vehicles)
-    _add_time(routing, manager, c, vehicles)
+    if c.time_binds:  # an idle time dimension only slows the local search down
+        _add_time(routing, manager, c, vehicles)
 
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = _first_solution(c, first_solution)
