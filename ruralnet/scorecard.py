@@ -51,14 +51,8 @@ from typing import Any
 import pandas as pd
 
 from ruralnet.exceptions import PlanValidationError
-from ruralnet.targets import (
-    Indicator,
-    IndicatorSystem,
-    default_system_id,
-    input_values,
-    load_system,
-    read_actuals,
-)
+from ruralnet.targets import Indicator, IndicatorSystem, default_system_id, load_system
+from ruralnet.tracking import input_values, read_actuals
 
 logger = logging.getLogger(__name__)
 
@@ -115,12 +109,12 @@ class Scorecard:
             raise ValueError(f"status must be one of {STATUSES}, got {sorted(bad)}")
 
     def status_counts(self) -> dict[str, int]:
-        """Number of indicators per status, in :data:`STATUSES` order."""
+        """Count indicators per status, in :data:`STATUSES` order."""
         counts = self.table["status"].value_counts()
         return {s: int(counts.get(s, 0)) for s in STATUSES}
 
     def summary(self) -> str:
-        """A text scorecard for people (one line per indicator)."""
+        """Render the scorecard as text for people, one line per indicator."""
         counts = self.status_counts()
         lines = [
             f"{self.county} — {self.system_name} ({self.system_id})",
@@ -225,7 +219,9 @@ def plan_metrics(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
     return out
 
 
-def _station_coverage(plan: Mapping[str, Any], by_kind: Mapping[str, list]) -> dict[str, MetricValue]:
+def _station_coverage(
+    plan: Mapping[str, Any], by_kind: Mapping[str, list]
+) -> dict[str, MetricValue]:
     hosting = {s.get("village_id") for s in by_kind.get("village_station", [])}
     admin = [v for v in plan["villages"] if v["kind"] == "village"]
     poor = [v for v in admin if v["poor"]]
@@ -320,7 +316,7 @@ def score_plan(
         the county's own or province's system (else ``guizhou_2017``, noted).
     actuals
         Entered values (``date, indicator, value``) as a path or DataFrame;
-        see :func:`ruralnet.targets.read_actuals`.
+        see :func:`ruralnet.tracking.read_actuals`.
     inputs
         Values of the system's inputs, e.g.
         ``{"national_rural_online_retail_growth": 12.4}``; an actuals row

@@ -256,7 +256,7 @@ class Selection:
     selected: tuple[str, ...]
 
     def summary(self) -> str:
-        """The selected counties with scores, then the rest with the reason."""
+        """List the selected counties with scores, then the rest with the reason."""
         lines = [f"{self.rules.name_zh}: {len(self.selected)} selected"]
         for r in self.table.itertuples():
             score = "—" if pd.isna(r.score) else f"{r.score:.3f}"

@@ -4,8 +4,8 @@ Each seed document's targets live in ``data/targets/<id>.toml``: one
 indicator per table, with its Chinese and English name, unit, comparator,
 target, deadline, whether a plan can compute it (``source = "plan"``) or it
 must be entered (``source = "actual"``), and the citation (document and
-section). This module loads and validates those files, and reads actuals
-files against them.
+section). This module loads and validates those files; actuals files are
+read against them by :func:`ruralnet.tracking.read_actuals`.
 
 Units are ``"%"`` (percent, so ``50`` means 50 %), ``"count"``,
 ``"persons"``, ``"person_times"`` (人次), ``"yuan"`` and ``"bool"``.
@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import logging
-import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -499,7 +498,7 @@ class IndicatorSystem:
         )
 
     def summary(self) -> str:
-        """A short text description for people."""
+        """Describe the system in a few lines for people."""
         n_plan = sum(i.source == "plan" for i in self.indicators)
         return (
             f"{self.name_zh} ({self.id}): {len(self.indicators)} indicators "
@@ -534,7 +533,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from exc
 
 
-def list_systems(kind: str | None = "indicators", *, data_dir: Path | str | None = None) -> list[str]:
+def list_systems(
+    kind: str | None = "indicators", *, data_dir: Path | str | None = None
+) -> list[str]:
     """Ids of the systems in ``data/targets/`` (``kind=None`` lists selection rules too).
 
     Examples
@@ -654,7 +655,9 @@ def system_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Indi
             issued=data.get("issued"),
         )
     except TargetsError as exc:
-        raise _err(f"{origin}: {exc.zh}", f"{origin}: {exc.en}", path=origin, **exc.details) from exc
+        raise _err(
+            f"{origin}: {exc.zh}", f"{origin}: {exc.en}", path=origin, **exc.details
+        ) from exc
 
 
 def _row(origin: str, table: str, i: int, row: Mapping[str, Any], build: Any) -> Any:
@@ -769,8 +772,8 @@ def default_system_id(
     --------
     >>> default_system_id("安溪县", "福建省")[0]
     'anxi_2018'
-    >>> default_system_id("某县", "河北省")
-    ('guizhou_2017', '河北省 无本省指标体系, 默认采用 guizhou_2017 | no indicator system for 河北省; using guizhou_2017 by default')
+    >>> default_system_id("某县", "河北省")[1].split(" | ")[1]
+    'no indicator system for 河北省; using guizhou_2017 by default'
     """
     systems = {sid: read_toml(targets_dir(data_dir) / f"{sid}.toml") for sid in list_systems(
         data_dir=data_dir
@@ -794,150 +797,3 @@ def default_system_id(
 def _norm(name: str) -> str:
     """Drop the administrative suffix so that 福建 and 福建省 match."""
     return re.sub(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|县|区)$", "", name.strip())
-
-
-# --------------------------------------------------------------------- actuals
-
-
-ACTUALS_COLUMNS = ("date", "indicator", "value")
-_BOOL = {"是": 1.0, "否": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0, "1": 1.0,
-         "0": 0.0}
-
-
-def read_actuals(source: str | Path | pd.DataFrame, system: IndicatorSystem) -> pd.DataFrame:
-    """Read and validate actuals (``date, indicator, value[, unit, note]``) against a system.
-
-    Counts are cumulative to the date; rates (``%``) are the figure
-    reported at that date. Rows may also give the value of a system input
-    (e.g. ``national_rural_online_retail_growth``).
-
-    Parameters
-    ----------
-    source
-        A CSV path (UTF-8, with or without BOM) or a DataFrame.
-    system
-        The system the indicator ids belong to.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``date`` (datetime64), ``indicator``, ``value`` (float),
-        ``unit``, ``note``, ``line`` (file line), sorted by indicator and date.
-
-    Raises
-    ------
-    TargetsError
-        Missing columns, unknown indicator ids, unparsable dates or values,
-        unit mismatches, or dates outside the programme, naming file and line.
-
-    Examples
-    --------
-    >>> system = load_system("anxi_2018")
-    >>> df = pd.DataFrame({"date": ["2018-12-31"], "indicator": ["trainees"],
-    ...                    "value": ["1200"]})
-    >>> read_actuals(df, system)["value"].tolist()
-    [1200.0]
-    """
-    name, frame = _actuals_frame(source)
-    missing = [c for c in ACTUALS_COLUMNS if c not in frame.columns]
-    if missing:
-        raise _err(
-            f"{name} 缺少列 {', '.join(missing)}; 需要 date, indicator, value",
-            f"{name} lacks column(s) {', '.join(missing)}; need date, indicator, value",
-            path=name,
-        )
-    inputs = {i.id: i for i in system.inputs}
-    rows = []
-    for pos, rec in enumerate(frame.to_dict("records")):
-        line = pos + 2  # header is line 1
-        rows.append(_actuals_row(name, line, rec, system, inputs))
-    out = pd.DataFrame(rows, columns=["date", "indicator", "value", "unit", "note", "line"])
-    out["date"] = pd.to_datetime(out["date"])
-    out["value"] = out["value"].astype(float)
-    logger.info("read %d actuals rows for %s from %s", len(out), system.id, name)
-    return out.sort_values(["indicator", "date"], kind="stable").reset_index(drop=True)
-
-
-def _actuals_frame(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
-    if isinstance(source, pd.DataFrame):
-        return "<DataFrame>", source.astype(str)
-    path = Path(source)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise _err(f"找不到文件 {path}", f"file not found: {path}", path=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise _err(f"{path} 无法读取: {exc}", f"{path} cannot be read: {exc}", path=str(path)) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return str(path), frame
-
-
-def _actuals_row(
-    name: str, line: int, rec: Mapping[str, Any], system: IndicatorSystem,
-    inputs: Mapping[str, SystemInput],
-) -> dict[str, Any]:
-    where_zh, where_en = f"{name} 第{line}行", f"{name} line {line}"
-    ind_id = str(rec["indicator"]).strip()
-    if ind_id in inputs:
-        unit, counted_from, is_bool = inputs[ind_id].unit, None, False
-    else:
-        try:
-            ind = system.indicator(ind_id)
-        except TargetsError as exc:
-            raise _err(f"{where_zh}: {exc.zh}", f"{where_en}: {exc.en}", path=name, line=line,
-                       indicator=ind_id) from None
-        unit, counted_from, is_bool = ind.unit, ind.counted_from, ind.unit == "bool"
-    when = pd.to_datetime(str(rec["date"]).strip(), errors="coerce", format="ISO8601")
-    if pd.isna(when):
-        raise _err(f"{where_zh}: 日期 {rec['date']!r} 无法解析 (用 YYYY-MM-DD)",
-                   f"{where_en}: date {rec['date']!r} cannot be parsed (use YYYY-MM-DD)",
-                   path=name, line=line)
-    start = max(system.programme_start, counted_from or system.programme_start)
-    if not start <= when.date() <= system.programme_end:
-        raise _err(
-            f"{where_zh}: 日期 {when.date()} 不在 {ind_id} 的计数期 {start}–"
-            f"{system.programme_end} 内",
-            f"{where_en}: date {when.date()} is outside the period {start}–"
-            f"{system.programme_end} counted for {ind_id}",
-            path=name, line=line,
-        )
-    value = _parse_value(str(rec["value"]).strip(), is_bool)
-    if value is None:
-        raise _err(f"{where_zh}: 数值 {rec['value']!r} 无效",
-                   f"{where_en}: value {rec['value']!r} is not a number"
-                   + (" or yes/no" if is_bool else ""), path=name, line=line)
-    given_unit = str(rec.get("unit", "") or "").strip()
-    if given_unit and given_unit != unit:
-        raise _err(
-            f"{where_zh}: 单位不符, {ind_id} 的单位是 {unit!r}, 文件写的是 {given_unit!r}",
-            f"{where_en}: unit mismatch, {ind_id} is in {unit!r} but the file says "
-            f"{given_unit!r}",
-            path=name, line=line,
-        )
-    return {"date": when, "indicator": ind_id, "value": value, "unit": unit,
-            "note": str(rec.get("note", "") or ""), "line": line}
-
-
-def _parse_value(text: str, is_bool: bool) -> float | None:
-    if is_bool:
-        return _BOOL.get(text.lower())
-    try:
-        value = float(text.replace(",", "").rstrip("%"))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def input_values(actuals: pd.DataFrame | None, system: IndicatorSystem,
-                 given: Mapping[str, float] | None = None) -> dict[str, float]:
-    """System inputs from ``given``, else the latest actuals row of the same id."""
-    out: dict[str, float] = {}
-    for spec in system.inputs:
-        if given and spec.id in given:
-            out[spec.id] = float(given[spec.id])
-        elif actuals is not None:
-            rows = actuals[actuals["indicator"] == spec.id]
-            if len(rows):
-                out[spec.id] = float(rows.sort_values("date")["value"].iloc[-1])
-    return out
-

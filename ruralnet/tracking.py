@@ -1,4 +1,8 @@
-"""Track entered indicator values over time and project them to the deadline.
+"""Read entered indicator values (actuals), track them and project them to the deadline.
+
+Actuals files have one row per figure: ``date, indicator, value[, unit,
+note]`` (:func:`read_actuals`); counts are cumulative to the date, rates
+(``%``) are the figure reported at that date.
 
 Projection methods (stated in every result row):
 
@@ -36,11 +40,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ruralnet.targets import Indicator, IndicatorSystem, input_values, read_actuals
+from ruralnet.exceptions import TargetsError
+from ruralnet.targets import Indicator, IndicatorSystem, SystemInput
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +62,158 @@ CJK_FONT_NAMES = (
     "Microsoft YaHei", "PingFang SC", "Heiti SC", "STHeiti", "AR PL UMing CN",
     "AR PL UKai CN", "Droid Sans Fallback",
 )
+
+
+# ---------------------------------------------------------------- actuals files
+
+
+ACTUALS_COLUMNS = ("date", "indicator", "value")
+_BOOL = {"是": 1.0, "否": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0, "1": 1.0,
+         "0": 0.0}
+
+
+def read_actuals(source: str | Path | pd.DataFrame, system: IndicatorSystem) -> pd.DataFrame:
+    """Read and validate actuals (``date, indicator, value[, unit, note]``) against a system.
+
+    Counts are cumulative to the date; rates (``%``) are the figure
+    reported at that date. Rows may also give the value of a system input
+    (e.g. ``national_rural_online_retail_growth``).
+
+    Parameters
+    ----------
+    source
+        A CSV path (UTF-8, with or without BOM) or a DataFrame.
+    system
+        The system the indicator ids belong to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date`` (datetime64), ``indicator``, ``value`` (float),
+        ``unit``, ``note``, ``line`` (file line), sorted by indicator and date.
+
+    Raises
+    ------
+    TargetsError
+        Missing columns, unknown indicator ids, unparsable dates or values,
+        unit mismatches, or dates outside the programme, naming file and line.
+
+    Examples
+    --------
+    >>> from ruralnet.targets import load_system
+    >>> system = load_system("anxi_2018")
+    >>> df = pd.DataFrame({"date": ["2018-12-31"], "indicator": ["trainees"],
+    ...                    "value": ["1200"]})
+    >>> read_actuals(df, system)["value"].tolist()
+    [1200.0]
+    """
+    name, frame = _actuals_frame(source)
+    missing = [c for c in ACTUALS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise TargetsError(
+            f"{name} 缺少列 {', '.join(missing)}; 需要 date, indicator, value",
+            f"{name} lacks column(s) {', '.join(missing)}; need date, indicator, value",
+            path=name,
+        )
+    inputs = {i.id: i for i in system.inputs}
+    rows = []
+    for pos, rec in enumerate(frame.to_dict("records")):
+        line = pos + 2  # header is line 1
+        rows.append(_actuals_row(name, line, rec, system, inputs))
+    out = pd.DataFrame(rows, columns=["date", "indicator", "value", "unit", "note", "line"])
+    out["date"] = pd.to_datetime(out["date"])
+    out["value"] = out["value"].astype(float)
+    logger.info("read %d actuals rows for %s from %s", len(out), system.id, name)
+    return out.sort_values(["indicator", "date"], kind="stable").reset_index(drop=True)
+
+
+def _actuals_frame(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    if isinstance(source, pd.DataFrame):
+        return "<DataFrame>", source.astype(str)
+    path = Path(source)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TargetsError(f"找不到文件 {path}", f"file not found: {path}",
+                           path=str(path)) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise TargetsError(f"{path} 无法读取: {exc}", f"{path} cannot be read: {exc}",
+                           path=str(path)) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return str(path), frame
+
+
+def _actuals_row(
+    name: str, line: int, rec: Mapping[str, Any], system: IndicatorSystem,
+    inputs: Mapping[str, SystemInput],
+) -> dict[str, Any]:
+    where_zh, where_en = f"{name} 第{line}行", f"{name} line {line}"
+    ind_id = str(rec["indicator"]).strip()
+    if ind_id in inputs:
+        unit, counted_from, is_bool = inputs[ind_id].unit, None, False
+    else:
+        try:
+            ind = system.indicator(ind_id)
+        except TargetsError as exc:
+            raise TargetsError(f"{where_zh}: {exc.zh}", f"{where_en}: {exc.en}", path=name,
+                               line=line, indicator=ind_id) from None
+        unit, counted_from, is_bool = ind.unit, ind.counted_from, ind.unit == "bool"
+    when = pd.to_datetime(str(rec["date"]).strip(), errors="coerce", format="ISO8601")
+    if pd.isna(when):
+        raise TargetsError(f"{where_zh}: 日期 {rec['date']!r} 无法解析 (用 YYYY-MM-DD)",
+                   f"{where_en}: date {rec['date']!r} cannot be parsed (use YYYY-MM-DD)",
+                   path=name, line=line)
+    start = max(system.programme_start, counted_from or system.programme_start)
+    if not start <= when.date() <= system.programme_end:
+        raise TargetsError(
+            f"{where_zh}: 日期 {when.date()} 不在 {ind_id} 的计数期 {start}–"
+            f"{system.programme_end} 内",
+            f"{where_en}: date {when.date()} is outside the period {start}–"
+            f"{system.programme_end} counted for {ind_id}",
+            path=name, line=line,
+        )
+    value = _parse_value(str(rec["value"]).strip(), is_bool)
+    if value is None:
+        raise TargetsError(f"{where_zh}: 数值 {rec['value']!r} 无效",
+                   f"{where_en}: value {rec['value']!r} is not a number"
+                   + (" or yes/no" if is_bool else ""), path=name, line=line)
+    given_unit = str(rec.get("unit", "") or "").strip()
+    if given_unit and given_unit != unit:
+        raise TargetsError(
+            f"{where_zh}: 单位不符, {ind_id} 的单位是 {unit!r}, 文件写的是 {given_unit!r}",
+            f"{where_en}: unit mismatch, {ind_id} is in {unit!r} but the file says "
+            f"{given_unit!r}",
+            path=name, line=line,
+        )
+    return {"date": when, "indicator": ind_id, "value": value, "unit": unit,
+            "note": str(rec.get("note", "") or ""), "line": line}
+
+
+def _parse_value(text: str, is_bool: bool) -> float | None:
+    if is_bool:
+        return _BOOL.get(text.lower())
+    try:
+        value = float(text.replace(",", "").rstrip("%"))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def input_values(actuals: pd.DataFrame | None, system: IndicatorSystem,
+                 given: Mapping[str, float] | None = None) -> dict[str, float]:
+    """System inputs from ``given``, else the latest actuals row of the same id."""
+    out: dict[str, float] = {}
+    for spec in system.inputs:
+        if given and spec.id in given:
+            out[spec.id] = float(given[spec.id])
+        elif actuals is not None:
+            rows = actuals[actuals["indicator"] == spec.id]
+            if len(rows):
+                out[spec.id] = float(rows.sort_values("date")["value"].iloc[-1])
+    return out
+
+
+# ------------------------------------------------------------------ projections
 
 
 def project_linear(days: np.ndarray, values: np.ndarray, at_day: float) -> tuple[float, float]:
@@ -143,7 +301,7 @@ def track(
     Parameters
     ----------
     actuals
-        Actuals CSV path or DataFrame (see :func:`ruralnet.targets.read_actuals`).
+        Actuals CSV path or DataFrame (see :func:`read_actuals`).
     system
         The indicator system.
     county

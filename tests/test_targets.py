@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from ruralnet.exceptions import TargetsError
@@ -15,7 +14,6 @@ from ruralnet.targets import (
     list_systems,
     load_system,
     parse_target,
-    read_actuals,
 )
 
 DOCUMENTS = {
@@ -265,79 +263,6 @@ def test_default_system_follows_county_then_province(county, province, expected)
 def test_default_system_notes_the_fallback():
     """Falling back to 贵州 2017 says so."""
     assert "using guizhou_2017 by default" in default_system_id("某县", "河北省")[1]
-
-
-# ---------------------------------------------------------------- actuals files
-
-
-def actuals_csv(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "actuals.csv"
-    path.write_text(body, encoding="utf-8")
-    return path
-
-
-def test_read_actuals_parses_values_units_and_yes_no(tmp_path):
-    """Values, percent signs, thousands separators and 是/否 are read."""
-    path = actuals_csv(tmp_path, "date,indicator,value,unit\n"
-                       "2019-06-30,trainees,\"1,200\",person_times\n"
-                       "2019-06-30,trainee_satisfaction,92%,%\n"
-                       "2019-06-30,drives_rural_jobs,是,\n")
-    frame = read_actuals(path, load_system("yunnan_2018"))
-    got = dict(zip(frame["indicator"], frame["value"], strict=True))
-    assert got == {"drives_rural_jobs": 1.0, "trainee_satisfaction": 92.0, "trainees": 1200.0}
-
-
-def test_read_actuals_refuses_unknown_indicator_naming_line(tmp_path):
-    """An unknown indicator id is refused with file and line."""
-    path = actuals_csv(tmp_path, "date,indicator,value\n2019-06-30,trainees,10\n"
-                       "2019-07-31,trainess,12\n")
-    with pytest.raises(TargetsError, match=r"actuals\.csv line 3: system anxi_2018 has no "
-                       r"indicator 'trainess'"):
-        read_actuals(path, load_system("anxi_2018"))
-
-
-def test_read_actuals_refuses_a_percent_given_for_a_count(tmp_path):
-    """A % unit on a person-times indicator is a unit mismatch."""
-    path = actuals_csv(tmp_path, "date,indicator,value,unit\n2019-06-30,trainees,40,%\n")
-    with pytest.raises(TargetsError, match="line 2: unit mismatch, trainees is in "
-                       "'person_times' but the file says '%'"):
-        read_actuals(path, load_system("anxi_2018"))
-
-
-def test_read_actuals_refuses_dates_outside_the_programme(tmp_path):
-    """A 2016 row for the 安溪 2018 programme is refused with the window."""
-    path = actuals_csv(tmp_path, "date,indicator,value\n2016-12-31,trainees,10\n")
-    with pytest.raises(TargetsError, match="line 2: date 2016-12-31 is outside the period "
-                       "2017-12-01–2020-12-31 counted for trainees"):
-        read_actuals(path, load_system("anxi_2018"))
-
-
-def test_read_actuals_refuses_a_2020_row_for_a_2021_only_target(tmp_path):
-    """Yearly targets count only their own year."""
-    path = actuals_csv(tmp_path, "date,indicator,value\n2020-06-30,trainees_practical_2021,10\n")
-    with pytest.raises(TargetsError, match="outside the period 2021-01-01–2021-12-31"):
-        read_actuals(path, load_system("guanyun_2020"))
-
-
-def test_read_actuals_refuses_missing_columns_bad_dates_and_values(tmp_path):
-    """Missing columns, unparsable dates and non-numbers are refused with their line."""
-    system = load_system("anxi_2018")
-    with pytest.raises(TargetsError, match="lacks column\\(s\\) value"):
-        read_actuals(actuals_csv(tmp_path, "date,indicator\n2019-06-30,trainees\n"), system)
-    with pytest.raises(TargetsError, match="line 2: date '30/06/2019' cannot be parsed"):
-        read_actuals(actuals_csv(tmp_path, "date,indicator,value\n30/06/2019,trainees,1\n"),
-                     system)
-    with pytest.raises(TargetsError, match="line 2: value 'many' is not a number"):
-        read_actuals(actuals_csv(tmp_path, "date,indicator,value\n2019-06-30,trainees,many\n"),
-                     system)
-
-
-def test_read_actuals_accepts_a_dataframe_and_system_inputs():
-    """A DataFrame works, and a row may give a system input such as a national average."""
-    frame = pd.DataFrame({"date": ["2019-12-31"], "indicator":
-                          ["national_rural_online_retail_growth"], "value": ["12.5"]})
-    out = read_actuals(frame, load_system("yunnan_2018"))
-    assert out["value"].tolist() == [12.5]
 
 
 def test_target_text_shows_comparator_unit_and_stretch():
