@@ -95,12 +95,12 @@ def evaluate(inst: Instance, routes: list[list[int]]) -> tuple[float, list[str]]
     total = 0
     for r in routes:
         nodes = [0] + r + [0]
-        total += int(sum(inst.distance[a, b] for a, b in zip(nodes[:-1], nodes[1:])))
+        total += int(sum(inst.distance[a, b] for a, b in zip(nodes[:-1], nodes[1:], strict=True)))
         if inst.demand[r].sum() > inst.capacity:
             problems.append(f"route {r[:3]}... over capacity")
         if inst.ready is not None:
             t = inst.ready[0]
-            for a, b in zip(nodes[:-1], nodes[1:]):
+            for a, b in zip(nodes[:-1], nodes[1:], strict=True):
                 t = max(t + inst.service[a] + inst.distance[a, b], inst.ready[b])
                 if t > inst.due[b]:
                     problems.append(f"late at {b}")

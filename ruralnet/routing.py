@@ -318,7 +318,8 @@ class RoutingModel:
         perm = np.array(dep + cli)
         dist, dur = self._matrices
         if dist.shape != (len(perm), len(perm)):
-            raise _bad("distance_m", f"({len(perm)}, {len(perm)}) for the locations added", dist.shape)
+            size = f"({len(perm)}, {len(perm)}) for the locations added"
+            raise _bad("distance_m", size, dist.shape)
         return RoutingProblem(
             depots=tuple(self._depots),
             clients=tuple(self._clients),
@@ -626,7 +627,7 @@ def _violations(c: _Compiled, t: int, clients: Sequence[int]) -> list[str]:
 
 
 def _route_cost(c: _Compiled, t: int, clients: Sequence[int]) -> int:
-    """Fixed plus distance cost in integer units."""
+    """Return the fixed plus distance cost in integer units."""
     d = c.vt_depot[t]
     nodes = [d] + [c.n_depots + j for j in clients] + [d]
     return c.vt_fixed[t] + c.vt_unit_cost[t] * int(c.distance[nodes[:-1], nodes[1:]].sum())
@@ -697,7 +698,7 @@ def _run_engine(c: _Compiled, prizes: np.ndarray, engine: str, params: RoutingPa
 
 
 def _reachable(c: _Compiled) -> tuple[np.ndarray, np.ndarray]:
-    """Per client: can some vehicle serve it alone within windows and capacity?
+    """Tell per client whether some vehicle can serve it alone within windows and capacity.
 
     Also return the shortest one-way travel time from any vehicle's depot.
     """
@@ -884,7 +885,8 @@ class _CoverageSearch:
         return _trim(self.parts, best, need)
 
 
-def _result(p: RoutingProblem, c: _Compiled, routes: _Routes, engine: str, t0: float) -> RoutingResult:
+def _result(p: RoutingProblem, c: _Compiled, routes: _Routes, engine: str,
+            t0: float) -> RoutingResult:
     records = tuple(_route_record(p, c, t, cl) for t, cl in routes)
     visited = {j for _, cl in routes for j in cl}
     unvisited = tuple(j for j in range(c.n_clients) if j not in visited)
@@ -1396,6 +1398,7 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
     """Trunk routes to every station, then the feeder coverage search per catchment."""
     day0, day1 = params.day_start_min * 60, params.day_end_min * 60
     late = day1 if params.trunk_arrival_by_min is None else params.trunk_arrival_by_min * 60
+    trunk_dist, trunk_dur = county.sub(county.warehouses + county.stations)
     loads = [(county.delivery[m].sum() + county.station_delivery[k],
               county.pickup[m].sum() + county.station_pickup[k])
              for k, m in enumerate(county.catchments)]
@@ -1406,11 +1409,11 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
                              tw_late_s=late, counts_toward_coverage=False) for d, p in loads),
         vehicle_types=tuple(f.vehicle_type(w, day0, day1)
                             for w in range(len(county.warehouses)) for f in trunk_fleet),
-        distance_m=county.sub(county.warehouses + county.stations)[0],
-        duration_s=county.sub(county.warehouses + county.stations)[1],
+        distance_m=trunk_dist, duration_s=trunk_dur,
     )
-    result = solve_routes(trunk, RoutingParams(engine=engine, time_limit_s=params.trunk_time_limit_s,
-                                               max_iterations=params.max_iterations), seed=seed)
+    trunk_params = RoutingParams(engine=engine, time_limit_s=params.trunk_time_limit_s,
+                                 max_iterations=params.max_iterations)
+    result = solve_routes(trunk, trunk_params, seed=seed)
     pts = county.warehouses + county.stations
     fixed = [_daily_route(r, f"T{i + 1:02d}", "trunk", trunk.vehicle_types[r.vehicle_type], pts,
                           len(county.warehouses)) for i, r in enumerate(result.routes)]
@@ -1420,15 +1423,15 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
     for k, members in enumerate(county.catchments):
         if not members:
             continue
+        pts_k = [county.stations[k]] + [county.villages[m] for m in members]
         problem = RoutingProblem(
             depots=(Depot(tw_early_s=min(ready_s[k], day1), tw_late_s=day1),),
             clients=tuple(_village_client(county, m, params) for m in members),
             vehicle_types=tuple(f.vehicle_type(0, day0, day1) for f in feeder_fleet),
-            distance_m=county.sub([county.stations[k]] + [county.villages[m] for m in members])[0],
-            duration_s=county.sub([county.stations[k]] + [county.villages[m] for m in members])[1],
+            distance_m=county.sub(pts_k)[0], duration_s=county.sub(pts_k)[1],
         )
         parts.append(_Part.of(problem))
-        points.append([county.stations[k]] + [county.villages[m] for m in members])
+        points.append(pts_k)
         ids.append(f"F{k + 1:02d}")
         village_of.append(list(members))
     solve = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed)
@@ -1478,7 +1481,8 @@ def _unserved(county: _County, plan: _TierPlan, routes: list[_Routes]) -> list[U
             out.append(UnservedVillage(q, "no_catchment", "不属于任何乡镇站的服务范围",
                                        "not in any station's catchment"))
         elif not where[m][0].reachable[where[m][1]]:
-            out.append(UnservedVillage(q, "unreachable", "在工作日内无法从站点往返或货量超过车辆载重",
+            out.append(UnservedVillage(q, "unreachable",
+                                       "在工作日内无法从站点往返或货量超过车辆载重",
                                        "cannot be reached and brought back within the working "
                                        "day, or its load exceeds every vehicle"))
         elif not county.counted[m]:
@@ -1496,7 +1500,8 @@ def _assemble(county: _County, plan: _TierPlan, routes: list[_Routes], curve, en
     for pi, (part, r) in enumerate(zip(plan.search.parts, routes, strict=True)):
         for i, (t, cl) in enumerate(r):
             rec = _route_record(part.problem, part.c, t, cl)
-            rid = f"{plan.ids[pi]}{i + 1:02d}" if plan.tier == "direct" else f"{plan.ids[pi]}-{i + 1}"
+            sep = "" if plan.tier == "direct" else "-"
+            rid = f"{plan.ids[pi]}{sep}{i + 1:02d}"
             out.append(_daily_route(rec, rid, plan.tier, part.problem.vehicle_types[t],
                                     plan.points[pi], plan.n_depots))
     served = [plan.village_of[pi][j] for pi, r in enumerate(routes) for _, cl in r for j in cl]
