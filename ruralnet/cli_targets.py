@@ -26,6 +26,13 @@ from ruralnet.exceptions import InputFileError, RuralnetError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _lang() -> str:
+    """Message language: the main group's ``--lang`` when run under it, else both."""
+    ctx = click.get_current_context(silent=True)
+    lang = ctx.find_root().params.get("lang") if ctx is not None else None
+    return lang if lang in ("zh", "en", "both") else "both"
+
+
 def _reports_errors(func: F) -> F:
     """Turn a RuralnetError into a click error (exit 1, message, no traceback)."""
 
@@ -34,7 +41,7 @@ def _reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RuralnetError as err:
-            raise click.ClickException(err.message()) from None
+            raise click.ClickException(err.message(_lang())) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -118,6 +125,7 @@ def budget(budget_csv: str, system_name: str) -> None:
 
 @click.command("track")
 @click.option("--county", required=True, help="County name or code, e.g. 安溪.")
+@click.option("--province", default=None, help="Qualifier for ambiguous county names (贵州).")
 @click.option("--actuals", required=True, type=click.Path(exists=True, dir_okay=False),
               help="CSV of entered values: date, indicator, value[, unit, note].")
 @click.option("--system", "system_name", default=None,
@@ -127,8 +135,8 @@ def budget(budget_csv: str, system_name: str) -> None:
 @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto",
               help="Chart labels (auto: Chinese if a CJK font is installed).")
 @_reports_errors
-def track(county: str, actuals: str, system_name: str | None, out_dir: str | None,
-          lang: str) -> None:
+def track(county: str, province: str | None, actuals: str, system_name: str | None,
+          out_dir: str | None, lang: str) -> None:
     """Track entered indicators of a county and project them to the deadline."""
     import warnings
 
@@ -140,7 +148,7 @@ def track(county: str, actuals: str, system_name: str | None, out_dir: str | Non
     if system_name is None:
         from ruralnet.admin import resolve_county
 
-        record = resolve_county(county)
+        record = resolve_county(county, province=province)
         name = record.name
         system_name, why = default_system_id(record.name, record.province)
         click.echo(f"注 note: {why}")

@@ -188,7 +188,7 @@ def plan_metrics(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
     (``kind == "village"``) hosting a ``village_station`` site over all of
     them; the poor-village share does the same over poor ones. Daily
     shares come from the plan's ``coverage``; "served" shares from the
-    route stops.
+    route stops (administrative villages only, as the programme counts).
 
     Raises
     ------
@@ -249,7 +249,8 @@ def _daily_shares(coverage: Mapping[str, Any]) -> dict[str, MetricValue]:
     out = {}
     for metric, daily, total, label in (
         ("townships_daily_share", "townships_daily", "townships_total", "townships"),
-        ("villages_daily_share", "villages_daily", "villages_total", "villages"),
+        ("villages_daily_share", "villages_daily", "villages_total",
+         "administrative villages"),
     ):
         d, t = coverage.get(daily), coverage.get(total)
         if d is None or t is None:
@@ -263,6 +264,7 @@ def _daily_shares(coverage: Mapping[str, Any]) -> dict[str, MetricValue]:
 def _served_shares(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
     sites = {s["id"]: s for s in plan["sites"] if "id" in s}
     villages = {v["id"]: v for v in plan["villages"]}
+    admin = [v for v in plan["villages"] if v["kind"] == "village"]
     served_v: set[str] = set()
     served_t: set[str] = set()
     for route in plan["routes"]:
@@ -276,7 +278,7 @@ def _served_shares(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
                 served_t.add(site["township_id"])
     out = {}
     for metric, items, served, label in (
-        ("villages_served_share", list(villages.values()), served_v, "villages"),
+        ("villages_served_share", admin, served_v, "administrative villages"),
         ("townships_served_share", plan["townships"], served_t, "townships"),
     ):
         missing = [i for i in items if i["id"] not in served]
@@ -288,10 +290,12 @@ def _served_shares(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
 
 
 def synthetic_layers(plan: Mapping[str, Any]) -> tuple[str, ...]:
-    """Names of the plan's provenance layers whose source is ``synthetic``."""
+    """Name the plan's synthetic layers (source ``synthetic`` or listed in ``synthetic_layers``)."""
     prov = plan.get("provenance", {}) or {}
-    return tuple(k for k, v in prov.items()
-                 if isinstance(v, Mapping) and v.get("source") == "synthetic")
+    layers = [k for k, v in prov.items()
+              if isinstance(v, Mapping) and v.get("source") == "synthetic"]
+    listed = prov.get("synthetic_layers") or []
+    return tuple(layers + [k for k in listed if k not in layers])
 
 
 # --------------------------------------------------------------------- scoring

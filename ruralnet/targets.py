@@ -67,7 +67,8 @@ PLAN_METRICS: dict[str, tuple[str, str]] = {
     "townships_daily_share": ("%", "coverage.townships_daily / coverage.townships_total"),
     "villages_daily_share": ("%", "coverage.villages_daily / coverage.villages_total"),
     "townships_served_share": ("%", "townships with a route stop / all townships"),
-    "villages_served_share": ("%", "villages with a route stop / all villages"),
+    "villages_served_share": (
+        "%", "administrative villages with a route stop / all administrative villages"),
 }
 """Metrics a plan can compute: id -> (unit, definition)."""
 

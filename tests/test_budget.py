@@ -159,3 +159,19 @@ def test_budget_command_passes_the_anxi_table():
     result = CliRunner().invoke(budget_command, [str(ANXI), "--system", "安溪2018"])
     assert result.exit_code == 0, result.output
     assert "all rules pass" in result.output
+
+
+def test_commands_follow_the_main_group_language():
+    """Under a group with --lang en, errors are shown in English only."""
+    import click
+
+    @click.group()
+    @click.option("--lang", default="both")
+    def group(lang):
+        """Stand-in for ruralnet.cli.main."""
+
+    group.add_command(budget_command)
+    result = CliRunner().invoke(group, ["--lang", "en", "budget", str(ANXI), "--system", "nope"])
+    assert result.exit_code == 1
+    assert "Error: unknown indicator system 'nope'" in result.output
+    assert "未知" not in result.output

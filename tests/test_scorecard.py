@@ -51,7 +51,7 @@ def tiny_plan():
                                                      {"site_id": "T2"}]},
         ],
         "coverage": {"townships_daily": 2, "townships_total": 2, "villages_daily": 3,
-                     "villages_total": 5, "village_share": 0.6},
+                     "villages_total": 5, "village_share": 0.6},  # taken as given, not recomputed
         "costs": {},
     }
 
@@ -68,7 +68,7 @@ def test_plan_metrics_count_sites_and_coverage_by_hand(tiny_plan):
     assert m["poor_village_station_coverage"] == 50.0  # 甲 of 甲, 丁
     assert m["township_station_coverage"] == 100.0
     assert m["villages_daily_share"] == 60.0
-    assert m["villages_served_share"] == 60.0  # 甲, 乙, 丙 of five
+    assert m["villages_served_share"] == 75.0  # 甲, 乙, 丙 of 甲乙丙丁
     assert m["townships_served_share"] == 100.0
     assert m["county_service_centres"] is None
 
@@ -156,6 +156,22 @@ def test_yunnan_growth_needs_the_national_average(tiny_plan):
                       inputs={"national_rural_online_retail_growth": 12.5})
     got = row_of(card, "rural_online_retail_growth")
     assert (got["status"], got["margin"], got["target"]) == ("met", 2.5, "> 12.5%")
+
+
+def test_listed_synthetic_layers_are_reported(tiny_plan):
+    """Layers named in provenance.synthetic_layers count as synthetic too."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["provenance"] = {"network": {"source": "osm"}, "synthetic_layers": ["network"]}
+    assert score_plan(plan, "guizhou_2017").synthetic_layers == ("network",)
+
+
+def test_guanyun_full_coverage_names_the_unserved_village(tiny_plan):
+    """灌云 wants every village served: 3 of 4 misses by 25 points and names 丁村."""
+    card = score_plan(tiny_plan, "guanyun_2020")
+    got = row_of(card, "logistics_village_coverage")
+    assert (got["status"], got["value"], got["margin"]) == ("not met", 75.0, -25.0)
+    assert "not served: 丁村" in got["evidence"]
+    assert row_of(card, "logistics_township_coverage")["status"] == "met"
 
 
 def test_guanyun_stretch_target_is_reported(tiny_plan):
