@@ -22,6 +22,7 @@ from ruralnet.network import (
     graph_hash,
     haversine_m,
     network_from_osm_file,
+    network_from_osmnx_online,
     synthetic_network,
 )
 
@@ -287,3 +288,31 @@ def test_synthetic_network_rejects_detour_below_one():
     """A detour under 1 would put roads shorter than straight lines; refused with the range."""
     with pytest.raises(NetworkError, match=r"detour must be in \[1.0, 3.0\], got 0.9"):
         synthetic_network(make_county(3), detour=0.9)
+
+
+# ---------------------------------------------------------------- osmnx online (offline stand-in)
+
+
+def test_online_door_filters_roads_caches_and_shares_post_processing(monkeypatch, tmp_path):
+    """The download call gets a highway filter and cache folder; results match the file door."""
+    import osmnx as ox
+
+    calls = {}
+
+    def fake_graph_from_polygon(polygon, **kwargs):
+        calls.update(kwargs, polygon=polygon, cache=(ox.settings.use_cache,
+                                                     ox.settings.cache_folder))
+        return ox.graph_from_xml(TINY_OSM, simplify=False, retain_all=True)
+
+    before = (ox.settings.use_cache, ox.settings.cache_folder)
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_graph_from_polygon)
+    net = network_from_osmnx_online(TINY_BOUNDARY, buffer_m=1000, cache_folder=tmp_path)
+    assert calls["custom_filter"].startswith('["highway"~"^(living_street|motorway|')
+    assert "track" in calls["custom_filter"] and "footway" not in calls["custom_filter"]
+    assert calls["retain_all"] is True
+    assert calls["cache"] == (True, str(tmp_path))
+    assert calls["polygon"].contains(TINY_BOUNDARY)
+    assert (ox.settings.use_cache, ox.settings.cache_folder) == before
+    offline = network_from_osm_file(TINY_OSM, TINY_BOUNDARY, buffer_m=1000)
+    assert net.graph_hash == offline.graph_hash
+    assert net.provenance.source == "osm" and "Overpass" in net.provenance.description
