@@ -9,6 +9,8 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 import ruralnet.matrix as matrix_mod
@@ -252,3 +254,42 @@ def test_straight_line_matrix_warns_and_scales_great_circle():
     assert m.duration("b", "a") == round(d / 10)
     assert m.method == "straight_line"
     assert "STRAIGHT LINES" in m.summary()
+
+
+# ---------------------------------------------------------------- invariants
+
+
+@st.composite
+def random_road_graphs(draw):
+    """Small directed graphs: a one-way ring (strongly connected) plus random extra edges."""
+    n = draw(st.integers(2, 8))
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for k in range(n):
+        G.add_node(k, x=118.0 + 0.01 * draw(st.integers(0, 9)), y=25.0 + 0.001 * k)
+    extra = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=12))
+    for u, v in [(k, (k + 1) % n) for k in range(n)] + extra:
+        length = draw(st.floats(0.0, 5000.0))
+        kph = draw(st.sampled_from([15.0, 25.0, 40.0, 60.0, 80.0]))
+        G.add_edge(u, v, length=length, speed_kph=kph, travel_time=length / (kph / 3.6),
+                   highway="road", oneway=True)
+    return G
+
+
+@settings(max_examples=40, deadline=None)
+@given(G=random_road_graphs())
+def test_matrix_matches_networkx_on_random_one_way_graphs(G):
+    """Durations and shortest distances equal networkx's within rounding, one-way and all."""
+    net = Network(G, LayerProvenance("user", "random"))
+    pts = gpd.GeoDataFrame({"village_id": [str(k) for k in G.nodes]},
+                           geometry=[Point(d["x"], d["y"]) for _, d in G.nodes(data=True)],
+                           crs=4326)
+    by_time = travel_matrix(net, pts, access_speed_kph=None, cache_dir=None)
+    by_length = travel_matrix(net, pts, optimise="distance", access_speed_kph=None,
+                              cache_dir=None)
+    times = dict(nx.all_pairs_dijkstra_path_length(G, weight="travel_time"))
+    lengths = dict(nx.all_pairs_dijkstra_path_length(G, weight="length"))
+    for i in G.nodes:
+        for j in G.nodes:
+            assert abs(by_time.duration_s[i, j] - times[i][j]) <= 1
+            assert abs(by_length.distance_m[i, j] - lengths[i][j]) <= 1
+            assert by_time.distance_m[i, j] >= round(lengths[i][j]) - 1
