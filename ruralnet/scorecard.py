@@ -122,7 +122,8 @@ class Scorecard:
         ]
         lines += [f"注 note: {n}" for n in self.notes]
         for row in self.table.itertuples():
-            value = "—" if pd.isna(row.value) else f"{row.value:,.4g}"
+            unit = "%" if row.unit == "%" else ""
+            value = "—" if pd.isna(row.value) else f"{row.value:,.4g}{unit}"
             lines.append(
                 f"[{row.status:>13}] {row.indicator} ({row.id}): {value} vs {row.target}"
                 + (f" — {row.evidence}" if row.evidence else "")

@@ -8,6 +8,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruralnet.exceptions import PlanValidationError, TargetsError
 from ruralnet.scorecard import plan_metrics, score_plan
@@ -264,3 +266,27 @@ def test_score_command_reports_errors_without_traceback(tiny_plan, tmp_path):
     assert result.exit_code == 1
     assert "未知的指标体系 'nowhere'" in result.output
     assert "Traceback" not in result.output
+
+
+villages_strategy = st.lists(
+    st.tuples(st.sampled_from(["village", "community", "other"]), st.booleans(), st.booleans()),
+    min_size=0, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(villages_strategy)
+def test_station_coverage_stays_between_0_and_100_and_matches_a_count(rows):
+    """Coverage is a percentage of administrative villages hosting a station."""
+    villages = [{"id": f"v{i}", "name": f"v{i}", "township_id": "t1", "kind": kind, "poor": poor}
+                for i, (kind, poor, _) in enumerate(rows)]
+    sites = [{"id": f"s{i}", "kind": "village_station", "township_id": "t1",
+              "village_id": f"v{i}"} for i, (_, _, station) in enumerate(rows) if station]
+    plan = {"county": {}, "villages": villages, "townships": [{"id": "t1", "name": "t"}],
+            "sites": sites, "routes": [], "coverage": {}}
+    got = plan_metrics(plan)["village_station_coverage"].value
+    admin = [r for r in rows if r[0] == "village"]
+    if not admin:
+        assert got is None
+    else:
+        assert 0.0 <= got <= 100.0
+        assert got == pytest.approx(100.0 * sum(r[2] for r in admin) / len(admin))

@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ruralnet.exceptions import TargetsError
 from ruralnet.targets import (
@@ -271,3 +273,14 @@ def test_target_text_shows_comparator_unit_and_stretch():
     assert guanyun.indicator("rural_online_retail_growth").target_text() == "> 20% (力争 25%)"
     assert guanyun.indicator("weak_village_service_coverage").target_text("en") == "≥ 50%"
     assert load_system("anxi_2018").indicator("county_warehouses").target_text() == "1–2"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([">=", ">", "<=", "<", "==", "range"]),
+       st.integers(-50, 50), st.integers(0, 20), st.integers(-100, 100))
+def test_met_agrees_with_the_sign_of_the_margin(comparator, low, width, value):
+    """A value is met exactly when its margin is positive, or zero for non-strict comparators."""
+    ind = indicator(comparator, low, low + width if comparator == "range" else None)
+    margin = ind.margin(value)
+    expected = margin > 0 or (margin == 0 and comparator not in (">", "<"))
+    assert ind.is_met(value) is expected
