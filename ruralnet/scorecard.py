@@ -402,8 +402,11 @@ def _score(ind: Indicator, metrics: Mapping[str, MetricValue], actuals: pd.DataF
         row["status"] = "not met"
     else:
         row["status"] = "at risk"
+    if met and not from_plan and ind.comparator in ("<=", "<") and (
+            as_of is None or as_of < ind.deadline):
+        row["evidence"] += f"; so far — the limit holds until {ind.deadline}"
     if ind.stretch is not None:
-        reached = ind.is_met(value, ind.stretch)
+        reached = ind.margin(value, ind.stretch) >= 0  # 力争 X 以上 includes X
         row["evidence"] += f"; 力争 {ind.stretch:g}: {'reached' if reached else 'not reached'}"
     return row
 

@@ -7,6 +7,14 @@ must be entered (``source = "actual"``), and the citation (document and
 section). This module loads and validates those files; actuals files are
 read against them by :func:`ruralnet.tracking.read_actuals`.
 
+File format (``schema = "ruralnet.targets/1"``, ``kind = "indicators"``):
+top-level ``id, name_zh, name_en, document, programme_start,
+programme_end`` (TOML dates), optional ``aliases, issued, note``,
+``[applies_to] provinces/counties`` and ``[inputs.<name>]``; then one
+``[[indicators]]`` table each with ``id, name_zh, name_en, unit,
+comparator, target, deadline, source, citation`` and, as needed,
+``metric`` (plan indicators), ``stretch``, ``counted_from``,
+``projection``, ``note``; and ``[[fund_rules]]`` (see :class:`FundRule`).
 Units are ``"%"`` (percent, so ``50`` means 50 %), ``"count"``,
 ``"persons"``, ``"person_times"`` (人次), ``"yuan"`` and ``"bool"``.
 
@@ -481,22 +489,12 @@ class IndicatorSystem:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator: id, names, unit, target text, deadline, source, citation."""
-        return pd.DataFrame(
-            [
-                {
-                    "id": i.id,
-                    "name_zh": i.name_zh,
-                    "name_en": i.name_en,
-                    "unit": i.unit,
-                    "target": i.target_text(),
-                    "deadline": i.deadline,
-                    "source": i.source,
-                    "metric": i.metric,
-                    "citation": i.citation,
-                }
-                for i in self.indicators
-            ]
-        )
+        return pd.DataFrame([
+            {"id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit,
+             "target": i.target_text(), "deadline": i.deadline, "source": i.source,
+             "metric": i.metric, "citation": i.citation}
+            for i in self.indicators
+        ])
 
     def summary(self) -> str:
         """Describe the system in a few lines for people."""

@@ -290,3 +290,25 @@ def test_station_coverage_stays_between_0_and_100_and_matches_a_count(rows):
     else:
         assert 0.0 <= got <= 100.0
         assert got == pytest.approx(100.0 * sum(r[2] for r in admin) / len(admin))
+
+
+def test_complaints_within_the_limit_before_the_deadline_say_so_far(tiny_plan):
+    """Four complaints by mid-2019 meet ≤ 10 so far, and the evidence says the limit still runs."""
+    card = score_plan(tiny_plan, "yunnan_2018",
+                      actuals=actuals([["2019-06-30", "disclosure_complaints", "4"]]))
+    got = row_of(card, "disclosure_complaints")
+    assert (got["status"], got["margin"]) == ("met", 6.0)
+    assert "so far — the limit holds until 2019-12-31" in got["evidence"]
+
+
+def test_score_command_refuses_a_broken_plan_file(tmp_path):
+    """A plan file that is not JSON is refused with its line."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli_targets import score
+
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text('{"county": {\n  "name": }', encoding="utf-8")
+    result = CliRunner().invoke(score, [str(plan_path)])
+    assert result.exit_code == 1
+    assert "is not valid JSON (line 2)" in result.output
