@@ -51,10 +51,10 @@ def _first_solution(c: _Compiled, name: str) -> int:
     if name != "auto":
         return _FIRST_SOLUTIONS[name]
     # PATH_CHEAPEST_ARC found no feasible start on Solomon R101/RC101;
-    # cheapest insertion respects the windows while it builds.
-    return (
-        _FIRST.PARALLEL_CHEAPEST_INSERTION if c.time_binds else _FIRST.SAVINGS
-    )
+    # cheapest insertion respects the windows while it builds. Without
+    # windows PATH_CHEAPEST_ARC beat SAVINGS on X-n303 at 10 s (8.4% vs 16.9%
+    # gap) and was within 0.3 points of it on X-n101 and X-n200.
+    return _FIRST.PARALLEL_CHEAPEST_INSERTION if c.time_binds else _FIRST.PATH_CHEAPEST_ARC
 
 
 def _add_time(routing, manager, c: _Compiled, vehicles: list[int]) -> None:

@@ -26,6 +26,7 @@ Solomon (see that script's docstring for the figures).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -355,7 +356,8 @@ class RoutingParams:
         Bisection steps on the visit prize, >= 1.
     first_solution
         OR-Tools first-solution strategy, or ``"auto"`` (parallel cheapest
-        insertion when time windows or durations bind, savings otherwise).
+        insertion when time windows or durations bind, path cheapest arc
+        otherwise).
     """
 
     engine: str = "auto"
@@ -882,7 +884,29 @@ class _CoverageSearch:
                 best = min(best, routes, key=self.cost)
             else:
                 lo = mid
-        return _trim(self.parts, best, need)
+        return self.polish(_trim(self.parts, best, need))
+
+    def polish(self, routes: list[_Routes]) -> list[_Routes]:
+        """Re-solve with the chosen counted visits required and the others dropped.
+
+        Trimming removes visits but never merges routes; this solve may use
+        fewer vehicles. The cheaper of the two is kept.
+        """
+        polished = []
+        for part, r in zip(self.parts, routes, strict=True):
+            chosen = np.zeros(part.c.n_clients, dtype=bool)
+            chosen[[j for _, cl in r for j in cl]] = True
+            c = dataclasses.replace(part.c, required=part.c.required | (chosen & part.c.counted))
+            prizes = np.where(part.c.counted & ~chosen, 0, part.c.base_prize)
+            try:
+                found = self.solve(_Part(part.problem, c, part.reachable, part.one_way), prizes)
+            except InfeasibleError:
+                found = None
+            if found is None or sum(_route_cost(c, t, cl) for t, cl in found) >= sum(
+                    _route_cost(c, t, cl) for t, cl in r):
+                found = r
+            polished.append(found)
+        return polished
 
 
 def _result(p: RoutingProblem, c: _Compiled, routes: _Routes, engine: str,
