@@ -162,6 +162,7 @@ def test_coverage_target_is_met_at_the_lowest_cost(engine):
     assert res.unvisited == (4,)
     assert res.coverage == pytest.approx(0.8)
     assert res.cost == pytest.approx(8.0)
+    assert "coverage 80.0%, clients left out 1" in res.summary()
 
 
 def test_coverage_target_beyond_the_shift_explains_with_figures():
@@ -191,14 +192,15 @@ def test_engines_find_the_same_cost_on_a_tiny_instance():
     assert costs == {"ortools": pytest.approx(2 * (10 + 6)), "pyvrp": pytest.approx(32)}
 
 
-def test_same_seed_gives_the_same_routes():
-    """PyVRP under an iteration cap returns identical routes for the same seed."""
+@pytest.mark.parametrize("engine", ENGINES)
+def test_same_seed_gives_the_same_routes(engine):
+    """Under an iteration cap both engines return identical routes for the same seed."""
     rng = np.random.default_rng(3)
     xy = [(0.0, 0.0)] + [tuple(p) for p in rng.uniform(0, 10, (25, 2))]
     dist, dur = plane_matrices(xy)
     clients = tuple(Client(delivery_kg=3, pickup_kg=1) for _ in range(25))
     problem = RoutingProblem((Depot(),), clients, (VehicleType(20, 10),), dist, dur)
-    params = RoutingParams(engine="pyvrp", time_limit_s=30, max_iterations=300)
+    params = RoutingParams(engine=engine, time_limit_s=30, max_iterations=300)
     first, second = (solve_routes(problem, params, seed=7) for _ in range(2))
     assert [[s.client for s in r.stops] for r in first.routes] == [
         [s.client for s in r.stops] for r in second.routes]
@@ -351,3 +353,31 @@ def test_daily_params_reject_a_day_that_ends_before_it_starts():
     """The working-day check names both fields and the allowed order."""
     with pytest.raises(ValueError, match=r"day_start_min, day_end_min must be 0 <= start < end"):
         DailyRoutingParams(day_start_min=600, day_end_min=500)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    xy=st.lists(st.tuples(st.integers(-15, 15), st.integers(-15, 15)), min_size=2, max_size=8,
+                unique=True),
+    target=st.sampled_from([0.5, 0.8, 1.0]),
+)
+def test_daily_plan_invariants_hold_on_random_villages(xy, target):
+    """Each village at most once, coverage >= target, routes at their depot inside the day."""
+    pts = [(0, 0), (5, 0)] + [(5 + x / 3, y / 3) for x, y in xy]
+    dist, dur = plane_matrices(pts)
+    villages = list(range(2, len(pts)))
+    res = plan_daily_routes(
+        dist, dur, warehouses=[0], stations=[1], villages=villages,
+        delivery_kg=[40.0] * len(villages), pickup_kg=[15.0] * len(villages),
+        catchments=[villages], trunk_fleet=[TRUCK], feeder_fleet=[VAN],
+        params=DailyRoutingParams(engine="ortools", coverage_target=target, curve_targets=(),
+                                  feeder_time_limit_s=0.3, max_iterations=50,
+                                  trunk_time_limit_s=0.3), seed=0)
+    served = [s.point for r in res.routes if r.tier == "feeder" for s in r.stops]
+    assert len(served) == len(set(served)) and set(served) <= set(villages)
+    assert 0 <= res.coverage <= 1 and res.coverage >= target - 1e-9
+    assert res.villages_served + len(res.unserved) == len(villages)
+    for r in res.routes:
+        assert r.depot_point == (0 if r.tier == "trunk" else 1)
+        assert 420 <= r.depart_min <= r.return_min <= 1080
+        assert max([r.load_out_kg] + [s.load_after_kg for s in r.stops]) <= r.capacity_kg
