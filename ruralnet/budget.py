@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from ruralnet.exceptions import TargetsError
-from ruralnet.targets import FundRule, IndicatorSystem
+from ruralnet.targets import FundRule, IndicatorSystem, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def read_budget(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         Missing columns, empty file, non-numeric or negative amounts,
         unknown categories or funding sources, naming file and line.
     """
-    name, frame = _budget_frame(source)
+    name, frame = read_table(source)
     missing = [c for c in BUDGET_COLUMNS if c not in frame.columns]
     if missing:
         raise TargetsError(
@@ -179,22 +179,6 @@ def read_budget(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     out["line"] = range(2, len(out) + 2)
     logger.info("read %d budget lines (%.1f 万元) from %s", len(out), sum(amounts), name)
     return out
-
-
-def _budget_frame(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
-    if isinstance(source, pd.DataFrame):
-        return "<DataFrame>", source.astype(str)
-    path = Path(source)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise TargetsError(f"找不到文件 {path}", f"file not found: {path}",
-                           path=str(path)) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise TargetsError(f"{path} 无法读取: {exc}", f"{path} cannot be read: {exc}",
-                           path=str(path)) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return str(path), frame
 
 
 def _check_line(name: str, line: int, rec: dict[str, Any]) -> float:
@@ -262,8 +246,7 @@ def check_budget(budget: pd.DataFrame | str | Path, system: IndicatorSystem) -> 
     totals = budget.groupby("funding_source")["amount_wan"].sum()
     checks = tuple(_apply(rule, budget) for rule in system.fund_rules)
     for c in checks:
-        log = logger.info if c.passed else logger.warning
-        log("fund rule %s: %s", c.rule.id, c.message_en)
+        logger.info("fund rule %s: %s", c.rule.id, c.message_en)
     return BudgetCheck(system.id, checks,
                        tuple((k, float(totals[k])) for k in FUNDING_SOURCES if k in totals))
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from ruralnet.exceptions import InfeasibleError, TargetsError
-from ruralnet.targets import read_toml, resolve_system_path
+from ruralnet.targets import read_table, read_toml, resolve_system_path
 
 logger = logging.getLogger(__name__)
 
@@ -183,15 +183,7 @@ def read_county_facts(source: str | Path | pd.DataFrame, rules: SelectionRules) 
         Missing columns, duplicate counties, unknown ``already_selected``
         labels, or bad numbers, naming file and line.
     """
-    if isinstance(source, pd.DataFrame):
-        name, frame = "<DataFrame>", source.astype(str)
-    else:
-        name = str(source)
-        try:
-            frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise TargetsError(f"找不到文件 {name}", f"file not found: {name}", path=name) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    name, frame = read_table(source)
     needed = [*FACT_COLUMNS, *(c.column for c in rules.criteria)]
     missing = [c for c in needed if c not in frame.columns]
     if missing:

@@ -532,6 +532,40 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from exc
 
 
+def read_table(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """Read a CSV (UTF-8 with or without BOM, else GB18030 as Excel saves it) as strings.
+
+    Returns the name to use in messages and the frame with stripped column
+    names; a DataFrame passes through as strings.
+
+    Raises
+    ------
+    TargetsError
+        Missing, empty or unparsable file, naming it.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame, name = source.astype(str), "<DataFrame>"
+    else:
+        name = str(source)
+        frame = None
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding=encoding)
+                break
+            except FileNotFoundError:
+                raise _err(f"找不到文件 {name}", f"file not found: {name}", path=name) from None
+            except UnicodeDecodeError:
+                continue
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise _err(f"{name} 无法读取: {exc}", f"{name} cannot be read: {exc}",
+                           path=name) from exc
+        if frame is None:
+            raise _err(f"{name} 既不是 UTF-8 也不是 GBK 编码", f"{name} is neither UTF-8 nor GBK",
+                       path=name)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return name, frame
+
+
 def list_systems(
     kind: str | None = "indicators", *, data_dir: Path | str | None = None
 ) -> list[str]:

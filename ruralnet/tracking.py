@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ruralnet.exceptions import TargetsError
-from ruralnet.targets import Indicator, IndicatorSystem, SystemInput
+from ruralnet.targets import Indicator, IndicatorSystem, SystemInput, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def read_actuals(source: str | Path | pd.DataFrame, system: IndicatorSystem) -> 
     >>> read_actuals(df, system)["value"].tolist()
     [1200.0]
     """
-    name, frame = _actuals_frame(source)
+    name, frame = read_table(source)
     missing = [c for c in ACTUALS_COLUMNS if c not in frame.columns]
     if missing:
         raise TargetsError(
@@ -125,22 +125,6 @@ def read_actuals(source: str | Path | pd.DataFrame, system: IndicatorSystem) -> 
     out["value"] = out["value"].astype(float)
     logger.info("read %d actuals rows for %s from %s", len(out), system.id, name)
     return out.sort_values(["indicator", "date"], kind="stable").reset_index(drop=True)
-
-
-def _actuals_frame(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
-    if isinstance(source, pd.DataFrame):
-        return "<DataFrame>", source.astype(str)
-    path = Path(source)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise TargetsError(f"找不到文件 {path}", f"file not found: {path}",
-                           path=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise TargetsError(f"{path} 无法读取: {exc}", f"{path} cannot be read: {exc}",
-                           path=str(path)) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return str(path), frame
 
 
 def _actuals_row(

@@ -16,6 +16,7 @@ from ruralnet.targets import (
     list_systems,
     load_system,
     parse_target,
+    read_table,
 )
 
 DOCUMENTS = {
@@ -284,3 +285,21 @@ def test_met_agrees_with_the_sign_of_the_margin(comparator, low, width, value):
     margin = ind.margin(value)
     expected = margin > 0 or (margin == 0 and comparator not in (">", "<"))
     assert ind.is_met(value) is expected
+
+
+def test_read_table_accepts_excel_gbk_files(tmp_path):
+    """A CSV saved by Excel in GBK reads like a UTF-8 one."""
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("date,indicator,value\n2019-06-30,培训,5\n".encode("gbk"))
+    name, frame = read_table(path)
+    assert frame["indicator"].tolist() == ["培训"]
+
+
+def test_read_table_refuses_missing_and_empty_files(tmp_path):
+    """A missing or empty file is refused naming it."""
+    with pytest.raises(TargetsError, match="file not found: .*nowhere.csv"):
+        read_table(tmp_path / "nowhere.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(TargetsError, match="empty.csv cannot be read"):
+        read_table(empty)
