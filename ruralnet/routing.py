@@ -1437,7 +1437,14 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
     )
     trunk_params = RoutingParams(engine=engine, time_limit_s=params.trunk_time_limit_s,
                                  max_iterations=params.max_iterations)
-    result = solve_routes(trunk, trunk_params, seed=seed)
+    try:
+        result = solve_routes(trunk, trunk_params, seed=seed)
+    except InfeasibleError as err:  # say which tier, and the knobs that bind it
+        raise InfeasibleError(
+            f"干线（县仓→乡镇站）无解：{err.zh}；也可放宽 trunk_arrival_by_min 或增加干线车辆",
+            f"trunk tier (warehouse → stations) infeasible: {err.en}; or relax "
+            "trunk_arrival_by_min or add trunk vehicles", tier="trunk", **err.details,
+        ) from err
     pts = county.warehouses + county.stations
     fixed = [_daily_route(r, f"T{i + 1:02d}", "trunk", trunk.vehicle_types[r.vehicle_type], pts,
                           len(county.warehouses)) for i, r in enumerate(result.routes)]

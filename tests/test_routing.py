@@ -349,6 +349,12 @@ def test_daily_plan_is_the_same_for_the_same_seed():
     assert key(first) == key(second)
 
 
+def test_daily_trunk_that_cannot_arrive_in_time_names_the_tier():
+    """Trunks due by 07:10 cannot drive the 10 km (16.7 min) to a station: the error says trunk."""
+    with pytest.raises(InfeasibleError, match="trunk tier .* relax trunk_arrival_by_min"):
+        toy_plan(trunk_arrival_by_min=430)
+
+
 def test_daily_params_reject_a_day_that_ends_before_it_starts():
     """The working-day check names both fields and the allowed order."""
     with pytest.raises(ValueError, match=r"day_start_min, day_end_min must be 0 <= start < end"):
