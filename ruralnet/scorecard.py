@@ -415,7 +415,7 @@ def _latest(ind_id: str, actuals: pd.DataFrame | None, as_of: date | None
             ) -> tuple[float | None, str]:
     if actuals is None:
         return None, "no actuals file"
-    rows = actuals[actuals["indicator"] == ind_id]
+    rows = actuals[actuals["indicator"] == ind_id].sort_values("date", kind="stable")
     if as_of is not None:
         rows = rows[rows["date"].dt.date <= as_of]
     if not len(rows):

@@ -175,3 +175,14 @@ def test_commands_follow_the_main_group_language():
     assert result.exit_code == 1
     assert "Error: unknown indicator system 'nope'" in result.output
     assert "未知" not in result.output
+
+
+def test_budget_docstring_examples_run():
+    """The Examples blocks of ruralnet.budget pass as doctests."""
+    import doctest
+
+    import ruralnet.budget
+
+    result = doctest.testmod(ruralnet.budget, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -312,3 +312,14 @@ def test_score_command_refuses_a_broken_plan_file(tmp_path):
     result = CliRunner().invoke(score, [str(plan_path)])
     assert result.exit_code == 1
     assert "is not valid JSON (line 2)" in result.output
+
+
+def test_scorecard_docstring_examples_run():
+    """The Examples blocks of ruralnet.scorecard pass as doctests."""
+    import doctest
+
+    import ruralnet.scorecard
+
+    result = doctest.testmod(ruralnet.scorecard, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

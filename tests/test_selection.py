@@ -176,3 +176,14 @@ def test_select_command_reports_infeasible_without_traceback():
     assert result.exit_code == 1
     assert "fewer than the 40 places" in result.output
     assert "Traceback" not in result.output
+
+
+def test_selection_docstring_examples_run():
+    """The Examples blocks of ruralnet.selection pass as doctests."""
+    import doctest
+
+    import ruralnet.selection
+
+    result = doctest.testmod(ruralnet.selection, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -303,3 +303,14 @@ def test_read_table_refuses_missing_and_empty_files(tmp_path):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(TargetsError, match="empty.csv cannot be read"):
         read_table(empty)
+
+
+def test_targets_docstring_examples_run():
+    """The Examples blocks of ruralnet.targets pass as doctests."""
+    import doctest
+
+    import ruralnet.targets
+
+    result = doctest.testmod(ruralnet.targets, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

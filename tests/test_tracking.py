@@ -267,3 +267,14 @@ def test_read_actuals_accepts_a_dataframe_and_system_inputs():
                           ["national_rural_online_retail_growth"], "value": ["12.5"]})
     out = read_actuals(frame, load_system("yunnan_2018"))
     assert out["value"].tolist() == [12.5]
+
+
+def test_tracking_docstring_examples_run():
+    """The Examples blocks of ruralnet.tracking pass as doctests."""
+    import doctest
+
+    import ruralnet.tracking
+
+    result = doctest.testmod(ruralnet.tracking, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
