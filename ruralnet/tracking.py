@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import math
+import subprocess
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -388,9 +389,9 @@ def _project(ind: Indicator, rows: pd.DataFrame, goal: float | None, as_of: date
 def find_cjk_font() -> str | None:
     """Name of an installed font that can draw Chinese, or ``None``.
 
-    Checks matplotlib's font list for common CJK families (Noto Sans CJK,
-    Source Han, WenQuanYi, SimHei, ...), the same fonts ``fc-list :lang=zh``
-    would show.
+    Looks first in matplotlib's font list for common CJK families (Noto Sans
+    CJK, Source Han, WenQuanYi, SimHei, ...), then asks fontconfig
+    (``fc-list :lang=zh``) and registers the first font file it names.
     """
     from matplotlib import font_manager
 
@@ -398,6 +399,20 @@ def find_cjk_font() -> str | None:
     for name in CJK_FONT_NAMES:
         if name in installed:
             return name
+    try:
+        listing = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True,
+                                 text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in listing.splitlines():
+        path = line.split(":")[0].strip()
+        if not path:
+            continue
+        try:
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+        except (OSError, RuntimeError, ValueError):
+            logger.info("fontconfig font %s cannot be used by matplotlib", path)
     return None
 
 

@@ -278,3 +278,19 @@ def test_tracking_docstring_examples_run():
     result = doctest.testmod(ruralnet.tracking, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_fontconfig_fonts_are_registered_when_matplotlib_lacks_cjk(monkeypatch):
+    """A font file named by `fc-list :lang=zh` is registered and its family returned."""
+    import subprocess
+    from types import SimpleNamespace
+
+    import matplotlib
+
+    font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    monkeypatch.setattr(tracking_module, "CJK_FONT_NAMES", ())
+    monkeypatch.setattr(subprocess, "run",
+                        lambda *a, **k: SimpleNamespace(stdout=f"{font}: \n"))
+    assert tracking_module.find_cjk_font() == "DejaVu Sans"
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: SimpleNamespace(stdout=""))
+    assert tracking_module.find_cjk_font() is None
