@@ -431,9 +431,10 @@ def plot_tracking(tracking: Tracking, *, lang: str | None = None):
     Returns
     -------
     matplotlib.figure.Figure
-        A figure not attached to pyplot; save it with ``fig.savefig(path)``
-        (the Agg renderer draws the PNG).
+        A figure on an Agg canvas, not attached to pyplot; save it with
+        ``fig.savefig(path)``.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
@@ -451,6 +452,7 @@ def plot_tracking(tracking: Tracking, *, lang: str | None = None):
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
     fig = Figure(figsize=(4.2 * ncols, 3.2 * nrows), layout="constrained")
+    FigureCanvasAgg(fig)  # draw with Agg whatever backend pyplot would pick
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, row in zip(axes, proj.itertuples(), strict=False):
         _plot_one(ax, row, tracking.history, use_zh, prop)

@@ -294,3 +294,11 @@ def test_fontconfig_fonts_are_registered_when_matplotlib_lacks_cjk(monkeypatch):
     assert tracking_module.find_cjk_font() == "DejaVu Sans"
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: SimpleNamespace(stdout=""))
     assert tracking_module.find_cjk_font() is None
+
+
+def test_chart_is_drawn_on_an_agg_canvas(anxi):
+    """The figure uses the Agg canvas, whatever pyplot's backend."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plot_tracking(track(SAMPLE, anxi), lang="en")
+    assert isinstance(fig.canvas, FigureCanvasAgg)
