@@ -92,13 +92,12 @@ def score(plan_json: str, system_name: str | None, actuals: str | None,
 
     values = {}
     for item in inputs:
-        name, sep, value = item.partition("=")
+        name, _, value = item.partition("=")
         try:
             values[name.strip()] = float(value)
         except ValueError:
-            sep = ""
-        if not sep:
-            raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}", param_hint="--input")
+            raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}",
+                                     param_hint="--input") from None
     card = score_plan(_read_plan(plan_json), system_name, actuals=actuals, inputs=values)
     click.echo(card.summary())
     if out:

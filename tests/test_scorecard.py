@@ -323,3 +323,24 @@ def test_scorecard_docstring_examples_run():
     result = doctest.testmod(ruralnet.scorecard, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_score_command_takes_actuals_and_inputs(tiny_plan, tmp_path):
+    """`score --actuals --input` scores entered growth against the given national average."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli_targets import score
+
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(tiny_plan), encoding="utf-8")
+    actuals_path = tmp_path / "actuals.csv"
+    actuals_path.write_text("date,indicator,value\n2019-12-31,rural_online_retail_growth,15\n",
+                            encoding="utf-8")
+    args = [str(plan_path), "--system", "yunnan_2018", "--actuals", str(actuals_path)]
+    result = CliRunner().invoke(score, [*args, "--input",
+                                        "national_rural_online_retail_growth=12.5"])
+    assert result.exit_code == 0, result.output
+    assert "[          met] 示范县县域农村网络零售额同比增长" in result.output
+    bad = CliRunner().invoke(score, [*args, "--input", "national_rural_online_retail_growth"])
+    assert bad.exit_code == 2
+    assert "expected NAME=NUMBER" in bad.output
