@@ -371,10 +371,11 @@ def score_plan(
 def _score(ind: Indicator, metrics: Mapping[str, MetricValue], actuals: pd.DataFrame | None,
            inputs: Mapping[str, float], as_of: date | None,
            layers: tuple[str, ...]) -> dict[str, Any]:
-    row = {"id": ind.id, "indicator": ind.name_zh, "indicator_en": ind.name_en,
-           "unit": ind.unit, "source": ind.source, "target": ind.target_text(inputs=inputs),
-           "value": float("nan"), "status": "awaiting data", "margin": float("nan"),
-           "deadline": ind.deadline, "evidence": "", "citation": ind.citation}
+    row: dict[str, Any] = {"id": ind.id, "indicator": ind.name_zh, "indicator_en": ind.name_en,
+                           "unit": ind.unit, "source": ind.source,
+                           "target": ind.target_text(inputs=inputs), "value": float("nan"),
+                           "status": "awaiting data", "margin": float("nan"),
+                           "deadline": ind.deadline, "evidence": "", "citation": ind.citation}
     value, evidence, from_plan = None, "", False
     if ind.source == "plan":
         mv = metrics[ind.metric]  # type: ignore[index]

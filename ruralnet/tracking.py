@@ -446,7 +446,7 @@ def plot_tracking(tracking: Tracking, *, lang: str | None = None):
                           "English. Install e.g. fonts-noto-cjk for Chinese labels.",
                           RuntimeWarning, stacklevel=2)
     use_zh = font is not None
-    prop = FontProperties(family=[font, "DejaVu Sans"]) if use_zh else FontProperties()
+    prop = FontProperties(family=[font, "DejaVu Sans"]) if font else FontProperties()
     proj = tracking.projections
     n = max(len(proj), 1)
     ncols = min(3, n)
