@@ -662,8 +662,9 @@ def system_from_dict(data: Mapping[str, Any], *, origin: str = "<dict>") -> Indi
                 f"{origin}: {key} must be a date such as 2019-12-31, got {head[key]!r}",
                 path=origin,
             )
+    window = (head["programme_start"], head["programme_end"])
     indicators = tuple(
-        _row(origin, "indicators", i, row, _indicator_from_row)
+        _row(origin, "indicators", i, row, lambda r: _indicator_from_row(r, window))
         for i, row in enumerate(data.get("indicators", []))
     )
     rules = tuple(
@@ -712,13 +713,19 @@ def _row(origin: str, table: str, i: int, row: Mapping[str, Any], build: Any) ->
         ) from exc
 
 
-def _indicator_from_row(row: Mapping[str, Any]) -> Indicator:
+def _indicator_from_row(row: Mapping[str, Any], window: tuple[date, date]) -> Indicator:
     target, high, target_input = parse_target(row["target"], row["comparator"])
     deadline = row["deadline"]
     if not isinstance(deadline, date):
         raise _err(
             f"截止日 {deadline!r} 须为日期 (如 2019-12-31)",
             f"deadline {deadline!r} must be a date such as 2019-12-31",
+        )
+    if not window[0] <= deadline <= window[1]:
+        raise _err(
+            f"截止日 {deadline} 不在示范期 {window[0]}–{window[1]} 内",
+            f"deadline {deadline} is outside the programme {window[0]}–{window[1]}",
+            field="deadline",
         )
     return Indicator(
         id=row["id"],

@@ -199,8 +199,8 @@ def test_an_unknown_plan_metric_is_refused(tmp_path):
 def test_a_deadline_outside_the_programme_is_refused(tmp_path):
     """Deadlines after programme_end are refused naming the indicator and the window."""
     path = write_system(tmp_path, row(deadline="2023-06-30"))
-    with pytest.raises(TargetsError, match="bad.toml: system tiny: indicator coverage deadline "
-                       "2023-06-30 is outside the programme 2020-01-01–2021-12-31"):
+    with pytest.raises(TargetsError, match=r"bad.toml \[\[indicators\]\] #2 \(id='coverage'\): "
+                       "deadline 2023-06-30 is outside the programme 2020-01-01–2021-12-31"):
         load_system(path)
 
 
@@ -314,3 +314,36 @@ def test_targets_docstring_examples_run():
     result = doctest.testmod(ruralnet.targets, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"id": "Trainees"}, "indicator id 'Trainees' is invalid"),
+        ({"name_en": " "}, "indicator x lacks name_en"),
+        ({"source": "guess"}, "source 'guess' is invalid; use plan or actual"),
+        ({"metric": "village_stations"}, "an actual indicator takes no metric"),
+        ({"unit": "bool", "comparator": ">="}, "a yes/no indicator needs '==' and true/false"),
+        ({"counted_from": date(2021, 1, 1)}, "counted_from 2021-01-01 is after the deadline"),
+        ({"projection": "spline"}, "projection 'spline' is invalid"),
+        ({"target": None}, "indicator x has no target"),
+    ],
+)
+def test_indicator_fields_are_checked_on_construction(changes, message):
+    """Each malformed field is refused with the field and the allowed values."""
+    fields = {"id": "x", "name_zh": "指标", "name_en": "indicator", "unit": "count",
+              "comparator": ">=", "target": 1.0, "deadline": date(2020, 12, 31),
+              "source": "actual", "citation": "doc"}
+    fields.update(changes)
+    with pytest.raises(TargetsError, match=message):
+        Indicator(**fields)
+
+
+def test_a_system_built_in_python_checks_deadlines_too():
+    """IndicatorSystem refuses an indicator due after the programme ends."""
+    from ruralnet.targets import IndicatorSystem
+
+    with pytest.raises(TargetsError, match="indicator x deadline 2020-12-31 is outside the "
+                       "programme 2019-01-01–2019-12-31"):
+        IndicatorSystem("s", "体系", "system", "doc", date(2019, 1, 1), date(2019, 12, 31),
+                        (indicator(">=", 1),))
