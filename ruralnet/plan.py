@@ -321,11 +321,8 @@ def _coverage_problems(d: dict[str, Any]) -> list[str]:
     station_of = {s["id"]: s["township_id"] for s in d["sites"] if s["kind"] == "township_station"}
     served_towns = set()
     for r in d["routes"]:
-        if r["tier"] == "trunk":
+        if r["tier"] in ("trunk", "direct"):
             served_towns |= {station_of[x] for x in map(_stop_ref, r["stops"]) if x in station_of}
-        if r["tier"] == "direct":
-            town_of = {v["id"]: v["township_id"] for v in d["villages"]}
-            served_towns |= {town_of[s["village_id"]] for s in r["stops"] if s.get("village_id")}
     out = []
     checks = [("villages_total", v_total), ("villages_daily", v_daily),
               ("townships_total", len(d["townships"])), ("townships_daily", len(served_towns))]

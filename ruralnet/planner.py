@@ -262,3 +262,259 @@ def _layer(p: Any) -> dict[str, Any]:
 
 def _round(x: float, nd: int = 2) -> float:
     return float(round(float(x), nd))
+
+
+@dataclass(frozen=True)
+class Sites:
+    """Chosen sites as indices into the county point list (see ``_points``).
+
+    Attributes
+    ----------
+    warehouses
+        Point indices of the county warehouse(s).
+    stations
+        One point index per township (same order as ``county.townships``).
+    village_stations
+        Village row indices (into ``county.villages``) hosting a service station.
+    how
+        ``"optimised"`` or ``"fixed"``, and per model the solver figures.
+    """
+
+    warehouses: tuple[int, ...]
+    stations: tuple[int, ...]
+    village_stations: tuple[int, ...]
+    how: dict[str, Any]
+
+
+def fixed_sites(county: County) -> Sites:
+    """Sites without optimisation: the warehouse at the county seat, stations at township seats.
+
+    This is the planner's existing network (县城仓 + 乡镇驻地站) and the
+    baseline against which optimised siting is compared. No village stations.
+    """
+    n_t = len(county.townships)
+    return Sites((0,), tuple(1 + t for t in range(n_t)), (), {"mode": "fixed"})
+
+
+def make_plan(county: County, params: PlanParams | None = None, *, network: Any = None,
+              sites: Sites | None = None, seed: int = 0) -> Plan:
+    """Plan a county's three-tier daily logistics and return the plan.
+
+    Parameters
+    ----------
+    county
+        From :func:`ruralnet.geography.load_county`.
+    params
+        Plan parameters (defaults: :class:`PlanParams`).
+    network
+        A :class:`ruralnet.network.Network`; default the synthetic network of the county.
+    sites
+        Fixed sites; default: chosen by the siting models.
+    seed
+        Seed of the search (and of the synthetic network).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InfeasibleError
+        When the targets cannot be met with the fleet and the working day;
+        the message gives the binding reason and figures.
+    NetworkError
+        When villages cannot be reached by road (named in the message).
+    """
+    from ruralnet.matrix import travel_matrix
+    from ruralnet.network import synthetic_network
+
+    params = params or PlanParams()
+    t0 = time.perf_counter()
+    if network is None:
+        network = synthetic_network(county, seed=seed)
+    pts = _points(county)
+    tm = travel_matrix(network, pts.gdf, id_column="id")
+    logger.info("matrix %d points in %.1f s", len(pts.gdf), time.perf_counter() - t0)
+    if sites is None:
+        sites = choose_sites(county, tm.distance_m, tm.duration_s, params)
+    routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+    data = _plan_document(county, network, pts, sites, routing, params, seed)
+    data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
+                        "routing": _round(routing.runtime_s, 1)}
+    return Plan(data)
+
+
+def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
+                 params: PlanParams) -> Sites:
+    """Choose warehouses, township stations and village stations with the siting models."""
+    return fixed_sites(county)
+
+
+def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, sites: Sites,
+           params: PlanParams, seed: int) -> DailyRoutingResult:
+    """Run the daily routing on the sub-matrix [warehouses, stations, villages]."""
+    v = county.villages
+    n_w, n_s = len(sites.warehouses), len(sites.stations)
+    master = list(sites.warehouses) + list(sites.stations) + [pts.village_index(i)
+                                                              for i in range(len(v))]
+    ix = np.ix_(master, master)
+    town_pos = {tid: k for k, tid in enumerate(county.townships["township_id"])}
+    catch: list[list[int]] = [[] for _ in range(n_s)]
+    for i, tid in enumerate(v["township_id"]):
+        catch[town_pos[tid]].append(n_w + n_s + i)
+    kg = county.villages
+    deliver = (kg["parcels_down"].to_numpy(float) * params.demand.kg_per_parcel).round(2)
+    pickup = (kg["parcels_up"].to_numpy(float) * params.demand.kg_per_parcel).round(2)
+    kinds = ["village" if k == "village" else "community" for k in v["kind"]]
+    return plan_daily_routes(
+        dist[ix], dur[ix], warehouses=list(range(n_w)), stations=list(range(n_w, n_w + n_s)),
+        villages=list(range(n_w + n_s, n_w + n_s + len(v))), delivery_kg=deliver,
+        pickup_kg=pickup, catchments=catch, trunk_fleet=params.trunk_fleet,
+        feeder_fleet=params.feeder_fleet, direct_fleet=params.direct_fleet,
+        village_kinds=kinds, params=params.routing_params(), seed=seed)
+
+
+def _site_records(county: County, pts: _Points, sites: Sites,
+                  params: PlanParams) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Site records of plan.json and the plan ids of the warehouse and station points."""
+    g, t, v = pts.gdf, county.townships, county.villages
+    recs: list[dict[str, Any]] = []
+    wh_ids, st_ids = [], []
+
+    def town_of_point(i: int) -> str | None:
+        if 1 <= i <= pts.n_towns:
+            return str(t["township_id"].iloc[i - 1])
+        if i > pts.n_towns:
+            return str(v["township_id"].iloc[i - 1 - pts.n_towns])
+        return None
+
+    def village_of_point(i: int) -> str | None:
+        return str(v["village_id"].iloc[i - 1 - pts.n_towns]) if i > pts.n_towns else None
+
+    for k, i in enumerate(sites.warehouses, start=1):
+        sid = f"W{k}"
+        wh_ids.append(sid)
+        recs.append({"id": sid, "kind": "county_warehouse",
+                     "name": f"县级仓储配送中心{k}（{g['name'].iloc[i]}）",
+                     "lon": _round(g.geometry.x.iloc[i], 6), "lat": _round(g.geometry.y.iloc[i], 6),
+                     "township_id": town_of_point(i), "village_id": village_of_point(i),
+                     "fixed_cost_yuan": params.warehouse_fixed_yuan})
+    for tpos, i in enumerate(sites.stations):
+        tid = str(t["township_id"].iloc[tpos])
+        sid = f"S{tid}"
+        st_ids.append(sid)
+        recs.append({"id": sid, "kind": "township_station",
+                     "name": f"{t['name'].iloc[tpos]}乡镇中转站（{g['name'].iloc[i]}）",
+                     "lon": _round(g.geometry.x.iloc[i], 6), "lat": _round(g.geometry.y.iloc[i], 6),
+                     "township_id": tid, "village_id": village_of_point(i),
+                     "fixed_cost_yuan": params.station_fixed_yuan})
+    for r in sites.village_stations:
+        row = v.iloc[r]
+        existing = str(row["existing_site"] or "")
+        cost = params.village_station_fixed_yuan * (
+            1 - params.existing_site_discount if existing else 1.0)
+        recs.append({"id": f"VS{row['village_id']}", "kind": "village_station",
+                     "name": f"{row['name']}村级服务站", "lon": _round(row.geometry.x, 6),
+                     "lat": _round(row.geometry.y, 6), "township_id": str(row["township_id"]),
+                     "village_id": str(row["village_id"]), "existing_site": existing,
+                     "fixed_cost_yuan": _round(cost)})
+    return recs, wh_ids, st_ids
+
+
+def _route_records(routing: DailyRoutingResult, point_ids: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for r in routing.routes:
+        depot = point_ids[r.depot_point]
+        stops = [{"site_id": depot, "km_from_prev": 0.0, "travel_min_from_prev": 0.0,
+                  "arrive_min": _round(r.depart_min, 1), "depart_min": _round(r.depart_min, 1),
+                  "deliver_kg": 0.0, "pickup_kg": 0.0, "load_after_kg": _round(r.load_out_kg, 1)}]
+        for s in r.stops:
+            ref = point_ids[s.point]
+            key = "village_id" if not ref.startswith(("W", "S")) else "site_id"
+            stops.append({key: ref, "km_from_prev": _round(s.km_from_prev),
+                          "travel_min_from_prev": _round(s.travel_min_from_prev, 1),
+                          "arrive_min": _round(s.arrive_min, 1), "depart_min": _round(s.depart_min, 1),
+                          "deliver_kg": _round(s.deliver_kg, 1), "pickup_kg": _round(s.pickup_kg, 1),
+                          "load_after_kg": _round(s.load_after_kg, 1)})
+        last = r.stops[-1].load_after_kg if r.stops else r.load_out_kg
+        stops.append({"site_id": depot, "km_from_prev": _round(r.return_km),
+                      "travel_min_from_prev": _round(r.return_travel_min, 1),
+                      "arrive_min": _round(r.return_min, 1), "depart_min": _round(r.return_min, 1),
+                      "deliver_kg": 0.0, "pickup_kg": 0.0, "load_after_kg": _round(last, 1)})
+        out.append({"id": r.id, "tier": r.tier, "vehicle_type": r.vehicle_type,
+                    "capacity_kg": r.capacity_kg, "depot_site_id": depot,
+                    "depart_min": _round(r.depart_min, 1), "return_min": _round(r.return_min, 1),
+                    "distance_km": _round(sum(s["km_from_prev"] for s in stops)),
+                    "duration_min": _round(r.return_min - r.depart_min, 1),
+                    "cost": _round(r.cost_yuan), "stops": stops})
+    return out
+
+
+def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
+                   routing: DailyRoutingResult, params: PlanParams, seed: int) -> dict[str, Any]:
+    v, t = county.villages, county.townships
+    site_recs, wh_ids, st_ids = _site_records(county, pts, sites, params)
+    point_ids = wh_ids + st_ids + [str(x) for x in v["village_id"]]
+    routes = _route_records(routing, point_ids)
+    visited = {s["village_id"] for r in routes for s in r["stops"] if "village_id" in s}
+    hosts = {s["village_id"] for s in site_recs if s["kind"] == "village_station"}
+    villages = []
+    for row in v.itertuples():
+        pop = float(row.population)
+        villages.append({
+            "id": str(row.village_id), "name": str(row.name), "township_id": str(row.township_id),
+            "lon": _round(row.geometry.x, 6), "lat": _round(row.geometry.y, 6), "kind": row.kind,
+            "poor": bool(row.poor), "population": None if np.isnan(pop) else pop,
+            "existing_site": str(row.existing_site or ""),
+            "parcels_down": float(row.parcels_down), "parcels_up": float(row.parcels_up),
+            "deliver_kg": _round(row.parcels_down * params.demand.kg_per_parcel, 2),
+            "pickup_kg": _round(row.parcels_up * params.demand.kg_per_parcel, 2),
+            "position_source": row.position_source, "daily": str(row.village_id) in visited,
+            "has_station": str(row.village_id) in hosts})
+    prov = {k: _layer(p) for k, p in county.provenance.items()}
+    prov["geography"] = prov.pop("positions")
+    prov["network"] = _layer(network.provenance)
+    synthetic = sorted(k for k, p in prov.items() if p["source"] == "synthetic")
+    prov["synthetic_layers"] = synthetic
+    if synthetic:
+        prov["notice"] = f"{SYNTHETIC_NOTICE_ZH} {SYNTHETIC_NOTICE_EN}"
+    n_vill = int((v["kind"] == "village").sum())
+    daily = sum(1 for x in villages if x["kind"] == "village" and x["daily"])
+    station_set = set(st_ids)
+    towns_daily = len({s["site_id"] for r in routes if r["tier"] in ("trunk", "direct")
+                       for s in r["stops"] if s.get("site_id") in station_set})
+    route_cost = {tier: _round(sum(r["cost"] for r in routes if r["tier"] == tier))
+                  for tier in ("trunk", "feeder", "direct")}
+    site_cost = _round(sum(s["fixed_cost_yuan"] for s in site_recs))
+    return {
+        "schema_version": "1.0",
+        "generated_by": f"ruralnet {__version__}",
+        "county": {"name": county.name, "code": county.code, "province": county.province,
+                   "prefecture": county.prefecture},
+        "provenance": prov,
+        "parameters": {"day_start_min": params.day_start_min, "day_end_min": params.day_end_min,
+                       "handling_min": params.handling_min,
+                       "coverage_target": params.coverage_target, "mode": routing.mode,
+                       "mode_requested": params.mode, "seed": seed, "engine": routing.engine,
+                       "sites": sites.how.get("mode", "optimised"), "all": params.to_dict()},
+        "townships": [{"id": str(r.township_id), "name": str(r.name), "kind": str(r.kind),
+                       "seat_lon": _round(r.seat_lon, 6), "seat_lat": _round(r.seat_lat, 6),
+                       "n_villages": int(r.n_villages)} for r in t.itertuples()],
+        "villages": villages,
+        "sites": site_recs,
+        "routes": routes,
+        "coverage": {"townships_daily": towns_daily, "townships_total": len(t),
+                     "villages_daily": daily, "villages_total": n_vill,
+                     "village_share": _round(daily / n_vill if n_vill else 0.0, 4),
+                     "communities_daily": routing.communities_served,
+                     "village_stations": len(hosts)},
+        "costs": {"total_per_day": _round(sum(route_cost.values()) + site_cost),
+                  "routes_per_day": route_cost, "sites_per_day": site_cost, "currency": "CNY",
+                  "vehicles": dict(routing.vehicles_by_type),
+                  "note": "costs are planning assumptions (see parameters), not quotes"},
+        "unserved": [{"village_id": point_ids[u.point], "reason": u.reason, "zh": u.zh,
+                      "en": u.en} for u in routing.unserved],
+        "fleet_curve": [{"target": c.target, "feasible": c.reached, "coverage": c.coverage,
+                         "cost": c.cost_yuan, "vehicles": c.vehicles} for c in routing.curve],
+        "siting": {k: v for k, v in sites.how.items() if k != "mode"},
+    }
