@@ -234,7 +234,7 @@ def test_summary_lists_every_indicator_with_its_status(tiny_plan):
     card = score_plan(tiny_plan, "guizhou_2017")
     text = card.summary()
     assert text.count("\n[") == len(card.table)
-    assert "met: 3, not met: 1, at risk: 0, awaiting data: 5" in text
+    assert "met: 4, not met: 1, at risk: 0, awaiting data: 5" in text
 
 
 def test_score_command_writes_csv_and_prints_summary(tiny_plan, tmp_path):
