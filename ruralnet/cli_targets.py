@@ -54,6 +54,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
                                dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; outputs are meant to be shared
     try:
         yield Path(tmp)
         os.replace(tmp, target)

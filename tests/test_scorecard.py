@@ -344,3 +344,20 @@ def test_score_command_takes_actuals_and_inputs(tiny_plan, tmp_path):
     bad = CliRunner().invoke(score, [*args, "--input", "national_rural_online_retail_growth"])
     assert bad.exit_code == 2
     assert "expected NAME=NUMBER" in bad.output
+
+
+def test_atomic_path_leaves_nothing_behind_when_writing_fails(tmp_path):
+    """A failed write keeps the old file and removes the temporary one."""
+    from ruralnet.cli_targets import atomic_path
+
+    target = tmp_path / "card.csv"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("disk full")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["card.csv"]
+    with atomic_path(target) as tmp:
+        tmp.write_text("new", encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == "new"
+    assert target.stat().st_mode & 0o777 == 0o644
