@@ -775,17 +775,31 @@ def _shortfall_error(parts: list[_Part], routes: list[_Routes], need: int, total
     covered = sum(p.covered(r) for p, r in zip(parts, routes, strict=True))
     n_routes = sum(len(r) for r in routes)
     fleet = sum(sum(p.c.vt_num) for p in parts)
-    if total - unreach < need:
-        far = [p.one_way[p.c.counted & ~p.reachable] for p in parts]
-        hours = min(int(f.min()) for f in far if f.size) / 3600
+    outside = total - sum(int(p.c.counted.sum()) for p in parts)
+    servable = total - outside - unreach
+    if servable < need:
+        heavy_of = [(p.c.counted & (np.maximum(p.c.delivery, p.c.pickup) > max(p.c.vt_capacity)))
+                    for p in parts]
+        heavy = sum(int(h.sum()) for h in heavy_of)
+        far = [p.one_way[p.c.counted & ~p.reachable & ~h] for p, h in zip(parts, heavy_of,
+                                                                            strict=True)]
+        hours = min([int(f.min()) for f in far if f.size] or [0]) / 3600
+        zh = [f"{unreach - heavy} 个在班次内无法往返（单程至少 {hours:.1f} 小时）"]
+        en = [f"{unreach - heavy} cannot be reached and brought back within the shift "
+              f"(each at least {hours:.1f} h one way)"]
+        if heavy:
+            zh.append(f"{heavy} 个货量超过最大车辆载重")
+            en.append(f"{heavy} have more load than the largest vehicle carries")
+        if outside:
+            zh.append(f"{outside} 个不属于任何站点的服务范围")
+            en.append(f"{outside} are in no station's catchment")
         return InfeasibleError(
-            f"覆盖率 {target:.0%} 需服务 {need}/{total} 个{zh_what}，但有 {unreach} 个在班次内"
-            f"无法往返（单程至少 {hours:.1f} 小时），最多只能覆盖 {total - unreach} 个；"
-            "请延长班次、增设站点或降低目标",
-            f"coverage {target:.0%} needs {need} of {total} {en_what}, but {unreach} cannot be "
-            f"reached and brought back within the shift (each at least {hours:.1f} h one way), "
-            f"so at most {total - unreach} can be served; lengthen the shift, add stations or "
-            "lower the target", constraint="reachability", unreachable=unreach, need=need,
+            f"覆盖率 {target:.0%} 需服务 {need}/{total} 个{zh_what}，最多只能覆盖 {servable} 个："
+            + "，".join(zh) + "；请延长班次、增设站点、换车或降低目标",
+            f"coverage {target:.0%} needs {need} of {total} {en_what} but at most {servable} "
+            "can be served: " + ", ".join(en) + "; lengthen the shift, add stations, use "
+            "other vehicles or lower the target", constraint="reachability",
+            unreachable=unreach, outside=outside, need=need,
         )
     per_route = covered / n_routes if n_routes else 1.0
     more = max(1, math.ceil((need - covered) / max(per_route, 1.0)))

@@ -314,6 +314,22 @@ def test_daily_unreachable_village_is_reported_and_blocks_full_coverage():
     assert res.villages_served >= math.ceil(0.8 * 7)
 
 
+def test_daily_shortfall_counts_heavy_and_orphan_villages():
+    """A 1,000 kg village and one outside every catchment make 100% fail, both counted."""
+    dist, dur = plane_matrices(TOY + [(11, -1), (1, 9)])
+    villages = list(range(3, 11))
+    with pytest.raises(InfeasibleError, match=r"at most 6 can be served: 0 cannot .*"
+                       r"1 have more load than the largest vehicle carries, "
+                       r"1 are in no station's catchment"):
+        plan_daily_routes(
+            dist, dur, warehouses=[0], stations=[1, 2], villages=villages,
+            delivery_kg=[30.0] * 6 + [1000.0, 30.0], pickup_kg=[0.0] * 8,
+            catchments=[[3, 4, 5, 9], [6, 7, 8]], trunk_fleet=[TRUCK], feeder_fleet=[VAN],
+            params=DailyRoutingParams(engine="ortools", coverage_target=1.0, curve_targets=(),
+                                      max_iterations=50, trunk_time_limit_s=0.3,
+                                      feeder_time_limit_s=0.3))
+
+
 def test_daily_curve_reports_reachable_targets_only():
     """With one unreachable village of 7, 80% and 85% are reached and 100% is not."""
     res = toy_plan(extra_points=[(210, 0)], coverage_target=0.8, curve_targets=(0.8, 0.85, 1.0))
