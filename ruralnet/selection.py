@@ -10,6 +10,11 @@ online sales; the 2016 national competitive-selection score) but gives no
 weights, so the weights are ruralnet's documented default, changeable with
 :meth:`SelectionRules.with_weights`.
 
+Recommendation: when the facts carry each prefecture's own list
+(``prefecture_order``), that list is used and a prefecture naming more than
+2 forfeits all its places (一(四)); otherwise each prefecture's two best
+scores stand in for its choice.
+
 Scoring: each criterion is min–max normalised over the eligible counties
 (all equal → 0), and a county's score is the weighted mean of its
 normalised values over the criteria it has (an optional criterion left
@@ -40,6 +45,7 @@ from ruralnet.targets import read_table, read_toml, resolve_system_path
 logger = logging.getLogger(__name__)
 
 FACT_COLUMNS = ("county", "prefecture", "already_selected")
+ORDER_COLUMN = "prefecture_order"
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,8 @@ def read_county_facts(source: str | Path | pd.DataFrame, rules: SelectionRules) 
 
     Needs ``county, prefecture, already_selected`` and one numeric column
     per criterion (non-negative; ``*_share`` in [0, 100]; blank allowed
-    only for optional criteria).
+    only for optional criteria). An optional ``prefecture_order`` column
+    holds each prefecture's own recommendation (1, 2, or blank).
 
     Raises
     ------
@@ -186,6 +193,8 @@ def read_county_facts(source: str | Path | pd.DataFrame, rules: SelectionRules) 
     name, frame = read_table(source)
     needed = [*FACT_COLUMNS, *(c.column for c in rules.criteria)]
     missing = [c for c in needed if c not in frame.columns]
+    if ORDER_COLUMN in frame.columns:
+        needed.append(ORDER_COLUMN)
     if missing:
         raise TargetsError(f"{name} 缺少列 {', '.join(missing)}",
                            f"{name} lacks column(s) {', '.join(missing)}", path=name)
@@ -207,7 +216,24 @@ def read_county_facts(source: str | Path | pd.DataFrame, rules: SelectionRules) 
     for crit in rules.criteria:
         out[crit.column] = [_number(name, pos + 2, crit, v)
                             for pos, v in enumerate(out[crit.column])]
+    if ORDER_COLUMN in out:
+        out[ORDER_COLUMN] = [_order(name, pos + 2, v) for pos, v in enumerate(out[ORDER_COLUMN])]
     return out
+
+
+def _order(name: str, line: int, raw: str) -> float:
+    text = str(raw).strip()
+    if text in ("", "nan"):
+        return float("nan")
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not (value >= 1 and value.is_integer()):
+        raise TargetsError(f"{name} 第{line}行: {ORDER_COLUMN} = {raw!r} 须为空或正整数",
+                           f"{name} line {line}: {ORDER_COLUMN} = {raw!r} must be blank or a "
+                           "whole number >= 1", path=name, line=line)
+    return value
 
 
 def _number(name: str, line: int, crit: Criterion, raw: str) -> float:
@@ -333,19 +359,31 @@ def _scores(table: pd.DataFrame, rules: SelectionRules) -> pd.Series:
 
 
 def _recommend(table: pd.DataFrame, rules: SelectionRules) -> pd.DataFrame:
+    """Mark the recommended counties: the prefectures' own list, else their best two."""
     table = table.copy()
-    table["prefecture_rank"] = (
-        table[table["eligible"]].groupby("prefecture").cumcount() + 1).astype("Int64")
+    cap = rules.max_per_prefecture
     direct = table["prefecture"] == rules.direct_label
-    within_cap = table["prefecture_rank"].le(rules.max_per_prefecture).fillna(False)
-    table["recommended"] = table["eligible"] & (direct | within_cap.astype(bool))
     table["reason"] = ""
+    if ORDER_COLUMN in table and table[ORDER_COLUMN].notna().any():
+        nominated = table[ORDER_COLUMN].notna()
+        counts = table[nominated & ~direct].groupby("prefecture").size()
+        forfeit = table["prefecture"].isin(counts[counts > cap].index)
+        table["prefecture_rank"] = table[ORDER_COLUMN].astype("Int64")
+        table["recommended"] = table["eligible"] & (direct | (nominated & ~forfeit))
+        table.loc[~nominated & ~direct, "reason"] = "市州未推荐 not nominated by its prefecture"
+        table.loc[forfeit, "reason"] = [
+            f"市州推荐 {counts[p]} 个 > {cap}, 视为放弃 (prefecture nominated {counts[p]} > "
+            f"{cap}: forfeits)" for p in table.loc[forfeit, "prefecture"]]
+    else:
+        table["prefecture_rank"] = (
+            table[table["eligible"]].groupby("prefecture").cumcount() + 1).astype("Int64")
+        within_cap = table["prefecture_rank"].le(cap).fillna(False).astype(bool)
+        table["recommended"] = table["eligible"] & (direct | within_cap)
+        over = table["eligible"] & ~table["recommended"]
+        table.loc[over, "reason"] = [
+            f"市州内第{r}名, 超过推荐名额 {cap} (prefecture rank {r} > cap {cap})"
+            for r in table.loc[over, "prefecture_rank"]]
     table.loc[~table["eligible"], "reason"] = [
         f"已入选 {label}, 不参与评选 excluded (already selected)"
         for label in table.loc[~table["eligible"], "already_selected"]]
-    over = table["eligible"] & ~table["recommended"]
-    table.loc[over, "reason"] = [
-        f"市州内第{r}名, 超过推荐名额 {rules.max_per_prefecture} "
-        f"(prefecture rank {r} > cap {rules.max_per_prefecture})"
-        for r in table.loc[over, "prefecture_rank"]]
     return table

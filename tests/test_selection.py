@@ -187,3 +187,36 @@ def test_selection_docstring_examples_run():
     result = doctest.testmod(ruralnet.selection, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def with_order(frame, orders):
+    frame = frame.copy()
+    frame["prefecture_order"] = [orders.get(c, "") for c in frame["county"]]
+    return frame
+
+
+def test_prefecture_lists_replace_the_best_two(tiny, trips_only):
+    """When P1 names a3 and a1, a2 is not recommended although it outscores a3."""
+    frame = with_order(tiny, {"a3": "1", "a1": "2", "b2": "1", "c1": "1"})
+    table = select_counties(frame, trips_only, n_selected=4).table.set_index("county")
+    assert table.loc[["a1", "a3"], "recommended"].all()
+    assert not table.loc["a2", "recommended"]
+    assert table.loc["a2", "reason"] == "市州未推荐 not nominated by its prefecture"
+
+
+def test_a_prefecture_naming_three_forfeits_all_its_places(tiny, trips_only):
+    """P1 naming three counties breaks the cap and loses every place (一(四))."""
+    frame = with_order(tiny, {"a1": "1", "a2": "2", "a3": "3", "b2": "1", "c1": "1"})
+    result = select_counties(frame, trips_only, n_selected=4)
+    table = result.table.set_index("county")
+    assert not table.loc[["a1", "a2", "a3"], "recommended"].any()
+    assert "prefecture nominated 3 > 2: forfeits" in table.loc["a1", "reason"]
+    assert result.selected == ("c1", "d2", "d1", "b2")
+
+
+@pytest.mark.parametrize("bad", ["x", "0", "1.5"])
+def test_a_bad_prefecture_order_is_refused(tiny, bad):
+    """prefecture_order must be blank or a whole number >= 1."""
+    with pytest.raises(TargetsError, match=f"line 2: prefecture_order = '{bad}' must be blank or "
+                       "a whole number >= 1"):
+        read_county_facts(with_order(tiny, {"a1": bad}), load_rules())
