@@ -17,11 +17,28 @@ Usage::
     OMP_NUM_THREADS=1 nice python benchmarks/bench_vrp.py --time-limit 10 \
         --instances X-n101-k25 R101
 
-Figures measured on this 2-core shared machine (one seed, seed 0):
+Figures measured on a 2-core machine shared with other jobs (seed 0, one
+run, costs re-evaluated by ``evaluate``; 2026-11-25), 10 s per instance and
+engine on a subset of 9 of the 20 instances; the full 60 s run (20 x 2 x 60 s
+= 40 min) was not done::
 
-10 s per instance and engine, subset of 8 of the 20 instances (2026-11-25):
-see the run log quoted in the routing issue / final report; the full
-60 s run (20 x 2 x 60 s = 40 min) was not done here.
+    instance        bks   pyvrp   gap%  ortools   gap%
+    X-n101-k25    27591   27653   0.22    29159   5.68
+    X-n200-k36    58578   59547   1.65    60591   3.44
+    X-n303-k21    21736   21974   1.09    23557   8.38
+    X-n502-k39    69226   69493   0.39    70294   1.54
+    C101          827.3   827.3   0.00    827.3   0.00
+    R101         1637.7  1637.7   0.00   1654.2   1.01
+    R201         1143.2  1143.2   0.00   1158.4   1.33
+    RC101        1619.8  1619.8   0.00   1682.1   3.85
+    RC205        1154.0  1154.0   0.00   1177.8   2.06
+    mean gap X: pyvrp 0.84%, ortools 4.76% (cost ratio ortools/pyvrp 1.039)
+    mean gap Solomon: pyvrp 0.00%, ortools 1.65% (ratio 1.017), all feasible
+
+An earlier run the same day with OR-Tools' SAVINGS first solution gave
+X-n101 3.29%, X-n200 3.64%, X-n303 16.88%, X-n502 4.40% (PyVRP 0.22, 1.14,
+1.04, 0.30%): PyVRP's time-limited runs move by ~0.5 point between runs on
+this loaded machine.
 """
 
 from __future__ import annotations

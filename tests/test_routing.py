@@ -296,6 +296,17 @@ def test_daily_trunk_carries_each_catchment_and_times_add_up():
         assert r.distance_km == pytest.approx(sum(s.km_from_prev for s in r.stops) + r.return_km)
 
 
+def test_daily_routes_leave_as_a_geodataframe_of_lines():
+    """One row per route; a trunk line starts and ends at the warehouse's coordinates."""
+    res = toy_plan(coverage_target=1.0)
+    gdf = res.to_geodataframe(TOY, crs="EPSG:32650")
+    assert len(gdf) == len(res.routes) and str(gdf.crs) == "EPSG:32650"
+    trunk = gdf[gdf.tier == "trunk"].iloc[0]
+    coords = list(trunk.geometry.coords)
+    assert coords[0] == coords[-1] == (0.0, 0.0)
+    assert trunk.n_stops == len(coords) - 2
+
+
 def test_daily_coverage_counts_villages_only():
     """A community near station 1 neither counts toward coverage nor gets routed for free."""
     kinds = ["village"] * 6 + ["community"]
