@@ -14,7 +14,10 @@ Projection methods (stated in every result row):
     Compound growth: least squares on ``ln(value) = a + b·t``, i.e. a
     constant growth factor ``exp(365·b)`` per year, evaluated at the
     deadline. Used for rates (``%``), which must then be positive; a series
-    with a value ≤ 0 falls back to linear, noted.
+    with a value ≤ 0 falls back to linear, noted. It extrapolates the trend
+    of the rate itself (15 % then 24 % half a year later projects to about
+    100 % two years on), so read far projections as a warning sign, not a
+    forecast.
 
 At least two dated values are needed to project. A projection status is
 ``met`` (the latest value already meets the target; for an upper bound
@@ -259,6 +262,11 @@ class Tracking:
     as_of: date | None
     history: pd.DataFrame
     projections: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        bad = set(self.projections["status"]) - set(PROJECTION_STATUSES)
+        if bad:
+            raise ValueError(f"status must be one of {PROJECTION_STATUSES}, got {sorted(bad)}")
 
     def summary(self) -> str:
         """One line per tracked indicator: latest, projection, method and status."""
