@@ -1188,7 +1188,7 @@ class DailyRoutingParams:
     trunk_time_limit_s: float = 3.0
     feeder_time_limit_s: float = 0.5
     direct_time_limit_s: float = 20.0
-    max_iterations: int | None = 500
+    max_iterations: int | None = 300
     direct_max_iterations: int | None = 2000
     coverage_steps: int = 5
     curve_steps: int = 3
