@@ -275,21 +275,50 @@ def random_road_graphs(draw):
     return G
 
 
+def _matrices(net, pts, *, contract):
+    """Duration- and distance-optimal matrices, with graph contraction forced on or off."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(matrix_mod, "_CONTRACT_MIN_SOURCES", 1 if contract else 10**9)
+        return (travel_matrix(net, pts, access_speed_kph=None, cache_dir=None),
+                travel_matrix(net, pts, optimise="distance", access_speed_kph=None,
+                              cache_dir=None))
+
+
 @settings(max_examples=40, deadline=None)
-@given(G=random_road_graphs())
-def test_matrix_matches_networkx_on_random_one_way_graphs(G):
-    """Durations and shortest distances equal networkx's within rounding, one-way and all."""
+@given(G=random_road_graphs(), data=st.data())
+def test_matrix_matches_networkx_on_random_one_way_graphs(G, data):
+    """With or without contraction, durations and distances equal networkx's within rounding."""
     net = Network(G, LayerProvenance("user", "random"))
-    pts = gpd.GeoDataFrame({"village_id": [str(k) for k in G.nodes]},
-                           geometry=[Point(d["x"], d["y"]) for _, d in G.nodes(data=True)],
+    chosen = data.draw(st.lists(st.sampled_from(sorted(G.nodes)), min_size=1, unique=True))
+    pts = gpd.GeoDataFrame({"village_id": [str(k) for k in chosen]},
+                           geometry=[Point(G.nodes[k]["x"], G.nodes[k]["y"]) for k in chosen],
                            crs=4326)
-    by_time = travel_matrix(net, pts, access_speed_kph=None, cache_dir=None)
-    by_length = travel_matrix(net, pts, optimise="distance", access_speed_kph=None,
-                              cache_dir=None)
+    by_time, by_length = _matrices(net, pts, contract=True)
+    plain_time, plain_length = _matrices(net, pts, contract=False)
+    assert np.array_equal(by_time.duration_s, plain_time.duration_s)
+    assert np.array_equal(by_time.distance_m, plain_time.distance_m)
+    assert np.array_equal(by_length.distance_m, plain_length.distance_m)
     times = dict(nx.all_pairs_dijkstra_path_length(G, weight="travel_time"))
     lengths = dict(nx.all_pairs_dijkstra_path_length(G, weight="length"))
-    for i in G.nodes:
-        for j in G.nodes:
-            assert abs(by_time.duration_s[i, j] - times[i][j]) <= 1
-            assert abs(by_length.distance_m[i, j] - lengths[i][j]) <= 1
-            assert by_time.distance_m[i, j] >= round(lengths[i][j]) - 1
+    for i, a in enumerate(chosen):
+        for j, b in enumerate(chosen):
+            assert abs(by_time.duration_s[i, j] - times[a][b]) <= 1
+            assert abs(by_length.distance_m[i, j] - lengths[a][b]) <= 1
+            assert by_time.distance_m[i, j] >= round(lengths[a][b]) - 1
+
+
+def test_contraction_removes_road_nodes_and_keeps_matrices_identical():
+    """On synthetic roads most intermediate nodes go, and every figure stays the same."""
+    county = small_county()
+    net = synthetic_network(county, seed=5)
+    pts = county.villages.iloc[:5]
+    csr, _ = matrix_mod._packed_csr(net, "duration")
+    keep = np.searchsorted(matrix_mod._graph_arrays(net)["node_ids"],
+                           matrix_mod.snap_points(net, pts).node_ids)
+    _, alive = matrix_mod._contract(csr, keep)
+    assert len(alive) < net.n_nodes / 2
+    assert set(keep) <= set(alive)
+    fast, plain = _matrices(net, pts, contract=True), _matrices(net, pts, contract=False)
+    for a, b in zip(fast, plain, strict=True):
+        assert np.array_equal(a.duration_s, b.duration_s)
+        assert np.array_equal(a.distance_m, b.distance_m)
