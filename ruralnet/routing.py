@@ -1173,6 +1173,16 @@ class DailyRoutingParams:
         Bisection steps for the target and for each curve point.
     community_prize_yuan
         Value of serving a community (not counted toward coverage).
+
+    Notes
+    -----
+    Time, measured on a synthetic county of 安溪's size (1 warehouse, 24
+    stations, 490 villages, 30 kg down and 8 kg up per village, vans and
+    electric tricycles, 2-core machine shared with other jobs): two-tier
+    with the default curve 14 s with PyVRP, 62 s with OR-Tools (whose
+    iterations are slower: use ``max_iterations=100`` with it). Direct mode
+    over 490 villages took 31 s with PyVRP; ``"auto"`` runs both modes.
+    ``curve_targets=()`` skips the curve.
     """
 
     mode: str = "two_tier"
