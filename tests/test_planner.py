@@ -1,0 +1,101 @@
+import json
+
+import pytest
+
+from ruralnet.exceptions import InputFileError
+from ruralnet.geography import load_county
+from ruralnet.plan import validate_plan
+from ruralnet.planner import PlanParams, Scenario, fixed_sites, make_plan
+
+SMALL = "双柏县"  # 8 townships, 77 administrative villages: quick to plan
+
+
+@pytest.fixture(scope="module")
+def small_county():
+    """双柏县 with synthetic positions (seed 0)."""
+    return load_county(SMALL)
+
+
+@pytest.fixture(scope="module")
+def small_plan(small_county):
+    """The default plan of 双柏县."""
+    return make_plan(small_county, seed=0)
+
+
+def test_default_plan_reaches_every_township_and_the_village_target(small_plan):
+    """Every township is served daily and at least 80% of administrative villages."""
+    cov = small_plan.coverage
+    assert cov["townships_daily"] == cov["townships_total"] == 8
+    assert cov["villages_total"] == 77
+    assert cov["village_share"] >= 0.8
+    assert cov["villages_daily"] >= 0.8 * 77
+
+
+def test_default_plan_passes_its_own_validation(small_plan):
+    """The plan written by make_plan passes every invariant of validate_plan."""
+    assert validate_plan(small_plan) == []
+
+
+def test_plan_has_one_station_per_township_and_labels_synthetic_layers(small_plan):
+    """24-style rule: exactly one station per township; synthetic layers are listed."""
+    sites = small_plan.data["sites"]
+    stations = [s for s in sites if s["kind"] == "township_station"]
+    assert sorted(s["township_id"] for s in stations) == sorted(
+        t["id"] for t in small_plan.data["townships"])
+    assert 1 <= sum(s["kind"] == "county_warehouse" for s in sites) <= 2
+    prov = small_plan.data["provenance"]
+    assert {"geography", "network", "demand"} <= set(prov["synthetic_layers"])
+    assert "合成" in prov["notice"] and "SYNTHETIC" in prov["notice"]
+
+
+def test_communities_are_not_counted_as_villages(small_plan):
+    """社区 served daily do not add to villages_daily."""
+    kinds = {v["id"]: v["kind"] for v in small_plan.data["villages"]}
+    daily_villages = {v["id"] for v in small_plan.data["villages"]
+                      if v["daily"] and v["kind"] == "village"}
+    assert small_plan.coverage["villages_daily"] == len(daily_villages)
+    assert "community" in set(kinds.values())
+
+
+def test_same_seed_gives_the_same_plan(small_county, small_plan):
+    """Planning twice with seed 0 gives an identical document (timings aside)."""
+    again = make_plan(small_county, seed=0)
+    a = {k: v for k, v in small_plan.data.items() if k != "timing_s"}
+    b = {k: v for k, v in again.data.items() if k != "timing_s"}
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_fixed_sites_put_the_warehouse_at_the_county_seat(small_county):
+    """Fixed mode: one warehouse at the county seat, stations at the township seats."""
+    p = make_plan(small_county, sites=fixed_sites(small_county))
+    wh = [s for s in p.data["sites"] if s["kind"] == "county_warehouse"]
+    assert len(wh) == 1
+    assert (wh[0]["lon"], wh[0]["lat"]) == (round(small_county.seat_lon, 6),
+                                             round(small_county.seat_lat, 6))
+    assert p.data["parameters"]["sites"] == "fixed"
+
+
+def test_plan_params_reject_out_of_range_values():
+    """PlanParams names the field and range."""
+    with pytest.raises(ValueError, match="coverage_target must be in \\[0, 1\\]"):
+        PlanParams(coverage_target=1.5)
+    with pytest.raises(ValueError, match="max_warehouses must be in \\[1, 5\\]"):
+        PlanParams(max_warehouses=0)
+
+
+def test_every_shipped_scenario_loads():
+    """All scenarios/*.toml parse into PlanParams."""
+    from pathlib import Path
+
+    files = sorted(Path(__file__).parent.parent.glob("scenarios/*.toml"))
+    assert len(files) >= 5
+    modes = {Scenario.from_file(f).params.mode for f in files}
+    assert {"two_tier", "direct"} <= modes
+
+
+def test_scenario_with_unknown_key_names_it(tmp_path):
+    """A typo in a scenario file is reported with the allowed keys."""
+    p = tmp_path / "s.toml"
+    p.write_text('[county]\nname = "安溪"\n[plan]\ncoverage_targett = 0.9\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match="unknown key\\(s\\) in \\[plan\\]: coverage_targett"):
+        Scenario.from_file(p)
