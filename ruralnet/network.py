@@ -365,9 +365,11 @@ def network_from_osm_file(
         G = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except (ElementTree.ParseError, xml.sax.SAXParseException, UnicodeDecodeError) as exc:
         line = _xml_error_line(exc)
+        hint = " (convert .pbf first: osmium cat in.osm.pbf -o out.osm)" \
+            if path.suffix == ".pbf" else ""
         raise InputFileError(
-            f"OSM 文件 {path} 第 {line} 行不是有效的 XML：{exc}",
-            f"OSM file {path} is not valid XML at line {line}: {exc}",
+            f"OSM 文件 {path} 第 {line} 行不是有效的 XML：{exc}{hint}",
+            f"OSM file {path} is not valid XML at line {line}: {exc}{hint}",
             path=str(path),
             line=line,
         ) from exc
