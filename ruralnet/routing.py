@@ -1181,7 +1181,7 @@ class DailyRoutingParams:
     electric tricycles, 2-core machine shared with other jobs): two-tier
     with the default curve 14 s with PyVRP, 62 s with OR-Tools (whose
     iterations are slower: use ``max_iterations=100`` with it). Direct mode
-    over 490 villages took 31 s with PyVRP; ``"auto"`` runs both modes.
+    over 490 villages took 33 s with PyVRP; ``"auto"`` runs both modes.
     ``curve_targets=()`` skips the curve.
     """
 
