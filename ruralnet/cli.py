@@ -191,40 +191,6 @@ def _load_network(county: Any, osm_file: str | None, online: bool, seed: int) ->
     return rn.synthetic_network(county, seed=seed)
 
 
-def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = None) -> list[str]:
-    """Write plan.json, route sheets, scorecard, map, report and exports into ``folder``."""
-    written = []
-    plan.to_json(folder / "plan.json")
-    written.append("plan.json")
-    scorecard = None
-    with contextlib.suppress(ImportError):
-        from ruralnet.scorecard import score_plan
-
-        scorecard = score_plan(plan.data, system)
-        scorecard.table.to_csv(folder / "scorecard.csv", index=False, encoding="utf-8-sig")
-        written.append("scorecard.csv")
-    with contextlib.suppress(ImportError):
-        from ruralnet import exports
-
-        exports.write_route_csv(plan, folder / "routes.csv")
-        exports.write_geopackage(plan, folder / "plan.gpkg", county=county)
-        exports.write_excel(plan, folder / "plan.xlsx",
-                            scorecard=None if scorecard is None else scorecard.table)
-        written += ["routes.csv", "plan.gpkg", "plan.xlsx"]
-    with contextlib.suppress(ImportError):
-        from ruralnet import maps
-
-        maps.save_map(maps.plan_map(plan, county), folder / "map.html")
-        written.append("map.html")
-    with contextlib.suppress(ImportError):
-        from ruralnet import report
-
-        report.write_report(plan, folder / "report.html", county=county,
-                            scorecard=None if scorecard is None else scorecard.table)
-        written.append("report.html")
-    return written
-
-
 @main.command()
 @click.option("--county", help="County name, short name or code (安溪).")
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario TOML file.")
@@ -292,6 +258,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         p = make_plan(c, params, network=net, seed=seed,
                       sites=fixed_sites(c) if site_mode == "fixed" else None)
         _step("写出结果 writing outputs")
+        from ruralnet.outputs import write_outputs
+
         files = write_outputs(p, c, tmp, system=system)
     click.echo(p.summary())
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
