@@ -346,7 +346,7 @@ class RoutingParams:
         ``"pyvrp"``, ``"ortools"`` or ``"auto"`` (PyVRP when installed).
     time_limit_s
         Total search time, > 0. With a coverage target it is shared by the
-        ``coverage_steps + 1`` solves.
+        ``coverage_steps + 2`` solves (top prize, bisection, final polish).
     max_iterations
         Optional deterministic stop (PyVRP iterations, OR-Tools solutions),
         whichever of it and the time limit comes first.
@@ -857,7 +857,6 @@ class _CoverageSearch:
         self.parts, self.solve, self.cache = parts, solve, {}
         in_parts = sum(int(p.c.counted.sum()) for p in parts)
         self.total = in_parts if total is None else total
-        self.required = sum(int((p.c.counted & p.c.required).sum()) for p in parts)
         span = max([int(p.c.distance.max(initial=0)) for p in parts] + [0])
         unit = max(max(p.c.vt_unit_cost) for p in parts)
         fixed = max(max(p.c.vt_fixed) for p in parts)
@@ -995,7 +994,7 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None, *
         if routes is None:
             raise _no_solution(engine, params.time_limit_s)
         return _result(problem, part.c, routes, engine, started)
-    share = params.time_limit_s / (params.coverage_steps + 1)
+    share = params.time_limit_s / (params.coverage_steps + 2)  # λ_hi, bisection, polish
 
     def solve(pt: _Part, prizes: np.ndarray) -> _Routes:
         found = _run_engine(pt.c, prizes, engine, params, share, seed)
@@ -1548,7 +1547,7 @@ def _direct(county: _County, fleet, params: DailyRoutingParams, engine: str,
                             for w in range(len(county.warehouses)) for f in fleet),
         distance_m=county.sub(points)[0], duration_s=county.sub(points)[1],
     )
-    per_solve = params.direct_time_limit_s / (params.coverage_steps + 1)
+    per_solve = params.direct_time_limit_s / (params.coverage_steps + 2)
     solve = _part_solver(engine, per_solve, params.direct_max_iterations, seed)
     search = _CoverageSearch([_Part.of(problem)], solve, total=int(county.counted.sum()))
     village_of = [[-1] * len(stations) + list(range(len(villages)))]
