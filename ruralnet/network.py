@@ -791,7 +791,8 @@ class _RoadBuilder:
         seg = haversine_m(xs[:-1], ys[:-1], xs[1:], ys[1:])
         factor = max(1.0, self.detour * chord / seg.sum()) if seg.sum() > 0 else 1.0
         for u, v, s in zip(chain[:-1], chain[1:], seg, strict=True):
-            length = float(s) * factor
+            # rounded up to the mm so float noise never puts an edge under its great circle
+            length = math.ceil(float(s) * factor * 1000.0) / 1000.0
             attrs = dict(length=length, highway=highway, speed_kph=speed_kph,
                          travel_time=length / (speed_kph / 3.6), oneway=False)
             G.add_edge(u, v, reversed=False, **attrs)
