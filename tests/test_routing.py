@@ -242,6 +242,9 @@ def test_export_vrplib_reads_back_in_pyvrp(tmp_path):
     vt = data.vehicle_type(0)
     assert (list(vt.capacity), vt.fixed_cost, vt.unit_distance_cost) == ([10000], 5_000_000, 200)
     assert data.distance_matrix(0)[1, 2] == 1000
+    # cross-check: PyVRP on the file finds our optimum, 50 yuan + 2 yuan/km x 4 km, in 1e-5 yuan
+    found = pyvrp.solve(data, pyvrp.stop.MaxIterations(100), seed=0, display=False)
+    assert found.is_feasible() and found.cost() == 58 * 100_000
 
 
 # --------------------------------------------------------------------------
