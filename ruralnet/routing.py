@@ -42,6 +42,13 @@ from ruralnet.exceptions import InfeasibleError, RuralnetError
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "Client", "CoveragePoint", "DailyRoute", "DailyRoutingParams", "DailyRoutingResult",
+    "DailyStop", "Depot", "FleetType", "Route", "RoutingModel", "RoutingParams",
+    "RoutingProblem", "RoutingResult", "Stop", "UnservedVillage", "VehicleType",
+    "export_vrplib", "plan_daily_routes", "solve_routes",
+]
+
 COST_UNITS_PER_YUAN = 100_000
 """Integer cost units per yuan inside the engines (1e-5 yuan)."""
 LOAD_UNITS_PER_KG = 1_000
