@@ -283,6 +283,46 @@ def validate(plan_file: str) -> None:
     click.echo(f"通过 OK: {plan_file} — {n} 条线路全部校验通过 all {n} routes pass every check.")
 
 
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--system", help="Indicator system for the targets columns.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the table as CSV.")
+@guarded
+def compare(inputs: tuple[str, ...], system: str | None, out: str | None) -> None:
+    """Compare plans or scenarios side by side / 方案对比.
+
+    INPUTS are plan.json files or scenario .toml files (planned on the fly).
+    """
+    from ruralnet.compare import compare_plans
+    from ruralnet.geography import load_county
+    from ruralnet.plan import Plan
+    from ruralnet.planner import Scenario, make_plan
+
+    if len(inputs) < 2:
+        raise RuralnetError("请至少给出两个方案（plan.json 或情景 .toml）。",
+                            "give at least two plans (plan.json or scenario .toml).")
+    plans = {}
+    for path in inputs:
+        if path.endswith(".toml"):
+            sc = Scenario.from_file(path)
+            _step(f"规划情景 planning scenario {sc.name}")
+            c = load_county(sc.county, province=sc.province, prefecture=sc.prefecture,
+                            village_file=sc.village_file, seed=sc.seed, demand=sc.params.demand)
+            plans[sc.name] = make_plan(c, sc.params, seed=sc.seed)
+        else:
+            plans[Path(path).parent.name or path] = Plan.from_json(path)
+    table = compare_plans(plans, system=system)
+    click.echo(table.to_string(index=False))
+    if out:
+        import os
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=Path(out).parent or ".", prefix=".compare.")
+        os.close(fd)
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, out)
+
+
 def _register_optional() -> None:
     """Attach commands defined in sibling modules (targets, plan) when present."""
     with contextlib.suppress(ImportError):

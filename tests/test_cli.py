@@ -96,3 +96,29 @@ def test_geography_writes_layers_and_roads(runner, tmp_path):
     assert r.exit_code == 0, r.output
     assert {p.name for p in out.iterdir()} >= {"villages.geojson", "roads.geojson",
                                                 "boundary.geojson"}
+
+
+def test_compare_puts_two_plans_side_by_side(runner, planned, tmp_path):
+    """compare reads plan files and writes one row per plan with cost and coverage."""
+    _, out = planned
+    other = tmp_path / "other"
+    other.mkdir()
+    data = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    (other / "plan.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    csv = tmp_path / "cmp.csv"
+    r = runner.invoke(main, ["compare", str(out / "plan.json"), str(other / "plan.json"),
+                             "--out", str(csv)])
+    assert r.exit_code == 0, r.output
+    import pandas as pd
+
+    table = pd.read_csv(csv)
+    assert list(table["plan"]) == ["shuangbai", "other"]
+    assert (table["cost_per_day"] == data["costs"]["total_per_day"]).all()
+    assert "双柏县" in r.output
+
+
+def test_compare_needs_two_inputs(runner, planned):
+    """A single plan is not a comparison."""
+    _, out = planned
+    r = runner.invoke(main, ["compare", str(out / "plan.json")])
+    assert r.exit_code == 1 and "至少给出两个方案" in r.output
