@@ -13,6 +13,7 @@ PyVRP is an optional dependency, imported lazily with an install hint.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,7 +107,17 @@ def solve_pyvrp(
     if max_iterations is not None:
         stop = MultipleCriteria([MaxIterations(max_iterations), stop])
     data = _data(pyvrp, c, prizes)
-    result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
+    # PyVRP warns when its penalties saturate on hard or infeasible data; we
+    # judge feasibility ourselves and raise InfeasibleError, so log it instead.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pyvrp.exceptions.PenaltyBoundWarning)
+        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
+    bound = [w for w in caught if issubclass(w.category, pyvrp.exceptions.PenaltyBoundWarning)]
+    if bound:
+        log.info("pyvrp (%d times): %s", len(bound), " ".join(str(bound[0].message).split()))
+    for w in caught:
+        if w not in bound:  # pragma: no cover - pass anything else on unchanged
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     best = result.best
     if not best.is_feasible():
         log.debug("pyvrp found no feasible solution (%d iterations)", result.num_iterations)

@@ -138,6 +138,18 @@ def test_time_windows_force_the_longer_order(engine):
     assert route.stops[0].start_s <= 150 and route.stops[1].start_s >= 300
 
 
+def test_pyvrp_penalty_warning_is_logged_not_raised(caplog):
+    """On an infeasible instance PyVRP's penalty warning becomes a log line, not an error."""
+    dist, dur = line_matrices([0, 1, -1], kph=60)
+    clients = (Client(tw_early_s=60, tw_late_s=60), Client(tw_early_s=60, tw_late_s=60))
+    problem = RoutingProblem((Depot(),), clients, (VehicleType(10),), dist, dur)
+    params = RoutingParams(engine="pyvrp", time_limit_s=3, max_iterations=5000)
+    with caplog.at_level("INFO", logger="ruralnet._pyvrp_vrp"):
+        with pytest.raises(InfeasibleError, match="pyvrp found no plan"):
+            solve_routes(problem, params)
+    assert "penalty parameter has reached its maximum" in caplog.text
+
+
 def test_solve_raises_when_a_required_client_is_beyond_the_shift():
     """A client 2 h away cannot be served in a 3 h shift; the message says so with figures."""
     dist, dur = line_matrices([0, 72], kph=36)  # 72 km at 36 km/h = 2 h
