@@ -1225,9 +1225,14 @@ class DailyRoutingParams:
         for t in (self.coverage_target, *self.curve_targets):
             if not 0 < t <= 1:
                 raise _bad("coverage_target/curve_targets", "in (0, 1]", t)
-        RoutingParams(engine=self.engine, time_limit_s=min(self.trunk_time_limit_s,
-                      self.feeder_time_limit_s, self.direct_time_limit_s),
-                      max_iterations=self.max_iterations)
+        if self.engine not in ENGINES:
+            raise _bad("engine", f"one of {ENGINES}", self.engine)
+        for name in ("trunk_time_limit_s", "feeder_time_limit_s", "direct_time_limit_s"):
+            if not getattr(self, name) > 0:
+                raise _bad(name, "> 0", getattr(self, name))
+        for name in ("max_iterations", "direct_max_iterations"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise _bad(name, ">= 1 or None", getattr(self, name))
         if self.coverage_steps < 1 or self.curve_steps < 1:
             raise _bad("coverage_steps/curve_steps", ">= 1", (self.coverage_steps,
                                                               self.curve_steps))

@@ -401,6 +401,8 @@ def test_daily_params_reject_a_day_that_ends_before_it_starts():
     """The working-day check names both fields and the allowed order."""
     with pytest.raises(ValueError, match=r"day_start_min, day_end_min must be 0 <= start < end"):
         DailyRoutingParams(day_start_min=600, day_end_min=500)
+    with pytest.raises(ValueError, match="feeder_time_limit_s must be > 0, got 0"):
+        DailyRoutingParams(feeder_time_limit_s=0)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
