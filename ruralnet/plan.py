@@ -109,6 +109,18 @@ class Plan:
                       f"{escape(SYNTHETIC_NOTICE_ZH)}</p>")
         return banner + "<pre>" + escape(self.summary()) + "</pre>"
 
+    def map(self, county: Any = None, **kwargs: Any) -> Any:
+        """Return the plan's folium map (see :func:`ruralnet.maps.plan_map`)."""
+        from ruralnet.maps import plan_map
+
+        return plan_map(self, county, **kwargs)
+
+    def scorecard(self, system: str | None = None, **kwargs: Any) -> Any:
+        """Score the plan against an indicator system (see :func:`ruralnet.scorecard.score_plan`)."""
+        from ruralnet.scorecard import score_plan
+
+        return score_plan(self.data, system, **kwargs)
+
     def to_json(self, path: str | Path) -> Path:
         """Write the plan atomically (temporary file, then rename) and return the path."""
         path = Path(path)
