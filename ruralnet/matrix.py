@@ -54,6 +54,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
+from shapely.geometry import LineString
 
 from ruralnet._validate import check_range, check_square_matrix, point_table
 from ruralnet.exceptions import NetworkError, RuralnetError
@@ -223,18 +224,32 @@ class Snap:
         Great-circle distance from each point to its node (m).
     max_snap_m
         Threshold beyond which points are reported in :attr:`far_ids`.
+    point_xy, node_xy
+        Lon/lat of each point and of its node, shape (n, 2).
     """
 
     point_ids: tuple[str, ...]
     node_ids: np.ndarray
     snap_distance_m: np.ndarray
     max_snap_m: float
+    point_xy: np.ndarray
+    node_xy: np.ndarray
 
     @property
     def far_ids(self) -> tuple[str, ...]:
         """Ids of the points farther than ``max_snap_m`` from any road node."""
         return tuple(i for i, d in zip(self.point_ids, self.snap_distance_m, strict=True)
                      if d > self.max_snap_m)
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """Return the access legs as lines from each point to its road node (EPSG:4326)."""
+        legs = [LineString([p, q]) for p, q in zip(self.point_xy, self.node_xy, strict=True)]
+        return gpd.GeoDataFrame(
+            {"point_id": list(self.point_ids), "node_id": self.node_ids,
+             "snap_distance_m": self.snap_distance_m,
+             "far": self.snap_distance_m > self.max_snap_m},
+            geometry=legs, crs="EPSG:4326",
+        )
 
     def summary(self) -> str:
         """Return a one-line description of the snapping."""
@@ -453,8 +468,10 @@ def _snap(network: Network, lon: np.ndarray, lat: np.ndarray, ids: tuple[str, ..
     tree, cand = network._cache[key]
     chord, k = tree.query(_unit_xyz(lon, lat))
     snap_m = 2 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
-    nodes = _graph_arrays(network)["node_ids"][cand[k]]
-    return Snap(ids, nodes, snap_m, max_snap_m)
+    g = _graph_arrays(network)
+    at = cand[k]
+    return Snap(ids, g["node_ids"][at], snap_m, max_snap_m, np.column_stack([lon, lat]),
+                np.column_stack([g["lon"][at], g["lat"][at]]))
 
 
 def _warn_far(far: tuple[str, ...], snap_m: np.ndarray, ids: tuple[str, ...],

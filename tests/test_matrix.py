@@ -131,6 +131,16 @@ def test_snap_points_warns_and_lists_points_beyond_threshold(tiny):
     assert snap.snap_distance_m[0] == pytest.approx(R * math.radians(0.001), abs=0.01)
 
 
+def test_snap_access_legs_export_as_lines(tiny):
+    """to_geodataframe gives one point-to-node line per point, flagged when far."""
+    with pytest.warns(UserWarning, match="far村"):
+        legs = snap_points(tiny, points(near=(118.0, 25.001), far=(118.0, 24.97))).to_geodataframe()
+    assert legs["far"].tolist() == [False, True]
+    assert legs["node_id"].tolist() == [1, 1]
+    assert legs.geometry.iloc[1].coords[:] == [(118.0, 24.97), (118.0, 25.0)]
+    assert legs.crs.to_epsg() == 4326
+
+
 def test_snap_threshold_is_configurable(tiny, recwarn):
     """With max_snap_m=5000 the 3.3 km point is no longer reported."""
     snap = snap_points(tiny, points(far=(118.0, 24.97)), max_snap_m=5000)
