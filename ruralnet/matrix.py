@@ -345,6 +345,24 @@ def travel_matrix(
     -----
     UserWarning
         Points farther than ``max_snap_m`` from the road network.
+
+    Examples
+    --------
+    A one-way street 1 km long at 36 km/h, driven back by a 2 km loop:
+
+    >>> import networkx as nx
+    >>> from shapely.geometry import Point
+    >>> from ruralnet.geography import LayerProvenance
+    >>> G = nx.MultiDiGraph(crs="EPSG:4326")
+    >>> G.add_nodes_from([(1, {"x": 118.0, "y": 25.0}), (2, {"x": 118.0, "y": 25.009})])
+    >>> _ = G.add_edge(1, 2, length=1000.0, speed_kph=36.0, travel_time=100.0)
+    >>> _ = G.add_edge(2, 1, length=2000.0, speed_kph=36.0, travel_time=200.0)
+    >>> net = Network(G, LayerProvenance("user", "example"))
+    >>> pts = gpd.GeoDataFrame({"village_id": ["a", "b"]}, crs=4326,
+    ...                        geometry=[Point(118.0, 25.0), Point(118.0, 25.009)])
+    >>> m = travel_matrix(net, pts, cache_dir=None)
+    >>> m.duration_s.tolist(), m.distance_m.tolist()
+    ([[0, 100], [200, 0]], [[0, 1000], [2000, 0]])
     """
     if optimise not in ("duration", "distance"):
         raise NetworkError(f"optimise 必须是 duration 或 distance，实际为 {optimise!r}",
@@ -380,7 +398,10 @@ def travel_matrix(
     logger.info("travel matrix %d x %d on a %d-node network in %.2f s", len(ids), len(ids),
                 network.n_nodes, time.perf_counter() - start)
     if folder is not None:
-        _save(folder, key, result)
+        try:
+            _save(folder, key, result)
+        except OSError as exc:  # a full or read-only disk must not lose the result
+            logger.warning("could not cache the travel matrix in %s: %s", folder, exc)
     return result
 
 

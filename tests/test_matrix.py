@@ -217,6 +217,15 @@ def test_cache_dir_none_writes_nothing(tiny, tmp_path, monkeypatch):
     assert len(list((tmp_path / "matrix").glob("*.npz"))) == 1
 
 
+def test_unwritable_cache_folder_still_returns_the_matrix(tiny, tmp_path, caplog):
+    """If the cache cannot be written the matrix is returned and the failure logged."""
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should go")
+    m = travel_matrix(tiny, points(a=(118.0, 25.0), c=(118.0, 25.02)), cache_dir=blocker)
+    assert m.duration("a", "c") == 191
+    assert "could not cache the travel matrix" in caplog.text
+
+
 def test_corrupt_cache_file_is_ignored_and_recomputed(tiny, tmp_path):
     """A damaged .npz is logged and recomputed rather than trusted."""
     pts = points(a=(118.0, 25.0), c=(118.0, 25.02))
