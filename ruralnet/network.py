@@ -608,6 +608,13 @@ def synthetic_network(
     -------
     Network
         With ``provenance.source == "synthetic"``.
+
+    Examples
+    --------
+    >>> from ruralnet.geography import load_county
+    >>> net = synthetic_network(load_county("安溪"), seed=0)
+    >>> net.provenance.source, nx.is_strongly_connected(net.graph)
+    ('synthetic', True)
     """
     if not isinstance(county, County):
         raise NetworkError(

@@ -316,3 +316,16 @@ def test_online_door_filters_roads_caches_and_shares_post_processing(monkeypatch
     offline = network_from_osm_file(TINY_OSM, TINY_BOUNDARY, buffer_m=1000)
     assert net.graph_hash == offline.graph_hash
     assert net.provenance.source == "osm" and "Overpass" in net.provenance.description
+
+
+def test_synthetic_network_of_an_embedded_county_serves_every_village():
+    """安溪's 24 townships and all its villages get one connected synthetic graph."""
+    from ruralnet.geography import load_county
+
+    county = load_county("安溪")
+    net = synthetic_network(county, detour=1.4)
+    assert nx.is_strongly_connected(net.graph)
+    kinds = [d["kind"] for _, d in net.graph.nodes(data=True)]
+    assert kinds.count("village") == len(county.villages)
+    assert kinds.count("township_seat") == len(county.townships)
+    assert net.provenance.synthetic
