@@ -170,7 +170,7 @@ class SitingInput:
         return np.flatnonzero(np.isin(self.kinds, VILLAGE_KINDS))
 
     def of_kind(self, *kinds: str) -> np.ndarray:
-        """Indices of the points of the given kinds."""
+        """Return the indices of the points of the given kinds."""
         return np.flatnonzero(np.isin(self.kinds, kinds))
 
 
@@ -209,7 +209,7 @@ class SiteChoice:
     metrics: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
-        """A few lines for people."""
+        """Describe the choice in a few lines for people."""
         lines = [f"{self.level}: {len(self.sites)} sites, {self.daily_cost_yuan:,.1f} yuan/day, "
                  f"{self.status} (gap {100 * self.gap:.3f}%, {self.solve_time_s:.2f} s)",
                  "sites: " + ", ".join(self.site_ids[:12]) + (" …" if len(self.sites) > 12 else "")]
@@ -437,8 +437,8 @@ def site_village_stations(inp: SitingInput, *, min_share_villages: float = 0.5,
     poor = admin & inp.poor
     need_v = math.ceil(min_share_villages * admin.sum() - 1e-9)
     need_p = math.ceil(min_share_poor * poor.sum() - 1e-9)
-    _check_village_quotas(int(admin[cand].sum()), int(admin.sum()), need_v,
-                          int(poor[cand].sum()), int(poor.sum()), need_p)
+    _check_village_quotas((int(admin[cand].sum()), int(admin.sum()), need_v, min_share_villages),
+                          (int(poor[cand].sum()), int(poor.sum()), need_p, min_share_poor))
     k = max(need_v, need_p, 1) if n_stations is None else n_stations
     if not max(need_v, need_p) <= k <= len(cand):
         raise InfeasibleError(
@@ -471,29 +471,20 @@ def site_village_stations(inp: SitingInput, *, min_share_villages: float = 0.5,
                    float(site_cost[list(res.open_sites)].sum()), res, _now() - t0, metrics)
 
 
-def _check_village_quotas(cand_v: int, n_v: int, need_v: int, cand_p: int, n_p: int,
-                          need_p: int) -> None:
-    """Refuse quotas that the candidates cannot meet, naming the binding one."""
-    if cand_v < need_v:
-        raise InfeasibleError(
-            f"只有 {cand_v} 个候选村，行政村共 {n_v} 个，{_pct(need_v, n_v)} 需要 {need_v} 个",
-            f"only {cand_v} candidate villages among {n_v} administrative villages; "
-            f"the quota needs {need_v}", binding="administrative villages",
-            candidates=cand_v, group_size=n_v, required=need_v)
-    if cand_p < need_p:
-        raise InfeasibleError(
-            f"只有 {cand_p} 个候选村，贫困村共 {n_p} 个，{_pct(need_p, n_p)} 需要 {need_p} 个",
-            f"only {cand_p} candidate villages among {n_p} poor villages; the quota needs "
-            f"{need_p}", binding="poor villages", candidates=cand_p, group_size=n_p,
-            required=need_p)
-
-
-def _pct(need: int, n: int) -> str:
-    return f"{100 * need / n:.0f}%" if n else "0%"
+def _check_village_quotas(*groups: tuple[int, int, int, float]) -> None:
+    """Refuse quotas the candidates cannot meet, naming the binding one with figures."""
+    for (cand, size, need, share), zh, en in zip(
+            groups, ("行政村", "贫困村"), ("administrative villages", "poor villages"),
+            strict=True):
+        if cand < need:
+            raise InfeasibleError(
+                f"只有 {cand} 个候选村，{zh}共 {size} 个，{100 * share:g}% 需要 {need} 个",
+                f"only {cand} candidate villages among {size} {en}; {100 * share:g}% needs "
+                f"{need}", binding=en, candidates=cand, group_size=size, required=need)
 
 
 def _people(pop: np.ndarray) -> np.ndarray:
-    """Population weights; unknown populations count as the median village (warned)."""
+    """Return population weights; unknown ones count as the median village (warned)."""
     known = np.isfinite(pop)
     if known.all():
         return pop.astype(float)

@@ -1,0 +1,349 @@
+"""Tests of ruralnet.siting and its engine ruralnet._facility.
+
+Tiny instances are checked against brute-force enumeration; hypothesis draws
+the instances, so each property is tried on many small cost matrices.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ruralnet.exceptions import InfeasibleError
+from ruralnet.siting import (
+    Quota,
+    SitingInput,
+    SolveParams,
+    site_county_warehouses,
+    site_township_stations,
+    site_village_stations,
+    solve_capacitated_facility_location,
+    solve_facility_location,
+    solve_from_geodataframe,
+    solve_max_covering,
+    solve_p_median,
+    solve_set_covering,
+)
+
+FAST = settings(max_examples=30, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def cost_matrices(draw, max_clients=6, max_sites=5):
+    """A small integer cost matrix (clients × candidates) and client weights."""
+    n = draw(st.integers(1, max_clients))
+    m = draw(st.integers(1, max_sites))
+    cost = np.array(draw(st.lists(st.integers(0, 20), min_size=n * m, max_size=n * m)),
+                    float).reshape(n, m)
+    weights = np.array(draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), float)
+    return cost, weights
+
+
+def _ufl_brute(cost, w, fixed, lo, hi, quota=None):
+    best = np.inf
+    for k in range(max(lo, 1), hi + 1):
+        for s in itertools.combinations(range(cost.shape[1]), k):
+            if quota and len(set(s) & set(quota.members)) < quota.required:
+                continue
+            best = min(best, fixed[list(s)].sum() + (w * cost[:, list(s)].min(axis=1)).sum())
+    return best
+
+
+@FAST
+@given(cost_matrices(), st.data(), st.booleans())
+def test_p_median_matches_enumeration(inst, data, preprocess):
+    """p-median objective equals the brute-force optimum, with or without preprocessing."""
+    cost, w = inst
+    p = data.draw(st.integers(1, cost.shape[1]))
+    r = solve_p_median(cost, p, weights=w, params=SolveParams(preprocess=preprocess))
+    assert r.status == "optimal"
+    assert len(r.open_sites) == p
+    assert r.objective == pytest.approx(_ufl_brute(cost, w, np.zeros(cost.shape[1]), p, p))
+    assert r.bound <= r.objective + 1e-6
+
+
+@FAST
+@given(cost_matrices(), st.data())
+def test_facility_location_matches_enumeration(inst, data):
+    """Fixed costs and 1..k open sites: objective equals the brute-force optimum."""
+    cost, w = inst
+    m = cost.shape[1]
+    fixed = np.array(data.draw(st.lists(st.integers(0, 30), min_size=m, max_size=m)), float)
+    hi = data.draw(st.integers(1, m))
+    r = solve_facility_location(cost, weights=w, fixed_cost=fixed, min_open=1, max_open=hi)
+    assert 1 <= len(r.open_sites) <= hi
+    assert r.objective == pytest.approx(_ufl_brute(cost, w, fixed, 1, hi))
+
+
+@FAST
+@given(cost_matrices(max_sites=5), st.data())
+def test_p_median_site_quota_is_met_at_least_cost(inst, data):
+    """A site quota holds and the objective is the best among the solutions meeting it."""
+    cost, w = inst
+    m = cost.shape[1]
+    p = data.draw(st.integers(1, m))
+    members = tuple(data.draw(st.sets(st.integers(0, m - 1), min_size=1)))
+    q = Quota("group", members, 0.5)
+    if q.required > p:
+        with pytest.raises(InfeasibleError, match="at most"):
+            solve_p_median(cost, p, weights=w, quotas=[q])
+        return
+    r = solve_p_median(cost, p, weights=w, quotas=[q])
+    assert len(set(r.open_sites) & set(members)) >= q.required
+    assert r.objective == pytest.approx(_ufl_brute(cost, w, np.zeros(m), p, p, q))
+
+
+def test_lagrangian_reduction_agrees_with_plain_mip_on_a_larger_instance():
+    """On 60 random points the reduced and the plain model prove the same optimum."""
+    rng = np.random.default_rng(3)
+    xy = rng.integers(0, 1000, size=(60, 2))
+    cost = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    a = solve_p_median(cost, 4, params=SolveParams(preprocess=True))
+    b = solve_p_median(cost, 4, params=SolveParams(preprocess=False))
+    assert a.status == b.status == "optimal"
+    assert a.objective == b.objective
+    assert a.solver == "highs+lagrangian" and b.solver == "highs"
+
+
+@FAST
+@given(cost_matrices(max_clients=5, max_sites=3), st.data())
+def test_capacitated_model_respects_capacity_and_matches_enumeration(inst, data):
+    """Single-sourcing CFLP: loads within capacity and objective equals enumeration."""
+    cost, _ = inst
+    n, m = cost.shape
+    demand = np.array(data.draw(st.lists(st.integers(1, 4), min_size=n, max_size=n)), float)
+    cap = np.array(data.draw(st.lists(st.integers(1, 12), min_size=m, max_size=m)), float)
+    fixed = np.array(data.draw(st.lists(st.integers(0, 10), min_size=m, max_size=m)), float)
+    best = np.inf
+    for assign in itertools.product(range(m), repeat=n):
+        load = np.bincount(assign, weights=demand, minlength=m)
+        if (load <= cap).all():
+            used = sorted(set(assign))
+            best = min(best, fixed[used].sum() + (demand * cost[np.arange(n), assign]).sum())
+    if not np.isfinite(best):
+        with pytest.raises(InfeasibleError):
+            solve_capacitated_facility_location(cost, demand, cap, fixed_cost=fixed)
+        return
+    r = solve_capacitated_facility_location(cost, demand, cap, fixed_cost=fixed)
+    load = np.bincount(r.assignment, weights=demand, minlength=m)
+    assert (load <= cap + 1e-9).all()
+    assert set(r.assignment) <= set(r.open_sites)
+    assert r.objective == pytest.approx(best)
+
+
+def test_capacitated_model_refuses_demand_above_total_capacity():
+    """The capacity check runs before solving and gives both figures."""
+    with pytest.raises(InfeasibleError, match=r"total demand 9 exceeds the capacity 8"):
+        solve_capacitated_facility_location([[1, 1]] * 3, [3, 3, 3], [4, 4])
+
+
+@FAST
+@given(cost_matrices(), st.data())
+def test_max_covering_matches_enumeration(inst, data):
+    """Covered weight equals the best over all p-subsets, and coverage flags agree."""
+    cost, w = inst
+    m = cost.shape[1]
+    p = data.draw(st.integers(1, m))
+    radius = data.draw(st.integers(0, 20))
+    best = max(w[(cost[:, list(s)] <= radius).any(axis=1)].sum()
+               for s in itertools.combinations(range(m), p))
+    r = solve_max_covering(cost, radius, p, weights=w)
+    assert r.objective == pytest.approx(best)
+    assert np.array_equal(r.covered, (cost[:, list(r.open_sites)] <= radius).any(axis=1))
+    assert 0 <= r.covered.mean() <= 1
+
+
+def test_max_covering_breaks_ties_by_site_cost():
+    """Two sites cover the same people; the cheaper one is chosen."""
+    cost = [[0, 0], [1, 1]]
+    r = solve_max_covering(cost, 1, 1, site_cost=[5, 2])
+    assert r.open_sites == (1,)
+
+
+@FAST
+@given(cost_matrices(), st.integers(0, 20))
+def test_set_covering_matches_enumeration(inst, radius):
+    """Fewest sites covering everyone equals enumeration; infeasible radius raises."""
+    cost, _ = inst
+    m = cost.shape[1]
+    if not (cost <= radius).any(axis=1).all():
+        with pytest.raises(InfeasibleError, match="no candidate within radius"):
+            solve_set_covering(cost, radius)
+        return
+    best = min(k for k in range(1, m + 1) for s in itertools.combinations(range(m), k)
+               if (cost[:, list(s)] <= radius).any(axis=1).all())
+    r = solve_set_covering(cost, radius)
+    assert r.objective == best
+    assert r.covered.all()
+
+
+def test_unreachable_client_is_named():
+    """A client with only infinite costs raises, naming it."""
+    with pytest.raises(InfeasibleError, match=r"1 clients have no usable candidate.*\[1\]"):
+        solve_p_median([[1, 2], [np.inf, np.inf]], 1)
+
+
+def test_params_and_quota_validate_their_fields():
+    """Bad settings name the field and the allowed range."""
+    with pytest.raises(ValueError, match=r"time_limit_s must be > 0, got -1"):
+        SolveParams(time_limit_s=-1)
+    with pytest.raises(ValueError, match=r"solver must be one of"):
+        SolveParams(solver="cplex")
+    with pytest.raises(ValueError, match=r"Quota.min_share must be in \(0, 1\]"):
+        Quota("x", (1,), 1.5)
+
+
+def test_results_are_deterministic():
+    """Same input, same answer (p-median and village stations)."""
+    rng = np.random.default_rng(0)
+    cost = rng.integers(0, 50, size=(30, 30)).astype(float)
+    assert solve_p_median(cost, 3).open_sites == solve_p_median(cost, 3).open_sites
+    inp = _county()
+    assert site_village_stations(inp).sites == site_village_stations(inp).sites
+
+
+def test_geodataframe_door_returns_sites_with_geometry():
+    """Point frames in, a GeoDataFrame of the open sites out."""
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([118.0, 118.01, 118.5, 118.51],
+                                                       [25.0, 25.0, 25.0, 25.0]),
+                           crs="EPSG:4326")
+    r = solve_from_geodataframe(solve_p_median, pts, pts, p=2)
+    gdf = r.to_geodataframe()
+    assert sorted(gdf["n_clients"]) == [2, 2]
+    assert gdf.crs.to_epsg() == 4326
+    with pytest.raises(ValueError, match="no CRS"):
+        solve_from_geodataframe(solve_p_median, pts.set_crs(None, allow_override=True), pts, p=1)
+    with pytest.raises(ValueError, match="no geometry known"):
+        solve_p_median([[0]], 1).to_geodataframe()
+
+
+# --------------------------------------------------------------------------- county level
+
+
+def _county(poor=(True, False, True, False), existing=(False, False, False, True)):
+    """County seat C, two townships a/b with seats Ta/Tb and two villages each + 1 community.
+
+    Points lie on a line (km): C 0, Ta 10, a1 11, a2 13, Tb -10, b1 -11, b2 -14,
+    community ac 12 (township a).
+    """
+    km = np.array([0, 10, -10, 11, 13, -11, -14, 12], float)
+    return SitingInput.from_arrays(
+        point_ids=["C", "Ta", "Tb", "a1", "a2", "b1", "b2", "ac"],
+        kinds=["county_seat", "township_seat", "township_seat", "village", "village",
+               "village", "village", "community"],
+        township_ids=["", "a", "b", "a", "a", "b", "b", "a"],
+        poor=[False, False, False, *poor, False],
+        population=[0, 0, 0, 100, 200, 300, 400, 5000],
+        existing_site=[False, False, False, *existing, False],
+        parcels_per_day=[0, 0, 0, 10, 20, 30, 40, 50],
+        distance_m=np.abs(km[:, None] - km[None, :]) * 1000)
+
+
+def test_one_station_per_township_chosen_inside_it():
+    """Each township gets exactly one station among its own points, at least cost."""
+    inp = _county()
+    r = site_township_stations(inp, fixed_cost_per_day=0.0, yuan_per_parcel_km=1.0)
+    towns = [inp.township_ids[s] for s in r.sites]
+    assert sorted(towns) == ["a", "b"]
+    # township a: parcels a1 10 @11, a2 20 @13, ac 50 @12 → the community at 12 is the median
+    assert r.site_ids == ("ac", "b2")
+    assert r.daily_cost_yuan == pytest.approx(10 * 1 + 20 * 1 + 30 * 3)
+    assert r.assignment["a1"] == "ac"
+
+
+def test_township_without_candidate_raises():
+    """A township with no allowed point is named in the error."""
+    with pytest.raises(InfeasibleError, match="township b has no candidate"):
+        site_township_stations(_county(), candidates=[1, 3, 4])
+
+
+def test_warehouses_open_one_or_two_as_costs_dictate():
+    """Cheap warehouses: one per side; dear ones: one, at the demand-weighted median Ta."""
+    inp = _county()
+    two = site_county_warehouses(inp, fixed_cost_per_day=1.0, yuan_per_parcel_km=1.0)
+    assert two.site_ids == ("Ta", "Tb")
+    one = site_county_warehouses(inp, fixed_cost_per_day=1e6, yuan_per_parcel_km=1.0)
+    # township a sends 80 parcels, b 70: Ta (70 × 20 km) beats the seat C (80 × 10 + 70 × 10)
+    assert one.site_ids == ("Ta",)
+    assert one.assignment == {"Ta": "Ta", "Tb": "Ta"}
+    assert one.daily_cost_yuan == pytest.approx(1e6 + 70 * 20)
+
+
+def test_village_stations_meet_both_quotas_and_skip_communities():
+    """Quotas count administrative villages only; the populous community cannot fill them."""
+    inp = _county()
+    r = site_village_stations(inp, radius_m=1500, n_stations=2)
+    kinds = [inp.kinds[s] for s in r.sites]
+    assert kinds.count("village") >= 2
+    assert r.metrics["village_share_hosting"] >= 0.5
+    assert r.metrics["poor_share_hosting"] >= 0.5
+    # without the quota the community (5,000 people) would be picked
+    free = site_village_stations(inp, radius_m=1500, n_stations=2, min_share_villages=0,
+                                 min_share_poor=0)
+    assert "ac" in free.site_ids
+
+
+def test_village_stations_prefer_existing_sites_at_equal_coverage():
+    """b1 and b2 cover the same people within 5 km; the existing point b2 is reused."""
+    inp = _county(poor=(False,) * 4, existing=(False, False, False, True))
+    r = site_village_stations(inp, radius_m=5000, n_stations=2, min_share_poor=0)
+    assert "b2" in r.site_ids
+    assert r.metrics["existing_sites_reused"] == 1
+
+
+def test_village_station_quota_infeasibility_names_the_quota_with_figures():
+    """Too few candidate poor villages: the poor-village quota is reported with numbers."""
+    inp = _county(poor=(False, True, True, True))
+    with pytest.raises(InfeasibleError,
+                       match=r"只有 1 个候选村，贫困村共 3 个，50% 需要 2 个 \| only 1 candidate "
+                             r"villages among 3 poor villages; 50% needs 2"):
+        site_village_stations(inp, candidates=[3, 4])  # a1 (not poor) and a2 (poor)
+    with pytest.raises(InfeasibleError, match=r"among 4 administrative villages; 50% needs 2"):
+        site_village_stations(inp, candidates=[3, 7])  # one village and one community
+
+
+def test_village_stations_warn_when_population_unknown():
+    """Unknown populations are flagged, not silently zero."""
+    inp = _county()
+    pop = inp.population.copy()
+    pop[3] = np.nan
+    odd = SitingInput.from_arrays(point_ids=inp.point_ids, kinds=inp.kinds,
+                                  township_ids=inp.township_ids, distance_m=inp.distance_m,
+                                  poor=inp.poor, population=pop)
+    with pytest.warns(UserWarning, match="1 villages have no population"):
+        site_village_stations(odd)
+
+
+def test_siting_input_checks_matrix_shape():
+    """A matrix that does not match the points is refused with its shape."""
+    with pytest.raises(ValueError, match=r"distance_m must be of shape \(2, 2\)"):
+        SitingInput.from_arrays(point_ids=["a", "b"], kinds=["village"] * 2,
+                                township_ids=["t", "t"], distance_m=np.zeros((3, 3)))
+
+
+def test_anxi_default_solves_to_proven_optimality_within_ten_seconds(anxi):
+    """安溪 (24 townships, 443 villages + 45 communities): every level optimal, ≤ 10 s."""
+    from ruralnet.matrix import travel_matrix
+    from ruralnet.network import synthetic_network
+    from ruralnet.planner import _points
+
+    pts = _points(anxi)
+    tm = travel_matrix(synthetic_network(anxi, seed=0), pts.gdf, id_column="id",
+                       cache_dir=None)
+    inp = SitingInput.from_county(anxi, tm.distance_m)
+    t0 = time.perf_counter()
+    st_ = site_township_stations(inp)
+    wh = site_county_warehouses(inp, stations=st_.sites)
+    with pytest.warns(UserWarning, match="no population known"):
+        vs = site_village_stations(inp)
+    assert time.perf_counter() - t0 <= 10
+    assert {st_.status, wh.status, vs.status} == {"optimal"}
+    assert len(st_.sites) == 24 and 1 <= len(wh.sites) <= 2
+    assert vs.metrics["village_share_hosting"] >= 0.5
