@@ -1,0 +1,306 @@
+import copy
+import json
+import re
+import shutil
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from ruralnet.coords import wgs84_to_gcj02
+from ruralnet.exceptions import RuralnetError
+from ruralnet.geography import County, LayerProvenance
+from ruralnet.maps import plan_map, save_map
+from ruralnet.plan import SYNTHETIC_NOTICE_ZH, Plan
+
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_IMG = "<img src=x onerror=alert(2)>"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _stop(ref, kind, km, tmin, arrive, depart, deliver, pickup, load):
+    key = "site_id" if kind == "site" else "village_id"
+    return {key: ref, "km_from_prev": km, "travel_min_from_prev": tmin, "arrive_min": arrive,
+            "depart_min": depart, "deliver_kg": deliver, "pickup_kg": pickup,
+            "load_after_kg": load}
+
+
+def tiny_plan_dict():
+    """The hand-checked plan of tests/test_plan.py: W → S1 trunk, S1 → V1 → V2 feeder.
+
+    V1 is poor and has station VS1; C1 (a community) is not served daily.
+    """
+    return {
+        "schema_version": "1.0",
+        "county": {"name": "测试县", "code": "999999", "province": "测试省"},
+        "provenance": {
+            "geography": {"source": "synthetic", "description": "hand-made"},
+            "network": {"source": "synthetic", "description": "hand-made"},
+            "demand": {"source": "synthetic", "description": "30 parcels"},
+            "synthetic_layers": ["geography", "network", "demand"],
+        },
+        "parameters": {"day_start_min": 420, "day_end_min": 1080, "handling_min": 30,
+                       "coverage_target": 0.8, "mode": "two_tier", "seed": 0},
+        "townships": [{"id": "T1", "name": "一镇"}],
+        "villages": [
+            {"id": "V1", "name": "甲村委会", "township_id": "T1", "lon": 118.12, "lat": 25.0,
+             "kind": "village", "poor": True},
+            {"id": "V2", "name": "乙村委会", "township_id": "T1", "lon": 118.12, "lat": 25.02,
+             "kind": "village", "poor": False},
+            {"id": "C1", "name": "丙社区居委会", "township_id": "T1", "lon": 118.1, "lat": 25.001,
+             "kind": "community", "poor": False},
+        ],
+        "sites": [
+            {"id": "W", "kind": "county_warehouse", "name": "县仓", "lon": 118.0, "lat": 25.0,
+             "township_id": None, "village_id": None},
+            {"id": "S1", "kind": "township_station", "name": "一镇站", "lon": 118.1, "lat": 25.0,
+             "township_id": "T1", "village_id": None},
+            {"id": "VS1", "kind": "village_station", "name": "甲村站", "lon": 118.12, "lat": 25.0,
+             "township_id": "T1", "village_id": "V1"},
+        ],
+        "routes": [
+            {"id": "trunk-1", "tier": "trunk", "vehicle_type": "light_truck", "capacity_kg": 2000,
+             "depot_site_id": "W", "depart_min": 420, "return_min": 456, "distance_km": 26.0,
+             "duration_min": 36, "stops": [
+                 _stop("W", "site", 0, 0, 420, 420, 0, 0, 60),
+                 _stop("S1", "site", 13.0, 13, 433, 443, 60, 18, 18),
+                 _stop("W", "site", 13.0, 13, 456, 456, 0, 0, 18)]},
+            {"id": "feeder-1", "tier": "feeder", "vehicle_type": "van", "capacity_kg": 800,
+             "depot_site_id": "S1", "depart_min": 463, "return_min": 485, "distance_km": 9.4,
+             "duration_min": 22, "stops": [
+                 _stop("S1", "site", 0, 0, 463, 463, 0, 0, 60),
+                 _stop("V1", "village", 2.6, 6, 469, 469, 30, 9, 39),
+                 _stop("V2", "village", 2.9, 7, 476, 476, 30, 9, 18),
+                 _stop("S1", "site", 3.9, 9, 485, 485, 0, 0, 18)]},
+        ],
+        "coverage": {"townships_daily": 1, "townships_total": 1, "villages_daily": 2,
+                     "villages_total": 2, "village_share": 1.0},
+        "costs": {"total_per_day": 500.0},
+    }
+
+
+@pytest.fixture
+def tiny_plan():
+    """The tiny plan as a Plan (synthetic layers)."""
+    return Plan(tiny_plan_dict())
+
+
+@pytest.fixture
+def real_plan():
+    """The tiny plan with every layer from the planner's file or OSM (nothing synthetic)."""
+    d = tiny_plan_dict()
+    d["provenance"] = {
+        "geography": {"source": "user", "description": "村庄坐标表 2025"},
+        "network": {"source": "osm", "description": "OSM extract"},
+        "demand": {"source": "user", "description": "邮政统计"},
+        "synthetic_layers": [],
+    }
+    return Plan(d)
+
+
+@pytest.fixture
+def hostile_plan():
+    """The tiny plan with hostile names on a village, a station and a township."""
+    d = tiny_plan_dict()
+    d["villages"][2]["name"] = HOSTILE
+    d["villages"][1]["name"] = HOSTILE_IMG
+    d["sites"][1]["name"] = HOSTILE
+    d["townships"][0]["name"] = HOSTILE_IMG
+    return Plan(d)
+
+
+@pytest.fixture
+def tiny_county():
+    """A one-township county around the tiny plan (box boundary, code 999999)."""
+    poly = box(117.95, 24.95, 118.2, 25.05)
+    boundary = gpd.GeoDataFrame({"code": ["999999"], "name": ["测试县"]}, geometry=[poly],
+                                crs="EPSG:4326")
+    towns = gpd.GeoDataFrame(
+        {"township_id": ["T1"], "name": ["一镇"], "kind": ["town"], "in_mca_2025": [True],
+         "n_villages": [3], "seat_lon": [118.1], "seat_lat": [25.0]},
+        geometry=[box(118.05, 24.95, 118.2, 25.05)], crs="EPSG:4326")
+    villages = gpd.GeoDataFrame(
+        {"village_id": ["V1"], "name": ["甲村委会"], "township_id": ["T1"], "kind": ["village"],
+         "poor": [True], "population": [float("nan")], "existing_site": [""],
+         "parcels_down": [30.0], "parcels_up": [9.0], "position_source": ["synthetic"]},
+        geometry=[Point(118.12, 25.0)], crs="EPSG:4326")
+    prov = {"boundary": LayerProvenance("official", "hand-made box"),
+            "positions": LayerProvenance("synthetic", "hand-made")}
+    return County(code="999999", name="测试县", province="测试省", prefecture="测试市",
+                  boundary=boundary, townships=towns, villages=villages, seat_lon=118.0,
+                  seat_lat=25.0, provenance=prov)
+
+
+def _html(plan, county=None, **kw):
+    return plan_map(plan, county, **kw).get_root().render()
+
+
+def _decoded(page):
+    """The page with JSON's \\uXXXX escapes turned back into characters."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+
+
+def test_map_shows_synthetic_banner_when_any_layer_is_synthetic(tiny_plan):
+    """A plan with synthetic layers gets the fixed banner with the notice and the layer names."""
+    page = _html(tiny_plan)
+    assert page.count('id=\'rn-synthetic-banner\'') == 1
+    assert SYNTHETIC_NOTICE_ZH in page and "geography, network, demand" in page
+
+
+def test_map_has_no_banner_when_all_layers_are_user_or_osm(real_plan):
+    """A plan whose layers all come from the planner or OSM shows no synthetic banner."""
+    page = _html(real_plan)
+    assert "rn-synthetic-banner" not in page.split("<style>.rn-banner")[0].split("</style>")[-1]
+    assert "id='rn-synthetic-banner'" not in page and SYNTHETIC_NOTICE_ZH not in page
+
+
+def test_map_draws_one_line_per_route_and_one_marker_per_village_and_site(tiny_plan):
+    """Two routes give two polylines; three villages three circles; three sites three icons."""
+    page = _html(tiny_plan)
+    assert page.count("L.polyline(") == 2
+    assert page.count("L.circleMarker(") == 3
+    assert page.count("L.marker(") == 3
+    assert page.count('"rn-route rn-route-trunk"') == 1
+    assert page.count('"rn-route rn-route-feeder"') == 1
+
+
+def test_village_status_classes_follow_daily_service_and_poverty(tiny_plan):
+    """V1 is daily and poor, V2 daily, C1 not daily: each circle carries its status class."""
+    page = _html(tiny_plan)
+    assert page.count('"rn-village rn-daily rn-poor"') == 1
+    assert page.count('"rn-village rn-daily"') == 1
+    assert page.count('"rn-village rn-not-daily"') == 1
+
+
+def test_route_popup_lists_vehicle_stops_times_and_loads(tiny_plan):
+    """The feeder popup names the van, its stops in order with arrival times and loads."""
+    page = _html(tiny_plan)
+    popups = [json.loads(s) for s in re.findall(r'bindPopup\(\s*("(?:[^"\\]|\\.)*")', page)]
+    feeder = next(p for p in popups if "feeder-1" in p)
+    assert "van" in feeder and "07:43–08:05" in feeder
+    assert feeder.index("甲村委会") < feeder.index("乙村委会")
+    assert "<td>1</td><td>甲村委会</td><td>07:49</td><td>07:49</td><td>30</td><td>9</td>" \
+           "<td>39</td>" in feeder
+
+
+def test_map_escapes_hostile_names(hostile_plan, tiny_county):
+    """Script and img-onerror names never reach the page unescaped, in any layer."""
+    county = copy.copy(tiny_county)
+    object.__setattr__(county, "townships", tiny_county.townships.assign(name=[HOSTILE_IMG]))
+    page = _html(hostile_plan, county)
+    assert HOSTILE not in page and HOSTILE_IMG not in page
+    assert "<img src=x" not in page and "alert(1)</script>" not in page
+    shown = _decoded(page)  # what JavaScript hands to innerHTML
+    assert HOSTILE not in shown and HOSTILE_IMG not in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "&lt;img src=x onerror=alert(2)&gt;" in shown
+
+
+def test_map_page_loads_nothing_from_a_cdn(tiny_plan):
+    """Leaflet is inlined and folium's CDN scripts and style sheets are gone."""
+    page = _html(tiny_plan, tiles=None)
+    assert re.search(r"<script[^>]+src=", page) is None
+    assert re.search(r"<link[^>]+stylesheet", page) is None
+    assert "Leaflet 1.9.4" in page and "cdn.jsdelivr" not in page and "jquery" not in page
+
+
+def test_amap_tiles_convert_every_coordinate_to_gcj02(tiny_plan, tiny_county):
+    """With Amap tiles the warehouse and the boundary corner are drawn at GCJ-02 positions."""
+    page = _html(tiny_plan, tiny_county, tiles="amap")
+    glon, glat = wgs84_to_gcj02(118.0, 25.0)
+    assert f"[{round(float(glat), 7)}, {round(float(glon), 7)}]" in page
+    assert "[25.0, 118.0]" not in page
+    blon, blat = wgs84_to_gcj02(117.95, 24.95)
+    assert f"[{round(float(blon), 7)}" in page or f"{float(blon)}" in page
+    assert "autonavi.com" in page
+
+
+def test_osm_tiles_keep_wgs84_coordinates(tiny_plan):
+    """With OSM tiles the warehouse is drawn at its WGS-84 position."""
+    page = _html(tiny_plan)
+    assert "[25.0, 118.0]" in page and "tile.openstreetmap.org" in page
+
+
+def test_unknown_tiles_raise_with_the_choices(tiny_plan):
+    """An unknown base map is refused, naming the valid choices."""
+    with pytest.raises(RuralnetError, match="未知底图.*unknown base tiles 'google'"):
+        plan_map(tiny_plan, tiles="google")
+
+
+def test_county_of_another_plan_is_refused(tiny_plan, tiny_county):
+    """A county whose code differs from the plan's is refused rather than drawn."""
+    other = copy.copy(tiny_county)
+    object.__setattr__(other, "code", "350524")
+    with pytest.raises(RuralnetError, match="县不一致.*county mismatch"):
+        plan_map(tiny_plan, other)
+
+
+def test_county_adds_boundary_and_township_territories(tiny_plan, tiny_county):
+    """With a county the page has the boundary and one territory with its name as tooltip."""
+    page = _html(tiny_plan, tiny_county)
+    assert page.count('"className": "rn-boundary"') == 1
+    assert page.count('"className": "rn-township"') == 1
+    assert re.search(r'bindTooltip\(\s*"一镇"', _decoded(page))
+    assert '"县界 county boundary"' in _decoded(page)
+
+
+def test_map_without_county_has_no_boundary_layer(tiny_plan):
+    """From the plan alone the map has no boundary or territory layer."""
+    page = _html(tiny_plan)
+    assert "rn-boundary" not in page.replace(".rn-boundary", "")
+    assert "乡镇辖区" not in _decoded(page)
+
+
+def test_legend_is_in_chinese_and_names_every_symbol(tiny_plan):
+    """The legend names the three site tiers, village states and route tiers in Chinese."""
+    page = _html(tiny_plan)
+    legend = page[page.index("id='rn-legend'"):]
+    for text in ("县级仓储中心", "乡镇中转站", "村级服务站", "每日配送的村", "贫困村", "干线",
+                 "支线", "直达", "直线"):
+        assert text in legend
+
+
+def test_save_map_writes_one_file_atomically(tiny_plan, tmp_path):
+    """save_map leaves exactly the HTML file, replacing an older one."""
+    target = tmp_path / "map.html"
+    target.write_text("old", encoding="utf-8")
+    out = save_map(plan_map(tiny_plan, tiles=None), target)
+    assert out == target and [p.name for p in tmp_path.iterdir()] == ["map.html"]
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# ------------------------------------------------------------------ headless browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (skipped only when chromium is absent)."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    from browser_check import launch
+
+    with launch(CHROMIUM) as b:
+        yield b
+
+
+def test_map_renders_in_a_real_browser(browser, hostile_plan, tiny_county, tmp_path):
+    """Chromium shows the routes, markers and banner, logs no errors but failed tiles, runs no name."""
+    from browser_check import inspect_map
+
+    path = save_map(plan_map(hostile_plan, tiny_county), tmp_path / "map.html")
+    seen = inspect_map(browser, path)
+    assert seen.errors == [], seen.errors
+    assert seen.counts == {"routes": 2, "villages": 3, "sites": 3, "boundary": 1, "townships": 1}
+    assert seen.banner_visible and seen.legend_visible
+    assert seen.dialogs == []
+    assert HOSTILE in seen.popup_texts and HOSTILE_IMG in seen.popup_texts
+    assert seen.popup_html_tags == 0
+
+
+def test_browser_page_without_synthetic_layers_shows_no_banner(browser, real_plan, tmp_path):
+    """A plan with no synthetic layer renders without the banner and without errors."""
+    from browser_check import inspect_map
+
+    path = save_map(plan_map(real_plan, tiles=None), tmp_path / "map.html")
+    seen = inspect_map(browser, path)
+    assert seen.errors == [] and not seen.banner_visible and seen.counts["routes"] == 2
