@@ -289,10 +289,10 @@ def test_map_renders_in_a_real_browser(browser, hostile_plan, tiny_county, tmp_p
 
     path = save_map(plan_map(hostile_plan, tiny_county), tmp_path / "map.html")
     seen = inspect_map(browser, path)
+    assert seen.dialogs == []  # no alert(1)/alert(2) from a name
     assert seen.errors == [], seen.errors
     assert seen.counts == {"routes": 2, "villages": 3, "sites": 3, "boundary": 1, "townships": 1}
     assert seen.banner_visible and seen.legend_visible
-    assert seen.dialogs == []
     assert HOSTILE in seen.popup_texts and HOSTILE_IMG in seen.popup_texts
     assert seen.popup_html_tags == 0
 
