@@ -1,0 +1,175 @@
+import copy
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+
+from ruralnet.exceptions import RuralnetError
+from ruralnet.exports import (
+    STOP_COLUMNS,
+    atomic_path,
+    excel_safe,
+    minutes_to_hhmm,
+    stop_table,
+    write_excel,
+    write_geopackage,
+    write_route_csv,
+)
+from ruralnet.plan import SYNTHETIC_NOTICE_ZH, Plan
+from test_maps import tiny_county, tiny_plan_dict  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def plan():
+    """The hand-checked tiny plan (synthetic layers)."""
+    return Plan(tiny_plan_dict())
+
+
+@pytest.fixture
+def user_plan():
+    """The tiny plan with planner-supplied positions and demand, OSM roads."""
+    d = tiny_plan_dict()
+    d["provenance"].update(geography={"source": "user", "description": "村庄坐标表"},
+                           network={"source": "osm", "description": "OSM"},
+                           demand={"source": "user", "description": "邮政统计"},
+                           synthetic_layers=[])
+    for v in d["villages"]:
+        v["position_source"] = "user"
+    d["villages"][2]["position_source"] = "official"
+    return Plan(d)
+
+
+def test_minutes_format_as_clock_times():
+    """463 minutes after midnight is 07:43; 469.4 rounds to 07:49."""
+    assert [minutes_to_hhmm(m) for m in (0, 463, 469.4, 1080)] == \
+        ["00:00", "07:43", "07:49", "18:00"]
+
+
+def test_stop_table_has_one_row_per_stop_in_route_order(plan):
+    """3 trunk stops + 4 feeder stops; the feeder's V1 row carries its figures."""
+    t = stop_table(plan)
+    assert list(t.columns) == list(STOP_COLUMNS) and len(t) == 7
+    row = t[(t.route_id == "feeder-1") & (t.stop_order == 1)].iloc[0]
+    assert (row["name"], row["township"], row["arrive"], row["deliver_kg"], row["pickup_kg"],
+            row["load_after_kg"]) == ("甲村委会", "一镇", "07:49", 30, 9, 39)
+    assert t[t.route_id == "trunk-1"]["stop_id"].tolist() == ["W", "S1", "W"]
+
+
+def test_geopackage_has_plan_layers_with_data_source(plan, tmp_path):
+    """villages, sites and routes reopen with their rows, status columns and data_source."""
+    path = write_geopackage(plan, tmp_path / "plan.gpkg")
+    assert sorted(gpd.list_layers(path)["name"]) == ["routes", "sites", "villages"]
+    v = gpd.read_file(path, layer="villages").set_index("id")
+    assert v.loc[["V1", "V2", "C1"], "daily"].tolist() == [True, True, False]
+    assert v.loc["V1", "station_id"] == "VS1" and v.loc["V2", "station_id"] in ("", None)
+    assert set(v["data_source"]) == {"synthetic"}
+    r = gpd.read_file(path, layer="routes")
+    assert r["id"].tolist() == ["trunk-1", "feeder-1"] and r["n_stops"].tolist() == [3, 4]
+    assert list(r.geometry.iloc[1].coords)[1] == (118.12, 25.0)
+    assert set(gpd.read_file(path, layer="sites")["data_source"]) == {"synthetic"}
+
+
+def test_geopackage_data_source_follows_each_village_and_layer(user_plan, tmp_path):
+    """A village's own position_source wins; routes take the network layer's source."""
+    path = write_geopackage(user_plan, tmp_path / "plan.gpkg")
+    v = gpd.read_file(path, layer="villages").set_index("id")
+    assert v["data_source"].to_dict() == {"V1": "user", "V2": "user", "C1": "official"}
+    assert set(gpd.read_file(path, layer="routes")["data_source"]) == {"osm"}
+
+
+def test_geopackage_with_county_adds_boundary_and_townships(plan, tiny_county, tmp_path):
+    """A county adds its boundary (official) and township territories (synthetic) layers."""
+    path = write_geopackage(plan, tmp_path / "plan.gpkg", county=tiny_county)
+    assert sorted(gpd.list_layers(path)["name"]) == ["boundary", "routes", "sites", "townships",
+                                                     "villages"]
+    assert gpd.read_file(path, layer="boundary")["data_source"].tolist() == ["official"]
+    towns = gpd.read_file(path, layer="townships")
+    assert towns["name"].tolist() == ["一镇"] and towns["data_source"].tolist() == ["synthetic"]
+
+
+def test_geopackage_refuses_another_county(plan, tiny_county, tmp_path):
+    """A county whose code differs from the plan's is refused and nothing is written."""
+    other = copy.copy(tiny_county)
+    object.__setattr__(other, "code", "350524")
+    with pytest.raises(RuralnetError, match="县不一致"):
+        write_geopackage(plan, tmp_path / "plan.gpkg", county=other)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_route_csv_is_utf8_with_bom_one_row_per_stop(plan, tmp_path):
+    """The CSV starts with the UTF-8 BOM, has bilingual headers and seven stop rows."""
+    path = write_route_csv(plan, tmp_path / "routes.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "甲村委会".encode() in raw
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert list(back.columns) == list(STOP_COLUMNS.values()) and len(back) == 7
+    assert back.loc[4, "名称 name"] == "甲村委会" and back.loc[4, "到达 arrive"] == "07:49"
+
+
+def test_spreadsheet_cells_never_become_formulas(tmp_path):
+    """A village named like a formula is written with a leading apostrophe in CSV and Excel."""
+    d = tiny_plan_dict()
+    d["villages"][0]["name"] = '=HYPERLINK("http://x","点我")'
+    d["sites"][2]["name"] = "@SUM(A1)"
+    plan = Plan(d)
+    csv = write_route_csv(plan, tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in csv and "\n=HYPERLINK" not in csv
+    wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "p.xlsx"))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert "'@SUM(A1)" in [c.value for c in cells]
+    assert excel_safe("-1") == "'-1" and excel_safe(-1) == -1
+
+
+def test_excel_has_four_sheets_and_a_synthetic_notice_row(plan, tmp_path):
+    """Sheets 概要/指标/线路/站点; the first summary row is the synthetic notice."""
+    wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "plan.xlsx"))
+    assert wb.sheetnames == ["概要", "指标", "线路", "站点"]
+    first = [c.value for c in wb["概要"][1]]
+    assert first[0] == "【合成数据 SYNTHETIC】" and first[1] == SYNTHETIC_NOTICE_ZH
+    summary = {r[0]: r[1] for r in wb["概要"].iter_rows(min_row=2, values_only=True)}
+    assert summary["每日配送行政村 villages served daily"] == "2/2"
+    assert summary["日成本 daily cost (元 CNY)"] == 500
+    assert wb["线路"].max_row == 8 and wb["站点"].max_row == 4
+    assert [c.value for c in wb["站点"][2]][:3] == ["W", "县级仓储中心 county warehouse", "县仓"]
+    assert wb["指标"]["A2"].value == "未提供指标评分 no scorecard given"
+
+
+def test_excel_of_a_real_plan_has_no_synthetic_row(user_plan, tmp_path):
+    """With no synthetic layer the summary sheet starts with the county, not a notice."""
+    wb = openpyxl.load_workbook(write_excel(user_plan, tmp_path / "plan.xlsx"))
+    assert wb["概要"]["A1"].value == "县 county"
+    assert all("SYNTHETIC" not in str(c.value) for row in wb["概要"].iter_rows() for c in row)
+
+
+def test_excel_scorecard_sheet_lists_indicators(plan, tmp_path):
+    """A scorecard table fills the 指标 sheet with its six columns, NaN as empty."""
+    table = pd.DataFrame({"id": ["a"], "indicator": ["县级物流配送中心"], "target": [">= 1"],
+                          "value": [float("nan")], "status": ["awaiting data"],
+                          "margin": [float("nan")], "evidence": [""]})
+    wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "plan.xlsx", scorecard=table))
+    rows = list(wb["指标"].iter_rows(values_only=True))
+    assert rows[0] == ("indicator", "target", "value", "status", "margin", "evidence")
+    assert rows[1][:4] == ("县级物流配送中心", ">= 1", None, "awaiting data")
+
+
+def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    """An error inside atomic_path leaves the previous file untouched and cleans up."""
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"old")
+    with pytest.raises(OSError, match="disk full"):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise OSError("disk full")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
+
+
+def test_exports_replace_existing_files(plan, tmp_path):
+    """Writing twice replaces the files and leaves nothing else in the folder."""
+    for _ in range(2):
+        write_geopackage(plan, tmp_path / "p.gpkg")
+        write_route_csv(plan, tmp_path / "r.csv")
+        write_excel(plan, tmp_path / "p.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg", "p.xlsx", "r.csv"]
+    assert len(gpd.read_file(tmp_path / "p.gpkg", layer="villages")) == 3
