@@ -202,8 +202,10 @@ def summary_rows(plan: Plan) -> list[tuple[str, Any]]:
     ]
     rows += [(SITE_KIND_ZH[k], kinds.count(k)) for k in SITE_KIND_ZH]
     rows += [
-        ("每日配送乡镇 townships served daily", f"{cov['townships_daily']}/{cov['townships_total']}"),
-        ("每日配送行政村 villages served daily", f"{cov['villages_daily']}/{cov['villages_total']}"),
+        ("每日配送乡镇 townships served daily",
+         f"{cov['townships_daily']}/{cov['townships_total']}"),
+        ("每日配送行政村 villages served daily",
+         f"{cov['villages_daily']}/{cov['villages_total']}"),
         ("行政村覆盖率 village share", round(cov["village_share"], 4)),
     ]
     rows += [(f"线路 routes {TIER_ZH[t]}", len(plan.routes(t))) for t in TIER_ZH]

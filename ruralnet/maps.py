@@ -105,14 +105,14 @@ def _time_span(start_min: float, end_min: float) -> str:
 
 @cache
 def _leaflet_assets() -> tuple[str, str]:
-    """Leaflet's script and style sheet, read once from the package."""
+    """Return Leaflet's script and style sheet, read once from the package."""
     js = (STATIC_DIR / "leaflet.js").read_text(encoding="utf-8")
     css = (STATIC_DIR / "leaflet.css").read_text(encoding="utf-8")
     return js, css
 
 
 def _binder_class() -> type:
-    """A folium element that binds an escaped popup and tooltip to its parent layer."""
+    """Return a folium element class that binds an escaped popup and tooltip to its parent layer."""
     from branca.element import MacroElement
     from folium.template import Template
 
@@ -140,14 +140,14 @@ class _Projector:
         self.gcj = gcj
 
     def latlon(self, lon: float, lat: float) -> list[float]:
-        """Folium's ``[lat, lon]`` for one WGS-84 point."""
+        """Return folium's ``[lat, lon]`` for one WGS-84 point."""
         if self.gcj:
             glon, glat = wgs84_to_gcj02(lon, lat)
             return [round(float(glat), 7), round(float(glon), 7)]
         return [round(float(lat), 7), round(float(lon), 7)]
 
     def geometry(self, geom: Any) -> Any:
-        """A shapely geometry in the tile datum."""
+        """Return a shapely geometry in the tile datum."""
         if not self.gcj:
             return geom
         import shapely

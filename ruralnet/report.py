@@ -63,7 +63,7 @@ def _esc(value: Any) -> str:
 
 
 def _fmt(value: Any) -> str:
-    """Numbers to short text (3 significant decimals), missing values to a dash."""
+    """Format numbers as short text (3 significant decimals), missing values to a dash."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "—"
     if isinstance(value, float):
@@ -73,7 +73,7 @@ def _fmt(value: Any) -> str:
 
 @cache
 def cjk_font() -> str | None:
-    """Name of an installed font that covers Chinese, or None when there is none."""
+    """Return the name of an installed font that covers Chinese, or None when there is none."""
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -91,7 +91,7 @@ def _png(fig: Any) -> str:
 
 
 def _fonts(font: str | None) -> Any:
-    """A context in which matplotlib draws with ``font`` first (no global change)."""
+    """Return a context in which matplotlib draws with ``font`` first (no global change)."""
     import matplotlib
 
     if not font:
@@ -107,7 +107,7 @@ def _figure(size: tuple[float, float]) -> Any:
 
 
 def fleet_chart(plan: Plan, *, font: str | None = None) -> str | None:
-    """The fleet-versus-coverage chart as base64 PNG, or None when the plan has no curve.
+    """Draw the fleet-versus-coverage chart as base64 PNG, or None when the plan has no curve.
 
     Vehicles (left axis) and daily cost (right axis) against the coverage
     target; infeasible targets are marked ×; the plan's own point is a star.
@@ -154,7 +154,7 @@ def _draw_fleet(plan: Plan, curve: list[dict[str, Any]], font: str | None) -> st
 
 def overview_chart(plan: Plan, county: County | None = None, *,
                    font: str | None = None) -> str:
-    """A static overview map (base64 PNG) for print: boundary, routes, sites, villages."""
+    """Draw a static overview map (base64 PNG) for print: boundary, routes, sites, villages."""
     with _fonts(font):
         return _draw_overview(plan, county, font)
 
@@ -257,7 +257,8 @@ def _route_sheets(plan: Plan) -> str:
         sheets.append(
             f'<div class="sheet"><h3>线路 {_esc(r["id"])} · {_esc(TIER_ZH[r["tier"]])}</h3>'
             f"<p>车型 vehicle: {_esc(r['vehicle_type'])}；核载 capacity {_fmt(r['capacity_kg'])} "
-            f"kg；出车 {minutes_to_hhmm(r['depart_min'])}，回场 {minutes_to_hhmm(r['return_min'])}；"
+            f"kg；出车 {minutes_to_hhmm(r['depart_min'])}，"
+            f"回场 {minutes_to_hhmm(r['return_min'])}；"
             f"里程 {r['distance_km']:.1f} km；用时 {r['duration_min']:.0f} min</p>"
             f"{_table(rows, cls='manifest')}"
             "<p class='sign'>司机签字 driver: ________ 日期 date: ________</p></div>")

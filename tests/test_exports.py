@@ -4,6 +4,7 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
+from test_maps import make_tiny_county, tiny_plan_dict
 
 from ruralnet.exceptions import RuralnetError
 from ruralnet.exports import (
@@ -17,7 +18,12 @@ from ruralnet.exports import (
     write_route_csv,
 )
 from ruralnet.plan import SYNTHETIC_NOTICE_ZH, Plan
-from test_maps import tiny_county, tiny_plan_dict  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def tiny_county():
+    """The one-township county of the tiny plan (see tests/test_maps.py)."""
+    return make_tiny_county()
 
 
 @pytest.fixture

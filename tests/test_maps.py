@@ -109,8 +109,7 @@ def hostile_plan():
     return Plan(d)
 
 
-@pytest.fixture
-def tiny_county():
+def make_tiny_county():
     """A one-township county around the tiny plan (box boundary, code 999999)."""
     poly = box(117.95, 24.95, 118.2, 25.05)
     boundary = gpd.GeoDataFrame({"code": ["999999"], "name": ["测试县"]}, geometry=[poly],
@@ -129,6 +128,12 @@ def tiny_county():
     return County(code="999999", name="测试县", province="测试省", prefecture="测试市",
                   boundary=boundary, townships=towns, villages=villages, seat_lon=118.0,
                   seat_lat=25.0, provenance=prov)
+
+
+@pytest.fixture
+def tiny_county():
+    """The one-township county of the tiny plan."""
+    return make_tiny_county()
 
 
 def _html(plan, county=None, **kw):
@@ -284,7 +289,7 @@ def browser():
 
 
 def test_map_renders_in_a_real_browser(browser, hostile_plan, tiny_county, tmp_path):
-    """Chromium shows the routes, markers and banner, logs no errors but failed tiles, runs no name."""
+    """Chromium shows routes, markers, banner; logs only failed tiles; runs no name."""
     from browser_check import inspect_map
 
     path = save_map(plan_map(hostile_plan, tiny_county), tmp_path / "map.html")

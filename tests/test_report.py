@@ -5,12 +5,12 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from test_maps import HOSTILE, HOSTILE_IMG, make_tiny_county, tiny_plan_dict
 
 import ruralnet.report as report
 from ruralnet.exceptions import RuralnetError
 from ruralnet.plan import SYNTHETIC_NOTICE_ZH, Plan
 from ruralnet.report import fleet_chart, render_report, write_report
-from test_maps import HOSTILE, HOSTILE_IMG, tiny_county, tiny_plan_dict  # noqa: F401 (fixture)
 
 
 class _Page(HTMLParser):
@@ -45,6 +45,12 @@ class _Page(HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell += data
+
+
+@pytest.fixture
+def tiny_county():
+    """The one-township county of the tiny plan (see tests/test_maps.py)."""
+    return make_tiny_county()
 
 
 @pytest.fixture
