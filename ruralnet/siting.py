@@ -4,9 +4,11 @@ Pure functions over arrays (no file, network or settings reads). The three
 county-level functions take a :class:`SitingInput` — one row per point, in
 the planner's order (county seat, township seats, then villages) — and a
 road distance matrix over those points; they return a :class:`SiteChoice`.
-They are built on the generic exact models re-exported here from
-:mod:`ruralnet._facility` (p-median, facility location, capacitated facility
-location, maximal and set covering), which can be used alone.
+They are built on generic exact models that can be used alone: p-median,
+facility location and capacitated facility location (engine in
+:mod:`ruralnet._facility`, re-exported here), maximal covering (Church and
+ReVelle 1974) and set covering (Toregas et al. 1971), defined here, plus a
+GeoDataFrame door (:func:`solve_from_geodataframe`) in the style of spopt.
 
 Cost rates are daily figures in yuan. The transport part of each siting
 objective is a *star* approximation of the routes that follow (each parcel
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,13 +32,19 @@ from ruralnet._facility import (
     FacilityResult,
     Quota,
     SolveParams,
-    haversine_m,
+    Status,
+    _add_site_quotas,
+    _as_cost,
+    _as_vector,
+    _cardinality,
+    _check_site_quotas,
+    _integral,
+    _Mip,
+    _nearest,
+    _solve_mip,
     solve_capacitated_facility_location,
     solve_facility_location,
-    solve_from_geodataframe,
-    solve_max_covering,
     solve_p_median,
-    solve_set_covering,
 )
 from ruralnet.exceptions import InfeasibleError
 
@@ -500,3 +509,208 @@ def _now() -> float:
     import time
 
     return time.perf_counter()
+
+
+# --------------------------------------------------------------------------- covering
+
+
+def _cover_sets(c: np.ndarray, radius: float) -> np.ndarray:
+    if not radius >= 0:
+        raise _bad("radius", ">= 0", radius)
+    return c <= radius
+
+
+def _check_cover_quotas(quotas: Sequence[Quota], cover: np.ndarray) -> None:
+    coverable = cover.any(axis=1)
+    for q in quotas:
+        if q.on != "covered":
+            continue
+        members = list(set(q.members))
+        reach = int(coverable[members].sum())
+        size = q.group_size if q.group_size is not None else len(members)
+        if reach < q.required:
+            raise InfeasibleError(
+                f"配额“{q.name}”无法满足：{q.name}共 {size} 个，半径内可覆盖的只有 {reach} 个，"
+                f"{100 * q.min_share:g}% 需要 {q.required} 个",
+                f"quota {q.name!r} cannot be met: only {reach} of {size} {q.name} are within "
+                f"the radius of any candidate; {100 * q.min_share:g}% needs {q.required}",
+                binding=q.name, coverable=reach, group_size=size, required=q.required)
+
+
+def solve_max_covering(cost: Any, radius: float, p: int, *, weights: Any = None,
+                       site_cost: Any = None, quotas: Sequence[Quota] = (),
+                       params: SolveParams | None = None) -> FacilityResult:
+    """Maximal covering: open exactly ``p`` sites covering the most client weight.
+
+    Maximises Σ_i w_i z_i with z_i ≤ Σ_{j: c_ij ≤ radius} y_j, Σ y = p, and
+    site and coverage quotas (Σ_{i ∈ G} z_i ≥ required). With ``site_cost``
+    a second MIP picks, among the solutions of maximal coverage, the one of
+    least Σ site_cost_j y_j (lexicographic objective); ``objective`` and
+    ``bound`` stay those of the coverage stage.
+
+    Examples
+    --------
+    >>> cost = [[0, 9, 9], [2, 9, 9], [9, 0, 3], [9, 9, 0]]
+    >>> r = solve_max_covering(cost, radius=3, p=2, weights=[1, 1, 1, 5])
+    >>> r.open_sites, r.objective
+    ((0, 2), 8.0)
+    """
+    params = params or SolveParams()
+    t0 = time.perf_counter()
+    c = _as_cost(cost)
+    n, m = c.shape
+    w = _as_vector(weights, n, "weights", 1.0)
+    _, p = _cardinality(p, p, m)
+    cover = _cover_sets(c, radius)
+    _check_site_quotas(quotas, np.ones(m, bool), p)
+    _check_cover_quotas(quotas, cover)
+    integral = _integral(w)
+    mip, y, z = _covering_model(cover, w, p, quotas)
+    out = _solve_mip(mip, maximize=True, params=params, time_limit_s=params.time_limit_s,
+                     integral=integral)
+    sites = np.flatnonzero(out.values[y] > 0.5)
+    status, bound = out.status, out.bound
+    if site_cost is not None:
+        sc = _as_vector(site_cost, m, "site_cost", 0.0)
+        best = float(w[cover[:, sites].any(axis=1)].sum())
+        mip.obj = [np.zeros(mip.n_vars)]
+        mip.obj[0][y] = sc
+        mip.add_row(z, w, best - 1e-6 * max(1.0, best), np.inf)
+        left = params.time_limit_s - (time.perf_counter() - t0)
+        out2 = _solve_mip(mip, maximize=False, params=params, time_limit_s=left,
+                          integral=_integral(sc))
+        sites = np.flatnonzero(out2.values[y] > 0.5)
+        if out2.status != "optimal":
+            status = "feasible"
+    return _cover_result("max_covering", status, c, w, cover, sites, bound, t0, params)
+
+
+def _covering_model(cover: np.ndarray, w: np.ndarray, p: int,
+                    quotas: Sequence[Quota]) -> tuple[_Mip, np.ndarray, np.ndarray]:
+    n, m = cover.shape
+    mip = _Mip()
+    y = mip.add_vars(m, 0, 1, True)
+    z = mip.add_vars(n, 0, 1, False, w)
+    ci, cj = np.nonzero(cover)
+    mip.add_rows(np.concatenate([np.arange(n), ci]), np.concatenate([z, y[cj]]),
+                 np.concatenate([np.ones(n), -np.ones(len(ci))]), -np.inf, 0.0, n)
+    mip.add_row(y, 1.0, p, p)
+    _add_site_quotas(mip, y, quotas)
+    for q in quotas:
+        if q.on == "covered":
+            mip.add_row(z[list(set(q.members))], 1.0, q.required, np.inf)
+    return mip, y, z
+
+
+def _cover_result(model: str, status: Status, c: np.ndarray, w: np.ndarray, cover: np.ndarray,
+                  sites: np.ndarray, bound: float, t0: float, params: SolveParams,
+                  objective: float | None = None) -> FacilityResult:
+    covered = cover[:, sites].any(axis=1) if len(sites) else np.zeros(len(c), bool)
+    assignment = np.where(covered, _nearest(c, sites), -1) if len(sites) else \
+        np.full(len(c), -1)
+    obj = float(w[covered].sum()) if objective is None else objective
+    if status == "optimal":
+        bound = obj
+    return FacilityResult(model, status, obj, float(bound), tuple(sites.tolist()),
+                          assignment, time.perf_counter() - t0, params.solver, covered=covered)
+
+
+def solve_set_covering(cost: Any, radius: float, *, site_cost: Any = None,
+                       quotas: Sequence[Quota] = (),
+                       params: SolveParams | None = None) -> FacilityResult:
+    """Set covering: the cheapest set of sites leaving no client beyond ``radius``.
+
+    Minimises Σ_j s_j y_j (default s = 1: fewest sites) subject to
+    Σ_{j: c_ij ≤ radius} y_j ≥ 1 for every client, and site quotas.
+
+    Raises
+    ------
+    InfeasibleError
+        Some client has no candidate within the radius (listed).
+
+    Examples
+    --------
+    >>> r = solve_set_covering([[0, 9], [2, 9], [9, 0]], radius=3)
+    >>> r.open_sites, r.objective
+    ((0, 1), 2.0)
+    """
+    params = params or SolveParams()
+    t0 = time.perf_counter()
+    c = _as_cost(cost)
+    n, m = c.shape
+    s = _as_vector(site_cost, m, "site_cost", 1.0)
+    cover = _cover_sets(c, radius)
+    bare = np.flatnonzero(~cover.any(axis=1))
+    if len(bare):
+        shown = bare[:10].tolist()
+        raise InfeasibleError(
+            f"{len(bare)} 个需求点在半径 {radius:g} 内没有候选点：{shown}",
+            f"{len(bare)} clients have no candidate within radius {radius:g}: {shown}",
+            binding="radius", clients=bare.tolist())
+    if any(q.on != "sites" for q in quotas):
+        raise _bad("quotas", "on='sites' for set covering (every client is covered)",
+                   [q.on for q in quotas])
+    _check_site_quotas(quotas, np.ones(m, bool), m)
+    mip = _Mip()
+    y = mip.add_vars(m, 0, 1, True, s)
+    ci, cj = np.nonzero(cover)
+    mip.add_rows(ci, y[cj], 1.0, 1.0, np.inf, n)
+    _add_site_quotas(mip, y, quotas)
+    out = _solve_mip(mip, maximize=False, params=params, time_limit_s=params.time_limit_s,
+                     integral=_integral(s))
+    sites = np.flatnonzero(out.values[y] > 0.5)
+    obj = float(s[sites].sum())
+    return _cover_result("set_covering", out.status, c, np.ones(n), cover, sites, out.bound,
+                         t0, params, objective=obj)
+
+
+# --------------------------------------------------------------------------- geodataframe door
+
+
+def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
+    """Great-circle distance in metres between every point 1 and every point 2.
+
+    Examples
+    --------
+    >>> round(float(haversine_m([118.0], [25.0], [118.0], [26.0])[0, 0]))
+    111195
+    """
+    r = 6_371_008.8
+    p1, p2 = np.radians(np.asarray(lat1, float))[:, None], np.radians(np.asarray(lat2, float))
+    dl = np.radians(np.asarray(lon2, float))[None, :] - np.radians(
+        np.asarray(lon1, float))[:, None]
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * r * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def solve_from_geodataframe(solver: Any, clients: Any, candidates: Any, *, detour: float = 1.0,
+                            **kwargs: Any) -> FacilityResult:
+    """Run a siting model on point GeoDataFrames (spopt's ``from_geodataframe`` door).
+
+    The cost matrix is the great-circle distance in metres times ``detour``
+    (straight-line estimate: pass a road matrix to the solver itself when you
+    have one). The result keeps both geometries for ``to_geodataframe()``.
+
+    Raises
+    ------
+    ValueError
+        A frame has no CRS, non-point geometry or ``detour < 1``.
+    """
+    if not detour >= 1:
+        raise _bad("detour", ">= 1", detour)
+    pts = []
+    for label, gdf in (("clients", clients), ("candidates", candidates)):
+        if gdf.crs is None:
+            raise ValueError(f"{label} has no CRS: set one, e.g. gdf.set_crs('EPSG:4326')")
+        if not (gdf.geom_type == "Point").all():
+            raise ValueError(f"{label} must hold points, got {sorted(set(gdf.geom_type))}")
+        pts.append(gdf.geometry.to_crs("EPSG:4326"))
+    cost = haversine_m(pts[0].x, pts[0].y, pts[1].x, pts[1].y) * detour
+    res = solver(cost, **kwargs)
+    return _with_geometry(res, pts[1], pts[0])
+
+
+def _with_geometry(res: FacilityResult, candidates: Any, clients: Any) -> FacilityResult:
+    from dataclasses import replace
+
+    return replace(res, candidate_geometry=candidates, client_geometry=clients)
