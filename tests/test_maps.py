@@ -309,3 +309,37 @@ def test_browser_page_without_synthetic_layers_shows_no_banner(browser, real_pla
     path = save_map(plan_map(real_plan, tiles=None), tmp_path / "map.html")
     seen = inspect_map(browser, path)
     assert seen.errors == [] and not seen.banner_visible and seen.counts["routes"] == 2
+
+
+def _plan_of_county(county):
+    """A route-less plan over every village of a loaded county (warehouse at the seat)."""
+    towns = county.townships
+    vills = county.villages
+    return Plan({
+        "schema_version": "1.0", "county": {"name": county.name, "code": county.code},
+        "provenance": {"geography": {"source": "synthetic", "description": "load_county"},
+                       "network": {"source": "synthetic", "description": "none"},
+                       "demand": {"source": "synthetic", "description": "default"},
+                       "synthetic_layers": ["geography", "network", "demand"]},
+        "parameters": {"day_start_min": 420, "day_end_min": 1080, "handling_min": 30,
+                       "coverage_target": 0.8, "mode": "two_tier"},
+        "townships": [{"id": t.township_id, "name": t.name} for t in towns.itertuples()],
+        "villages": [{"id": v.village_id, "name": v.name, "township_id": v.township_id,
+                      "lon": v.geometry.x, "lat": v.geometry.y, "kind": v.kind,
+                      "poor": bool(v.poor)} for v in vills.itertuples()],
+        "sites": [{"id": "W", "kind": "county_warehouse", "name": "县仓", "lon": county.seat_lon,
+                   "lat": county.seat_lat, "township_id": None, "village_id": None}],
+        "routes": [],
+        "coverage": {"townships_daily": 0, "townships_total": len(towns), "villages_daily": 0,
+                     "villages_total": int((vills["kind"] == "village").sum()),
+                     "village_share": 0.0},
+        "costs": {"total_per_day": 0.0}})
+
+
+def test_map_of_anxi_draws_every_township_and_village(anxi):
+    """安溪县: 24 township territories, one circle per village-level unit, no route lines."""
+    page = _html(_plan_of_county(anxi), anxi)
+    assert page.count('"className": "rn-township"') == 24
+    assert page.count("L.circleMarker(") == len(anxi.villages)
+    assert page.count("L.polyline(") == 0 and "线路 干线" not in _decoded(page)
+    assert re.search(r'bindTooltip\(\s*"龙门镇"', _decoded(page))
