@@ -226,6 +226,29 @@ class SiteChoice:
                   for k, v in self.metrics.items()]
         return "\n".join(lines)
 
+    def to_geodataframe(self, points: Any) -> Any:
+        """Return the chosen sites as a GeoDataFrame layer (``id``, ``level``, ``n_served``).
+
+        Parameters
+        ----------
+        points
+            GeoDataFrame of the :class:`SitingInput` points, same order (e.g.
+            the planner's point list).
+
+        Raises
+        ------
+        ValueError
+            When ``points`` is not a GeoDataFrame with a CRS.
+        """
+        import geopandas as gpd
+
+        if not isinstance(points, gpd.GeoDataFrame) or points.crs is None:
+            raise ValueError("points must be a GeoDataFrame with a CRS, in SitingInput order")
+        served = [sum(v == sid for v in self.assignment.values()) for sid in self.site_ids]
+        return gpd.GeoDataFrame(
+            {"id": list(self.site_ids), "level": self.level, "n_served": served},
+            geometry=points.geometry.iloc[list(self.sites)].to_numpy(), crs=points.crs)
+
 
 def _choice(level: str, inp: SitingInput, sites: Sequence[int], served: Sequence[int],
             served_site: Sequence[int], cost: float, res: FacilityResult | None,

@@ -347,3 +347,18 @@ def test_anxi_default_solves_to_proven_optimality_within_ten_seconds(anxi):
     assert {st_.status, wh.status, vs.status} == {"optimal"}
     assert len(st_.sites) == 24 and 1 <= len(wh.sites) <= 2
     assert vs.metrics["village_share_hosting"] >= 0.5
+
+
+def test_site_choice_becomes_a_layer_with_the_site_geometry():
+    """Chosen stations come back as points at their sites, with the villages they serve."""
+    inp = _county()
+    r = site_township_stations(inp, fixed_cost_per_day=0.0, yuan_per_parcel_km=1.0)
+    pts = gpd.GeoDataFrame({"id": list(inp.point_ids)},
+                           geometry=gpd.points_from_xy(np.arange(inp.n), np.zeros(inp.n)),
+                           crs="EPSG:4326")
+    gdf = r.to_geodataframe(pts)
+    assert list(gdf["id"]) == ["ac", "b2"]
+    assert list(gdf.geometry.x) == [7.0, 6.0]
+    assert list(gdf["n_served"]) == [3, 2]
+    with pytest.raises(ValueError, match="GeoDataFrame with a CRS"):
+        r.to_geodataframe(pts.drop(columns="geometry"))
