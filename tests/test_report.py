@@ -232,3 +232,18 @@ def test_write_report_writes_one_utf8_file(plan, tmp_path, scorecard):
     out = write_report(plan, tmp_path / "report.html", scorecard=scorecard)
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     assert "<title>测试县 农村电商物流规划" in out.read_text(encoding="utf-8")
+
+
+def test_report_and_workbook_take_a_scorecard_from_score_plan(plan, tmp_path):
+    """A real Scorecard (guizhou_2017) renders one row per indicator in report and Excel."""
+    import openpyxl
+
+    from ruralnet.exports import write_excel
+    from ruralnet.scorecard import score_plan
+
+    card = score_plan(plan.data, "guizhou_2017")
+    rows = _Page(render_report(plan, scorecard=card)).rows
+    first = card.table.iloc[0]
+    assert any(r and r[0] == first["indicator"] and r[3] == first["status"] for r in rows)
+    wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "p.xlsx", scorecard=card))
+    assert wb["指标"].max_row == len(card.table) + 1
