@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ruralnet.coords import wgs84_to_gcj02
-from ruralnet.exceptions import RuralnetError
+from ruralnet.exceptions import DataError, RuralnetError
 from ruralnet.exports import (
     SITE_KIND_ZH,
     TIER_ZH,
@@ -106,8 +106,13 @@ def _time_span(start_min: float, end_min: float) -> str:
 @cache
 def _leaflet_assets() -> tuple[str, str]:
     """Return Leaflet's script and style sheet, read once from the package."""
-    js = (STATIC_DIR / "leaflet.js").read_text(encoding="utf-8")
-    css = (STATIC_DIR / "leaflet.css").read_text(encoding="utf-8")
+    try:
+        js = (STATIC_DIR / "leaflet.js").read_text(encoding="utf-8")
+        css = (STATIC_DIR / "leaflet.css").read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise DataError(f"缺少内置的 Leaflet 文件 {exc.filename}；请重新安装 ruralnet。",
+                        f"the bundled Leaflet file {exc.filename} is missing; reinstall "
+                        "ruralnet.", path=exc.filename) from None
     return js, css
 
 

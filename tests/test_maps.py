@@ -343,3 +343,17 @@ def test_map_of_anxi_draws_every_township_and_village(anxi):
     assert page.count("L.circleMarker(") == len(anxi.villages)
     assert page.count("L.polyline(") == 0 and "线路 干线" not in _decoded(page)
     assert re.search(r'bindTooltip\(\s*"龙门镇"', _decoded(page))
+
+
+def test_missing_bundled_leaflet_is_a_data_error(tiny_plan, tmp_path, monkeypatch):
+    """Without the bundled Leaflet files the map refuses with a reinstall hint, no CDN fallback."""
+    import ruralnet.maps as maps
+    from ruralnet.exceptions import DataError
+
+    monkeypatch.setattr(maps, "STATIC_DIR", tmp_path)
+    maps._leaflet_assets.cache_clear()
+    try:
+        with pytest.raises(DataError, match="leaflet.js is missing; reinstall ruralnet"):
+            plan_map(tiny_plan)
+    finally:
+        maps._leaflet_assets.cache_clear()
