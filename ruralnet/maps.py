@@ -344,7 +344,8 @@ def _add_villages(m: Any, plan: Plan, proj: _Projector, folium: Any, bind: type)
     group = folium.FeatureGroup(name=f"村庄 villages ({len(plan.data['villages'])})").add_to(m)
     for v in plan.data["villages"]:
         served = v["id"] in daily
-        status = ("daily" if served else "not-daily") + (" rn-poor" if v.get("poor") else "")
+        status = (("daily" if served else "not-daily") + (" rn-poor" if v.get("poor") else "")
+                  + (" rn-has-station" if v["id"] in station else ""))
         folium.CircleMarker(
             proj.latlon(v["lon"], v["lat"]), radius=6 if v["kind"] == "village" else 4,
             color=POOR_EDGE if v.get("poor") else PLAIN_EDGE, weight=3 if v.get("poor") else 1,
