@@ -100,6 +100,27 @@ def test_p_median_site_quota_is_met_at_least_cost(inst, data):
     assert r.objective == pytest.approx(_ufl_brute(cost, w, np.zeros(m), p, p, q))
 
 
+@FAST
+@given(cost_matrices(), st.data())
+def test_forbidden_pairs_are_never_used(inst, data):
+    """np.inf pairs (unreachable) are avoided and the optimum still matches enumeration."""
+    cost, w = inst
+    n, m = cost.shape
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n * m, max_size=n * m)))
+    cost = np.where(mask.reshape(n, m), np.inf, cost)
+    cost[:, 0] = np.where(np.isfinite(cost).any(axis=1), cost[:, 0], 7.0)  # keep each reachable
+    p = data.draw(st.integers(1, m))
+    with np.errstate(invalid="ignore"):
+        best = _ufl_brute(np.where(np.isinf(cost), 1e9, cost), w + 1, np.zeros(m), p, p)
+    if best >= 1e9:  # no p sites reach every client together
+        with pytest.raises(InfeasibleError, match="the model is infeasible"):
+            solve_p_median(cost, p, weights=w + 1)
+        return
+    r = solve_p_median(cost, p, weights=w + 1)
+    assert np.isfinite(cost[np.arange(n), r.assignment]).all()
+    assert r.objective == pytest.approx(best)
+
+
 def test_lagrangian_reduction_agrees_with_plain_mip_on_a_larger_instance():
     """On 60 random points the reduced and the plain model prove the same optimum."""
     rng = np.random.default_rng(3)
