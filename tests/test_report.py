@@ -1,5 +1,6 @@
 import base64
 import copy
+import re
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -247,3 +248,25 @@ def test_report_and_workbook_take_a_scorecard_from_score_plan(plan, tmp_path):
     assert any(r and r[0] == first["indicator"] and r[3] == first["status"] for r in rows)
     wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "p.xlsx", scorecard=card))
     assert wb["指标"].max_row == len(card.table) + 1
+
+
+def test_printed_report_starts_each_route_sheet_on_a_new_page(plan, tmp_path):
+    """In Chromium's print mode every driver manifest breaks before itself and the PDF has pages."""
+    import shutil
+
+    if shutil.which("/usr/bin/chromium") is None:
+        pytest.skip("/usr/bin/chromium not installed (apt-get install -y chromium)")
+    from browser_check import launch
+
+    path = write_report(plan, tmp_path / "report.html")
+    with launch() as browser:
+        page = browser.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                   else r.abort())
+        page.goto(path.resolve().as_uri())
+        page.emulate_media(media="print")
+        breaks = page.evaluate("[...document.querySelectorAll('.sheet')]"
+                               ".map(e => getComputedStyle(e).breakBefore)")
+        pdf = page.pdf(format="A4")
+    assert breaks == ["page", "page"]
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 3
