@@ -651,8 +651,16 @@ def _ufl(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
         allowed = ~lag.closed
     mip, cand = _radius_model(c, w, f, lo, hi, allowed, quotas)
     logger.info("%s: MIP %d variables, %d rows", model, mip.n_vars, len(mip.row_lb))
-    out = _solve_mip(mip, maximize=False, params=params,
-                     time_limit_s=deadline - time.perf_counter(), integral=integral)
+    try:
+        out = _solve_mip(mip, maximize=False, params=params,
+                         time_limit_s=deadline - time.perf_counter(), integral=integral)
+    except InfeasibleError:
+        raise
+    except RuralnetError:  # time limit before the MIP found a solution: keep the incumbent
+        if lag is None:
+            raise
+        bound = math.ceil(lag.lb - 1e-6) if integral else lag.lb
+        return _ufl_result(model, "feasible", c, w, f, lag.best, bound, t0, solver)
     sites = cand[out.values[: len(cand)] > 0.5]
     bound = out.bound if lag is None else max(out.bound, lag.lb)
     if integral:

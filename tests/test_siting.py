@@ -133,6 +133,18 @@ def test_lagrangian_reduction_agrees_with_plain_mip_on_a_larger_instance():
     assert a.solver == "highs+lagrangian" and b.solver == "highs"
 
 
+def test_time_limit_returns_the_best_solution_with_its_proven_gap():
+    """A hard random (non-metric) instance stops at the limit: feasible, bound < objective."""
+    cost = np.random.default_rng(0).integers(1, 100, size=(150, 150)).astype(float)
+    r = solve_p_median(cost, 5, params=SolveParams(time_limit_s=0.3))
+    assert r.status == "feasible"
+    assert len(r.open_sites) == 5
+    assert 0 < r.bound < r.objective
+    assert r.gap == pytest.approx((r.objective - r.bound) / r.objective)
+    assert r.objective == pytest.approx(cost[:, list(r.open_sites)].min(axis=1).sum())
+    assert r.solve_time_s < 5
+
+
 @FAST
 @given(cost_matrices(max_clients=5, max_sites=3), st.data())
 def test_capacitated_model_respects_capacity_and_matches_enumeration(inst, data):
