@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import tomllib
+import warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ class PlanParams:
         poor villages: 贵州 2017, 云南 2018).
     service_radius_m
         Villages within this road distance of a village station count as served by it.
+    stations_daily
+        Every village hosting a service station gets a daily visit (the
+        coverage search adds other villages until the target is met).
     trunk_fleet, feeder_fleet, direct_fleet
         Vehicle kinds per warehouse (trunk, direct) and per station (feeder).
     routing
@@ -88,6 +92,7 @@ class PlanParams:
     village_station_share: float = 0.5
     poor_village_station_share: float = 0.5
     service_radius_m: float = 3000.0
+    stations_daily: bool = True
     trunk_fleet: tuple[FleetType, ...] = DEFAULT_TRUNK
     feeder_fleet: tuple[FleetType, ...] = DEFAULT_FEEDER
     direct_fleet: tuple[FleetType, ...] | None = None
@@ -346,8 +351,49 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
 
 def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
                  params: PlanParams) -> Sites:
-    """Choose warehouses, township stations and village stations with the siting models."""
-    return fixed_sites(county)
+    """Choose warehouses, township stations and village stations with the exact siting models.
+
+    Order: one station per township first (a 1-median with fixed costs in
+    each township), then 1..``max_warehouses`` warehouses supplying those
+    stations (facility location), then village service stations meeting the
+    coverage quotas (maximal covering with hard quotas). Each model's status,
+    bound and gap go into the plan's ``siting`` record.
+
+    Raises
+    ------
+    InfeasibleError
+        When a village-station quota cannot be met (names the quota and figures).
+    """
+    from ruralnet import siting
+
+    inp = siting.SitingInput.from_county(county, distance_m)
+    st = siting.site_township_stations(inp, fixed_cost_per_day=params.station_fixed_yuan,
+                                       existing_discount=params.existing_site_discount)
+    town_pos = {tid: k for k, tid in enumerate(county.townships["township_id"])}
+    stations = [0] * len(town_pos)
+    for idx in st.sites:
+        stations[town_pos[inp.township_ids[idx]]] = int(idx)
+    wh = siting.site_county_warehouses(inp, stations=stations,
+                                       max_warehouses=params.max_warehouses,
+                                       fixed_cost_per_day=params.warehouse_fixed_yuan)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vs = siting.site_village_stations(
+            inp, min_share_villages=params.village_station_share,
+            min_share_poor=params.poor_village_station_share, radius_m=params.service_radius_m,
+            cost_per_day=params.village_station_fixed_yuan,
+            existing_discount=params.existing_site_discount)
+    notes = [str(w.message) for w in caught]
+    first_village = 1 + len(town_pos)
+    how: dict[str, Any] = {"mode": "optimised", "notes": notes}
+    for key, ch in (("county_warehouse", wh), ("township_station", st), ("village_station", vs)):
+        how[key] = {"status": ch.status, "objective_yuan_per_day": _round(ch.daily_cost_yuan),
+                    "bound": _round(ch.bound), "gap": _round(ch.gap, 6),
+                    "solve_time_s": _round(ch.solve_time_s, 2),
+                    "metrics": {k: (_round(v, 4) if isinstance(v, float) else v)
+                                for k, v in ch.metrics.items()}}
+    return Sites(tuple(int(i) for i in wh.sites), tuple(stations),
+                 tuple(int(i) - first_village for i in vs.sites), how)
 
 
 def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, sites: Sites,
@@ -371,7 +417,9 @@ def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, site
         villages=list(range(n_w + n_s, n_w + n_s + len(v))), delivery_kg=deliver,
         pickup_kg=pickup, catchments=catch, trunk_fleet=params.trunk_fleet,
         feeder_fleet=params.feeder_fleet, direct_fleet=params.direct_fleet,
-        village_kinds=kinds, params=params.routing_params(), seed=seed)
+        village_kinds=kinds, params=params.routing_params(), seed=seed,
+        required_villages=[n_w + n_s + r for r in sites.village_stations]
+        if params.stations_daily else None)
 
 
 def _site_records(county: County, pts: _Points, sites: Sites,
@@ -516,5 +564,6 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
                       "en": u.en} for u in routing.unserved],
         "fleet_curve": [{"target": c.target, "feasible": c.reached, "coverage": c.coverage,
                          "cost": c.cost_yuan, "vehicles": c.vehicles} for c in routing.curve],
-        "siting": {k: v for k, v in sites.how.items() if k != "mode"},
+        "siting": {k: v for k, v in sites.how.items() if k not in ("mode", "notes")},
+        "notes": list(sites.how.get("notes", [])),
     }

@@ -1389,6 +1389,7 @@ class _County:
     counted: np.ndarray
     station_delivery: np.ndarray
     station_pickup: np.ndarray
+    required: np.ndarray
 
     def sub(self, points: list[int]) -> tuple[np.ndarray, np.ndarray]:
         ix = np.ix_(points, points)
@@ -1396,7 +1397,8 @@ class _County:
 
 
 def _county(distance_m, duration_s, warehouses, stations, villages, delivery_kg, pickup_kg,
-            catchments, village_kinds, station_delivery_kg, station_pickup_kg) -> _County:
+            catchments, village_kinds, station_delivery_kg, station_pickup_kg,
+            required_villages=None) -> _County:
     n = np.asarray(distance_m).shape[0] if np.ndim(distance_m) == 2 else -1
     dist = _int_matrix("distance_m", distance_m, n)
     dur = _int_matrix("duration_s", duration_s, n)
@@ -1425,11 +1427,16 @@ def _county(distance_m, duration_s, warehouses, stations, villages, delivery_kg,
     flat = [m for cat in members for m in cat]
     if -1 in flat or len(set(flat)) != len(flat):
         raise _bad("catchments", "village points, each in at most one catchment", catchments)
+    required = np.zeros(len(vi), dtype=bool)
+    for q in required_villages or ():
+        if int(q) not in pos:
+            raise _bad("required_villages", "village point indices", q)
+        required[pos[int(q)]] = True
     return _County(dist, dur, wh, st, vi, per("delivery_kg", delivery_kg, len(vi)),
                    per("pickup_kg", pickup_kg, len(vi)), members,
                    np.array([k == "village" for k in kinds], dtype=bool),
                    per("station_delivery_kg", station_delivery_kg, len(st)),
-                   per("station_pickup_kg", station_pickup_kg, len(st)))
+                   per("station_pickup_kg", station_pickup_kg, len(st)), required)
 
 
 def _daily_route(route: Route, rid: str, tier: str, vt: VehicleType, points: list[int],
@@ -1484,7 +1491,7 @@ def _village_client(county: _County, m: int, params: DailyRoutingParams) -> Clie
     counted = bool(county.counted[m])
     return Client(delivery_kg=float(county.delivery[m]), pickup_kg=float(county.pickup[m]),
                   service_s=params.village_service_min * 60, tw_early_s=day0, tw_late_s=day1,
-                  required=False, prize=0.0 if counted else params.community_prize_yuan,
+                  required=bool(county.required[m]), prize=0.0 if counted else params.community_prize_yuan,
                   counts_toward_coverage=counted)
 
 
@@ -1661,6 +1668,7 @@ def plan_daily_routes(
     village_kinds: Sequence[str] | None = None,
     station_delivery_kg: Sequence[float] | None = None,
     station_pickup_kg: Sequence[float] | None = None,
+    required_villages: Sequence[int] | None = None,
     params: DailyRoutingParams | None = None,
     seed: int = 0,
 ) -> DailyRoutingResult:
@@ -1697,6 +1705,9 @@ def plan_daily_routes(
         Per village ``"village"`` or ``"community"`` (default all villages).
     station_delivery_kg, station_pickup_kg
         The township seat's own parcels at each station (default 0).
+    required_villages
+        Village point indices that must be visited every day (e.g. villages
+        hosting a service station); the coverage search adds others to them.
     params
         Options; defaults to ``DailyRoutingParams()``.
     seed
@@ -1732,7 +1743,8 @@ def plan_daily_routes(
     params = params or DailyRoutingParams()
     started = time.perf_counter()
     county = _county(distance_m, duration_s, warehouses, stations, villages, delivery_kg,
-                     pickup_kg, catchments, village_kinds, station_delivery_kg, station_pickup_kg)
+                     pickup_kg, catchments, village_kinds, station_delivery_kg, station_pickup_kg,
+                     required_villages)
     engine = _resolve_engine(params.engine)
     log.info("daily routes: %d warehouses, %d stations, %d villages, mode %s, engine %s",
              len(county.warehouses), len(county.stations), len(county.villages), params.mode,

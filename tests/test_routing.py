@@ -431,3 +431,25 @@ def test_daily_plan_invariants_hold_on_random_villages(xy, target):
         assert r.depot_point == (0 if r.tier == "trunk" else 1)
         assert 420 <= r.depart_min <= r.return_min <= 1080
         assert max([r.load_out_kg] + [s.load_after_kg for s in r.stops]) <= r.capacity_kg
+
+
+def test_required_villages_are_visited_even_when_the_target_needs_fewer():
+    """A village listed in required_villages is served although 50% coverage needs only one."""
+    from ruralnet.routing import DailyRoutingParams, FleetType, plan_daily_routes
+
+    # warehouse 0, station 1, villages 2 (near) and 3 (far): the target alone would pick 2.
+    d = [[0, 10000, 11000, 30000], [10000, 0, 1000, 20000],
+         [11000, 1000, 0, 21000], [30000, 20000, 21000, 0]]
+    t = [[v // 10 for v in row] for row in d]
+    common = dict(warehouses=[0], stations=[1], villages=[2, 3], delivery_kg=[10, 10],
+                  pickup_kg=[0, 0], catchments=[[2, 3]],
+                  trunk_fleet=[FleetType("轻卡", 2000)],
+                  feeder_fleet=[FleetType("面包车", 800, fixed_cost_yuan=10)],
+                  params=DailyRoutingParams(engine="ortools", coverage_target=0.5,
+                                            curve_targets=()))
+    free = plan_daily_routes(d, t, **common)
+    served = {s.point for r in free.routes if r.tier == "feeder" for s in r.stops}
+    assert served == {2}
+    forced = plan_daily_routes(d, t, required_villages=[3], **common)
+    served = {s.point for r in forced.routes if r.tier == "feeder" for s in r.stops}
+    assert 3 in served and forced.coverage >= 0.5
