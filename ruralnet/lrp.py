@@ -539,6 +539,12 @@ class _Search:
         n = inst.num_clients
         self.route_time = (params.route_time_limit_s if params.route_time_limit_s is not None
                            else max(0.5, 0.04 * n))
+        # PyVRP caps its load penalty at 1e5 cost units per load unit (1000 yuan per kg
+        # here); when routes cost more than that, capacity violations pay and it can end
+        # with no feasible plan. Loads are scaled up for the engine to keep them dear.
+        vt = inst.vehicle
+        dearest = vt.fixed_cost + 2 * self.unit * int(inst.distance_m.max(initial=0))
+        self.load_scale = max(1, math.ceil(dearest / 100))
         self.cache: dict[tuple[int, frozenset], tuple[tuple[int, ...], ...]] = {}
         self.seen: set[frozenset] = set()
         self.seen_sets: set[tuple[int, ...]] = set()
@@ -636,16 +642,21 @@ class _Search:
 
     # ---- routing step --------------------------------------------------
 
+    def client(self, i: int) -> Client:
+        """Client ``i`` for the routing engine, its load scaled by ``load_scale``."""
+        return Client(delivery_kg=float(self.inst.demand_kg[i]) * self.load_scale,
+                      service_s=int(self.inst.service_s[i]))
+
     def route_depot(self, j: int, clients: tuple[int, ...], seconds: float, seed: int,
                     iterations: int | None) -> tuple[tuple[int, ...], ...]:
         """Route one depot's clients with :func:`solve_routes`; return client tuples."""
         inst, m = self.inst, self.inst.num_candidates
         pts = np.concatenate([[j], m + np.asarray(clients, dtype=np.int64)])
-        vt = _replace(inst.vehicle, depot=0, num_available=len(clients))
+        vt = _replace(inst.vehicle, depot=0, num_available=len(clients),
+                      capacity_kg=inst.vehicle.capacity_kg * self.load_scale)
         problem = RoutingProblem(
             depots=(Depot(),),
-            clients=tuple(Client(delivery_kg=float(inst.demand_kg[i]),
-                                 service_s=int(inst.service_s[i])) for i in clients),
+            clients=tuple(self.client(i) for i in clients),
             vehicle_types=(vt,),
             distance_m=inst.distance_m[np.ix_(pts, pts)],
             duration_s=inst.duration_s[np.ix_(pts, pts)],
@@ -696,14 +707,15 @@ class _Search:
             full = min(n, int(cap[j] // q_max))
             rest = float(cap[j] - full * q_max) if full < n else 0.0
             if full:
-                types.append(_replace(inst.vehicle, depot=k, num_available=full))
+                types.append(_replace(inst.vehicle, depot=k, num_available=full,
+                                      capacity_kg=q_max * self.load_scale))
             if rest > 1e-9:
-                types.append(_replace(inst.vehicle, depot=k, num_available=1, capacity_kg=rest))
+                types.append(_replace(inst.vehicle, depot=k, num_available=1,
+                                      capacity_kg=rest * self.load_scale))
         pts = np.concatenate([np.asarray(depots, dtype=np.int64), m + np.arange(n)])
         problem = RoutingProblem(
             depots=tuple(Depot() for _ in depots),
-            clients=tuple(Client(delivery_kg=float(inst.demand_kg[i]),
-                                 service_s=int(inst.service_s[i])) for i in range(n)),
+            clients=tuple(self.client(i) for i in range(n)),
             vehicle_types=tuple(types), distance_m=inst.distance_m[np.ix_(pts, pts)],
             duration_s=inst.duration_s[np.ix_(pts, pts)])
         its = self.params.route_max_iterations
