@@ -75,6 +75,7 @@ def atomic_output_dir(out: Path, *, force: bool) -> Iterator[Path]:
                             f"output folder {out} is not empty; choose another or pass --force.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp creates 0700
     try:
         yield tmp
     except BaseException:

@@ -128,6 +128,7 @@ class Plan:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(self.data, f, ensure_ascii=False, indent=1)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a plan is meant to be shared
         os.replace(tmp, path)
         return path
 
