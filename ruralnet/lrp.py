@@ -52,7 +52,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ruralnet.exceptions import InfeasibleError, InputFileError
+from ruralnet.exceptions import InfeasibleError, InputFileError, RuralnetError
 from ruralnet.routing import (
     Client,
     Depot,
@@ -557,13 +557,13 @@ class _Search:
     # ---- location step -------------------------------------------------
 
     def site(self, cost: np.ndarray, weight: np.ndarray, *, drop: Sequence[int] = (),
-             force: Sequence[int] = ()):
+             force: Sequence[int] = (), time_limit_s: float | None = None):
         """Solve the single-source CFLP over the allowed candidates.
 
         ``cost[k, j]`` is the total cost (yuan) of serving item ``k`` (a
         client or a route) from candidate ``j``; ``weight`` its load. Return
         ``(groups of item indices per depot, estimate, gap)`` or ``None``
-        when infeasible.
+        when infeasible (or nothing found within the time limit).
         """
         from ruralnet.siting import Quota, SolveParams, solve_capacitated_facility_location
 
@@ -579,8 +579,10 @@ class _Search:
                 per_unit, weight, self.inst.depot_capacity_kg[cols],
                 fixed_cost=self.inst.opening_cost[cols], quotas=quotas,
                 min_open=max(1, len(forced)),
-                params=SolveParams(time_limit_s=self.params.siting_time_limit_s, seed=self.seed))
-        except InfeasibleError:
+                params=SolveParams(time_limit_s=time_limit_s or self.params.siting_time_limit_s,
+                                   seed=self.seed))
+        except RuralnetError as err:  # infeasible, or no solution in time
+            log.debug("lrp: siting step found nothing: %s", err.message("en"))
             return None
         groups: dict[int, list[int]] = {int(cols[s]): [] for s in res.open_sites}
         for k, s in enumerate(res.assignment):
@@ -822,15 +824,18 @@ def _proposals(s: _Search, plan: _Plan) -> list[_Proposal]:
 def _neighbours(s: _Search, plan: _Plan) -> list[_Proposal]:
     """Depot sets one move away (close one, or force one open), best MILP estimate first.
 
-    Each is re-sited from ``plan``'s routes; the set is then routed jointly.
+    Each is re-sited from ``plan``'s routes (these MILPs pack whole routes
+    into depots and can be slow when capacities are tight, so each gets at
+    most a second; the gap is logged).
     """
     if s.fixed is not None:
         return []
     cost, items, load = s.route_costs(plan)
+    seconds = min(1.0, s.params.siting_time_limit_s)
     out = []
     for j in range(s.inst.num_candidates):
         move = {"drop": (j,)} if j in plan.open_depots else {"force": (j,)}
-        got = s.site(cost, load, **move)
+        got = s.site(cost, load, time_limit_s=seconds, **move)
         if got is not None:
             groups = {d: [i for k in ks for i in items[k]] for d, ks in got[0].items()}
             out.append(("explore", groups, tuple(sorted(groups)), got[1], got[2]))
@@ -839,46 +844,60 @@ def _neighbours(s: _Search, plan: _Plan) -> list[_Proposal]:
 
 def _fresh(s: _Search, p: _Proposal) -> bool:
     step, groups, depots = p[:3]
-    if step in ("joint", "explore"):
+    if step == "joint":
         return depots not in s.seen_sets
     return _key(groups) not in s.seen
 
 
-def _evaluate(s: _Search, p: _Proposal) -> None:
-    """Route a proposal and log it (an explored set falls back to its MILP assignment)."""
+def _evaluate(s: _Search, p: _Proposal) -> _Plan | None:
+    """Route a proposal and log it; return the plan (``None`` if joint routing failed)."""
     step, groups, depots, estimate, gap = p
-    plan = s.route_joint(depots) if step in ("joint", "explore") else None
-    if plan is None:
-        if groups is None:
-            return
-        plan = s.route(groups)
-    s.record(step, plan, estimate, gap)
+    plan = s.route_joint(depots) if step == "joint" else s.route(groups)
+    if plan is not None:
+        s.record(step, plan, estimate, gap)
+    return plan
 
 
-def _iterate(s: _Search, until_s: float) -> None:
-    """Re-site from the best routes, route, keep the best, until the budget or convergence."""
-    rounds, queue, base, explored = 0, [], None, False
+_PROMISING = 0.02
+"""An explored depot set within this share of the best is also routed jointly."""
+
+
+def _iterate(s: _Search, until_s: float) -> bool:
+    """Re-site from the best routes, route, keep the best, until the budget or convergence.
+
+    When no unexplored proposal is left, the best assignment is routed
+    again with more time (``polish``); the loop goes on if that improves it.
+    """
+    rounds, queue, base, explored, polished = 0, [], None, False, False
     cap = s.params.max_rounds
     while (cap is None or rounds < cap) and s.elapsed() + 0.5 * s.route_time < until_s:
         if base is not s.best:  # the best changed: propose from its routes first
-            base, explored = s.best, False
+            base, explored, polished = s.best, False, False
             queue = _proposals(s, base)
         queue = [p for p in queue if _fresh(s, p)]
         if not queue and not explored:
             queue, explored = [p for p in _neighbours(s, base) if _fresh(s, p)], True
         if not queue:
-            log.info("lrp: no unexplored proposal left after %d rounds", rounds)
-            break
-        _evaluate(s, queue.pop(0))
+            if polished:
+                log.info("lrp: no unexplored proposal left after %d rounds", rounds)
+                break
+            _polish(s, min(until_s - s.elapsed(), 4 * s.route_time), rounds)
+            polished, rounds = True, rounds + 1
+            continue
+        p = queue.pop(0)
+        plan = _evaluate(s, p)
+        if p[0] == "explore" and plan is not None and plan.cost < (1 + _PROMISING) * s.best.cost:
+            queue.insert(0, ("joint", None, plan.open_depots, p[3], p[4]))
         rounds += 1
+    return polished
 
 
-def _polish(s: _Search, seconds: float) -> None:
+def _polish(s: _Search, seconds: float, round_: int = 0) -> None:
     """Route the best assignment again with more time and another seed."""
     if seconds <= 0.05:
         return
     its = s.params.route_max_iterations
-    plan = s.route(s.best.groups(), scale=seconds / s.route_time, seed=s.seed + 1,
+    plan = s.route(s.best.groups(), scale=seconds / s.route_time, seed=s.seed + 1 + round_,
                    iterations=None if its is None else 4 * its, fresh=True)
     s.record("polish", plan, None, None)
 
@@ -956,8 +975,8 @@ def solve_lrp(instance: LRPInstance, params: LRPParams | None = None, *, seed: i
     s.record("initial", s.route(first[0]), first[1], first[2])
     if params.method == "iterated":
         polish_s = params.polish_share * params.time_limit_s
-        _iterate(s, params.time_limit_s - polish_s)
-        _polish(s, min(polish_s, params.time_limit_s - s.elapsed()))
+        if not _iterate(s, params.time_limit_s - polish_s):
+            _polish(s, params.time_limit_s - s.elapsed())
     return _result(s, fixed is not None)
 
 
