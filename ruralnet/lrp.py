@@ -9,29 +9,39 @@ Method (a location–allocation–routing loop in the spirit of Prins, Prodhon,
 Ruiz, Soriano & Wolfler Calvo 2007, *Transportation Science* 41(4):470–483,
 with exact location steps and PyVRP for the routes):
 
-1. **Initial siting.** A single-source capacitated facility-location MILP
-   (CP-SAT) with opening costs, depot capacities, a whole number of vehicles
-   per depot (each paying the fixed cost) and assignment costs
-   ``2 d(j, i) q_i / Q`` (the customer's share of a radial trip).
-2. **Routing.** Each open depot routes its own customers with
-   :func:`ruralnet.routing.solve_routes` (PyVRP by default). A customer set
-   per depot fixed by the siting step enforces the depot capacity exactly.
-3. **Re-siting from the routes.** Three moves, tried in this order until one
-   proposes an assignment not evaluated yet:
+1. **Initial siting.** The single-source capacitated facility-location MILP
+   of :func:`ruralnet.siting.solve_capacitated_facility_location` with
+   opening costs, depot capacities and assignment costs
+   ``(2 d(j, i) c + F) q_i / Q`` (the client's load share of a radial trip
+   and of a vehicle's fixed cost; ``c`` cost per metre, ``F`` fixed cost per
+   route, ``Q`` vehicle capacity).
+2. **Routing.** Each open depot routes its own clients with
+   :func:`ruralnet.routing.solve_routes` (PyVRP by default). Since every
+   depot serves only the clients the siting step gave it, depot capacities
+   hold by construction. This is the plain two-step baseline.
+3. **Moves from the best plan**, each routed and evaluated exactly, the
+   cheapest kept:
 
-   * ``routes``: the current best routes become super-customers; each may be
-     re-rooted at any candidate depot (cost of the cycle with the depot
-     inserted at its cheapest place), and the MILP re-chooses depots and
-     route–depot assignment;
-   * ``insertion``: customer-level MILP with costs learnt from the routes:
-     the saving of removing a customer from its route at its depot, the
-     cheapest insertion into a route of another open depot, a re-rooted
-     share elsewhere;
-   * ``explore``: the ``routes`` MILP with a no-good cut on every depot set
-     evaluated so far, so the next best configuration is tried.
+   * ``joint``: one multi-depot solve over the open depots, so clients move
+     freely between them; depot capacity is enforced through the fleet (see
+     ``_Search.route_joint``);
+   * ``routes``: the best routes become super-clients; each may be
+     re-rooted at any candidate (its cycle with the depot inserted at the
+     cheapest place) and the MILP re-chooses depots and route–depot
+     assignment;
+   * ``insertion``: a client-level MILP with costs learnt from the routes
+     (saving of removing a client, cheapest insertion into a route of
+     another open depot, re-rooted share elsewhere), with and without the
+     vehicle capacity in the insertion;
+   * ``explore``: when those are exhausted, the ``routes`` MILP once per
+     depot set one move away (close an open depot, or force a closed one
+     open), in order of the MILP estimate; a set that comes within 2 % of
+     the best is also routed jointly;
+   * ``polish``: when nothing new is left, the best assignment is routed
+     again with four times the routing time; the loop resumes if it helps.
 
-   Each proposal is routed and evaluated exactly; the best is kept.
-4. **Polish.** The best assignment is routed again with the time left.
+4. If the budget ran out first, the best assignment is polished with the
+   time kept for it (``polish_share``).
 
 Every evaluated plan is logged (:class:`LRPIteration`) with its costs, so a
 report can show why the final sites were chosen. The plain two-step baseline
@@ -314,9 +324,9 @@ class LRPParams:
         ``"iterated"`` (re-site from the routes until the budget is spent) or
         ``"two_step"`` (site, then route once: the baseline).
     time_limit_s
-        Wall-time budget for the whole search, > 0. The loop stops starting
-        new iterations when it is spent; the polish uses what is left of
-        ``polish_share`` of it.
+        Wall-time budget for the whole search, > 0 (a round that has started
+        finishes, so it can be exceeded by about one routing step). The
+        search stops earlier when no new proposal is left.
     max_rounds
         Optional cap on re-siting iterations (deterministic runs).
     route_time_limit_s
@@ -329,7 +339,8 @@ class LRPParams:
     siting_time_limit_s
         Time limit of each location MILP, > 0.
     polish_share
-        Share of ``time_limit_s`` kept for the final re-routing, in [0, 1).
+        Share of ``time_limit_s`` kept for a final re-routing of the best
+        assignment when the loop is stopped by the budget, in [0, 1).
     engine
         Routing engine, as in :class:`ruralnet.routing.RoutingParams`.
     """
@@ -386,8 +397,9 @@ class LRPIteration:
     index
         Position in the log.
     step
-        Which move proposed it: ``"initial"``, ``"routes"``, ``"insertion"``,
-        ``"explore"`` or ``"polish"`` (see the module docstring).
+        Which move proposed it: ``"initial"``, ``"joint"``, ``"routes"``,
+        ``"insertion"``, ``"explore"`` or ``"polish"`` (see the module
+        docstring).
     open_depots
         Depots opened by the plan.
     opening_cost, vehicle_fixed_cost, routing_cost, cost
@@ -604,14 +616,15 @@ class _Search:
         load = np.array([self.inst.demand_kg[list(cl)].sum() for cl in items])
         return cost, items, load
 
-    def insertion_costs(self, plan: _Plan) -> np.ndarray:
+    def insertion_costs(self, plan: _Plan, *, room: bool = True) -> np.ndarray:
         """Client × candidate costs learnt from the routes of ``plan``.
 
         Own depot: the saving of removing the client from its route. Other
         open depots: the cheapest insertion into one of their routes with room
         left, or a new route (fixed cost included). Closed candidates: the
         removal saving shifted by the client's load share of its route
-        re-rooted there.
+        re-rooted there. With ``room=False`` insertion ignores the vehicle
+        capacity, which lets the MILP propose swaps between full routes.
         """
         inst, d, m = self.inst, self.inst.distance_m, self.inst.num_candidates
         q, cap, fixed = inst.demand_kg, inst.vehicle.capacity_kg, inst.vehicle.fixed_cost
@@ -635,8 +648,8 @@ class _Search:
                 nodes = np.concatenate([[j], _cycle_nodes(inst, cl), [j]])
                 ins = (d[np.ix_(nodes[:-1], cols)] + d[np.ix_(cols, nodes[1:])].T
                        - d[nodes[:-1], nodes[1:]][:, None]).min(axis=0)
-                room = q[list(cl)].sum() + q <= cap
-                best = np.where(room, np.minimum(best, self.unit * ins), best)
+                fits = (q[list(cl)].sum() + q <= cap) | (not room)
+                best = np.where(fits, np.minimum(best, self.unit * ins), best)
             mine = np.asarray(groups.get(j, ()), dtype=np.int64)
             other = np.setdiff1d(np.arange(inst.num_clients), mine)
             out[other, j] = best[other]
@@ -815,9 +828,10 @@ def _proposals(s: _Search, plan: _Plan) -> list[_Proposal]:
     if got is not None:
         groups = {j: [i for k in ks for i in items[k]] for j, ks in got[0].items()}
         out.append(("routes", groups, tuple(sorted(groups)), got[1], got[2]))
-    got = s.site(s.insertion_costs(plan), s.inst.demand_kg)
-    if got is not None:
-        out.append(("insertion", got[0], tuple(sorted(got[0])), got[1], got[2]))
+    for room in (True, False):
+        got = s.site(s.insertion_costs(plan, room=room), s.inst.demand_kg)
+        if got is not None:
+            out.append(("insertion", got[0], tuple(sorted(got[0])), got[1], got[2]))
     return out
 
 
@@ -917,9 +931,10 @@ def solve_lrp(instance: LRPInstance, params: LRPParams | None = None, *, seed: i
 
     The search (see the module docstring) alternates exact single-source
     facility-location MILPs (:func:`ruralnet.siting.solve_capacitated_facility_location`)
-    with per-depot routing (:func:`ruralnet.routing.solve_routes`); since each
-    depot routes only the clients the siting step gave it, depot capacities
-    hold by construction. Every plan is re-evaluated exactly on the matrices.
+    with routing (:func:`ruralnet.routing.solve_routes`): per depot on the
+    clients the MILP gave it, or jointly with the depot capacity carried by
+    the fleet, so depot capacities hold by construction. Every plan is
+    re-evaluated exactly on the matrices and logged.
 
     Parameters
     ----------
