@@ -211,7 +211,7 @@ def plan_map(plan: Plan, county: County | None = None, *,
     _add_sites(m, plan, proj, folium, bind)
     folium.LayerControl(collapsed=False).add_to(m)
     root = m.get_root()
-    root.html.add_child(folium.Element(_legend_html()), name="rn_legend")
+    root.html.add_child(folium.Element(_legend_html(plan)), name="rn_legend")
     if plan.synthetic:
         root.html.add_child(folium.Element(_banner_html(plan)), name="rn_banner")
     m.fit_bounds(_bounds(plan, county, proj))
@@ -311,7 +311,8 @@ def _add_routes(m: Any, plan: Plan, proj: _Projector, folium: Any, bind: type) -
         group = folium.FeatureGroup(name=f"线路 {TIER_ZH[tier]} ({len(routes)})").add_to(m)
         for i, r in enumerate(routes):
             refs = [s.get("site_id") or s.get("village_id") or "" for s in r["stops"]]
-            line = [proj.latlon(*pos[x]) for x in refs if x in pos]
+            line = ([proj.latlon(*xy) for xy in r["path"]] if r.get("path") else
+                    [proj.latlon(*pos[x]) for x in refs if x in pos])
             if len(line) < 2:
                 logger.warning("route %s has fewer than two known stops; not drawn", r["id"])
                 continue
@@ -391,7 +392,7 @@ def _swatch_dot(fill: str, edge: str, width: float) -> str:
             f'stroke="{edge if edge != PLAIN_EDGE else "#64748b"}" stroke-width="{width}"/></svg>')
 
 
-def _legend_html() -> str:
+def _legend_html(plan: Plan) -> str:
     rows = [(_svg(k)[1], SITE_KIND_ZH[k]) for k in SITE_SVG]
     rows += [
         (_swatch_dot(VILLAGE_FILL[True], PLAIN_EDGE, 1), "每日配送的村 village served daily"),
@@ -403,8 +404,19 @@ def _legend_html() -> str:
     body = "".join(f"<div class='rn-row'><span class='rn-sym'>{sym}</span>{_esc(text)}</div>"
                    for sym, text in rows)
     return (f"<div id='rn-legend' class='rn-legend'><b>图例 Legend</b>{body}"
-            "<div class='rn-note'>线路按站点间直线绘制，非实际道路。<br>"
-            "Routes are drawn as straight lines between stops, not along roads.</div></div>")
+            f"<div class='rn-note'>{_route_note(plan)}</div></div>")
+
+
+def _route_note(plan: Plan) -> str:
+    """Say how routes are drawn: along the plan's road paths, or straight between stops."""
+    routes = plan.data["routes"]
+    if routes and all(r.get("path") for r in routes):
+        net = plan.data["provenance"].get("network", {}).get("source", "")
+        tag = "（合成路网 synthetic roads）" if net == "synthetic" else ""
+        return (f"线路沿道路绘制{tag}。<br>Routes follow the roads of the plan's network"
+                f"{' (synthetic)' if tag else ''}.")
+    return ("线路按站点间直线绘制，非实际道路。<br>"
+            "Routes are drawn as straight lines between stops, not along roads.")
 
 
 def _banner_html(plan: Plan) -> str:

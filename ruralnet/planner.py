@@ -344,6 +344,7 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
         sites = choose_sites(county, tm.distance_m, tm.duration_s, params)
     routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
     data = _plan_document(county, network, pts, sites, routing, params, seed)
+    _add_road_paths(data, network, tm.node_ids, pts, sites)
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
                         "routing": _round(routing.runtime_s, 1)}
     return Plan(data)
@@ -567,3 +568,48 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
         "siting": {k: v for k, v in sites.how.items() if k not in ("mode", "notes")},
         "notes": list(sites.how.get("notes", [])),
     }
+
+
+def _add_road_paths(data: dict[str, Any], network: Any, node_ids: np.ndarray, pts: _Points,
+                    sites: Sites) -> None:
+    """Give each route a ``path`` of [lon, lat] along the roads it drives (for maps).
+
+    Each leg follows the fastest road path between the stops' snapped nodes
+    (edge geometries where the network has them, e.g. simplified OSM ways).
+    """
+    import networkx as nx
+
+    node_of = {f"W{k}": node_ids[i] for k, i in enumerate(sites.warehouses, start=1)}
+    node_of.update({f"S{tid}": node_ids[i] for tid, i in
+                    zip(data and [t["id"] for t in data["townships"]], sites.stations,
+                        strict=True)})
+    node_of.update({v["id"]: node_ids[pts.village_index(i)]
+                    for i, v in enumerate(data["villages"])})
+    G = network.graph
+    legs: dict[tuple[Any, Any], list[list[float]]] = {}
+
+    def leg(u: Any, v: Any) -> list[list[float]]:
+        if (u, v) not in legs:
+            nodes = nx.bidirectional_dijkstra(G, u, v, weight="travel_time")[1] if u != v else [u]
+            coords: list[list[float]] = []
+            for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+                data_ab = min(G[a][b].values(), key=lambda d: d.get("travel_time", 0.0))
+                geom = data_ab.get("geometry")
+                seg = (list(geom.coords) if geom is not None else
+                       [(G.nodes[a]["x"], G.nodes[a]["y"]), (G.nodes[b]["x"], G.nodes[b]["y"])])
+                if geom is not None and seg and (round(seg[0][0], 7), round(seg[0][1], 7)) != (
+                        round(G.nodes[a]["x"], 7), round(G.nodes[a]["y"], 7)):
+                    seg = seg[::-1]
+                coords.extend([[round(x, 5), round(y, 5)] for x, y in seg])
+            if not coords:
+                coords = [[round(G.nodes[u]["x"], 5), round(G.nodes[u]["y"], 5)]]
+            legs[(u, v)] = coords
+        return legs[(u, v)]
+
+    for r in data["routes"]:
+        refs = [s.get("site_id") or s.get("village_id") for s in r["stops"]]
+        path: list[list[float]] = []
+        for a, b in zip(refs[:-1], refs[1:], strict=True):
+            seg = leg(node_of[a], node_of[b])
+            path.extend(seg if not path or seg[0] != path[-1] else seg[1:])
+        r["path"] = path
