@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -239,6 +240,22 @@ def test_fixed_sites_count_their_opening_cost_even_when_unused():
     res = solve_lrp(line_instance(opening=(10, 3)), FAST, fixed_sites=[0, 1])
     assert res.open_depots == (0, 1)
     assert res.opening_cost == 13
+
+
+def test_maximum_route_duration_splits_a_route():
+    """At 36 km/h with 300 s per stop, 0→10→12→0 lasts 2400 + 600 s > 2800 s: two routes.
+
+    Without the cap one route costs 10 + 5 + 24 = 39; with it 10 + 2 × 5 + 20 + 24 = 64.
+    """
+    d = (np.abs(LINE_KM[:, None] - LINE_KM[None, :]) * 1000).astype(np.int64)
+    common = dict(candidates=[0], clients=[2, 3], opening_cost=[10], depot_capacity_kg=[50],
+                  demand_kg=[4, 4], service_s=[300, 300])
+    vt = VehicleType(capacity_kg=12, fixed_cost=5, cost_per_km=1)
+    free = LRPInstance.from_points(d, d // 10, vehicle=vt, **common)
+    capped = LRPInstance.from_points(d, d // 10, vehicle=replace(vt, max_duration_s=2800), **common)
+    assert solve_lrp(free, FAST).cost == 39
+    res = solve_lrp(capped, FAST)
+    assert res.cost == 64 and sorted(r.clients for r in res.routes) == [(0,), (1,)]
 
 
 def test_same_seed_gives_the_same_plan():
