@@ -1,8 +1,10 @@
 """OR-Tools routing engine behind :func:`ruralnet.routing.solve_routes`.
 
-Private module: it receives the compiled integer arrays of a
+Private module: it receives the compiled integer arrays
+(:class:`~ruralnet._route_eval._Compiled`) of a
 :class:`~ruralnet.routing.RoutingProblem` and returns bare route sequences;
-scheduling, load bookkeeping and checks happen in :mod:`ruralnet.routing`.
+scheduling, load bookkeeping and checks happen in :mod:`ruralnet._route_eval`,
+which calls it.
 
 Formulation
 -----------
@@ -33,7 +35,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 if TYPE_CHECKING:
-    from ruralnet.routing import _Compiled
+    from ruralnet._route_eval import _Compiled
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
 """PyVRP engine behind :func:`ruralnet.routing.solve_routes`.
 
 Private module: it builds a :class:`pyvrp.ProblemData` straight from the
-compiled integer arrays (no per-edge Python calls), one routing profile per
-distinct vehicle speed, and returns bare route sequences. PyVRP handles
+compiled integer arrays (:class:`~ruralnet._route_eval._Compiled`, no
+per-edge Python calls), one routing profile per distinct vehicle speed, and
+returns bare route sequences to :mod:`ruralnet._route_eval`. PyVRP handles
 simultaneous delivery and pickup, optional clients with prizes, time windows,
 shift windows and durations natively (Wouda, Lan & Kool 2024, *PyVRP: a
 high-performance VRP solver package*, INFORMS J. Computing).
@@ -21,7 +22,7 @@ import numpy as np
 from ruralnet.exceptions import RuralnetError
 
 if TYPE_CHECKING:
-    from ruralnet.routing import _Compiled
+    from ruralnet._route_eval import _Compiled
 
 log = logging.getLogger(__name__)
 
