@@ -346,7 +346,8 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
     data = _plan_document(county, network, pts, sites, routing, params, seed)
     _add_road_paths(data, network, tm.node_ids, pts, sites)
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
-                        "routing": _round(routing.runtime_s, 1)}
+                        "routing": _round(routing.runtime_s, 1),
+                        "siting": sites.how.get("solve_time_s", {})}
     return Plan(data)
 
 
@@ -386,11 +387,13 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
             existing_discount=params.existing_site_discount)
     notes = [str(w.message) for w in caught]
     first_village = 1 + len(town_pos)
-    how: dict[str, Any] = {"mode": "optimised", "notes": notes}
+    how: dict[str, Any] = {"mode": "optimised", "notes": notes,
+                           "solve_time_s": {k: _round(c.solve_time_s, 2) for k, c in
+                                            (("county_warehouse", wh), ("township_station", st),
+                                             ("village_station", vs))}}
     for key, ch in (("county_warehouse", wh), ("township_station", st), ("village_station", vs)):
         how[key] = {"status": ch.status, "objective_yuan_per_day": _round(ch.daily_cost_yuan),
                     "bound": _round(ch.bound), "gap": _round(ch.gap, 6),
-                    "solve_time_s": _round(ch.solve_time_s, 2),
                     "metrics": {k: (_round(v, 4) if isinstance(v, float) else v)
                                 for k, v in ch.metrics.items()}}
     return Sites(tuple(int(i) for i in wh.sites), tuple(stations),
@@ -565,7 +568,8 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
                       "en": u.en} for u in routing.unserved],
         "fleet_curve": [{"target": c.target, "feasible": c.reached, "coverage": c.coverage,
                          "cost": c.cost_yuan, "vehicles": c.vehicles} for c in routing.curve],
-        "siting": {k: v for k, v in sites.how.items() if k not in ("mode", "notes")},
+        "siting": {k: v for k, v in sites.how.items()
+                   if k not in ("mode", "notes", "solve_time_s")},
         "notes": list(sites.how.get("notes", [])),
     }
 
