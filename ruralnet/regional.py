@@ -529,8 +529,7 @@ def region_map(result: RegionResult, *, coverage_target: float = 0.8) -> Any:
     group = folium.FeatureGroup(name="县域 counties").add_to(m)
     for o in result.outlines.itertuples():
         row = rows.loc[o.code]
-        missed = (row["targets_not_met"] or 0) + (row["targets_at_risk"] or 0)
-        good = row["status"] == "ok" and missed == 0
+        good = row["status"] == "ok" and row["targets_not_met"] + row["targets_at_risk"] == 0
         style = {"fillColor": _fill(row["village_share"], row["status"], coverage_target),
                  "fillOpacity": 0.55, "color": "#14532d" if good else "#7f1d1d",
                  "weight": 2.5, "dashArray": None if good else "6 4", "className": "rn-county"}
