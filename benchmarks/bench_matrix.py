@@ -12,7 +12,13 @@ Figures printed (all measured in this run, on this machine):
 * build: ``Network`` construction (validation + graph hash), once per graph;
 * matrix cold: first ``travel_matrix`` call (includes the CSR build and the
   snapping k-d tree, both kept on the network);
-* matrix warm: a second call with other points (CSR reused);
+* matrix warm: a second call with other points (CSR reused), with the
+  default ``workers`` (two processes here for 500 points on a machine with
+  two or more CPUs);
+* single process: the same warm call with ``workers=1``, alternated with the
+  default one ``--repeat`` times (best of each kept, so that a neighbour's
+  burst of load on a shared machine hits both alike), the ratio between them,
+  and a check that both give bit-identical matrices;
 * networkx: mean time of ``nx.shortest_path_length`` over a sample of pairs,
   scaled to n x n pairs, and the ratio to the cold matrix.
 
@@ -40,7 +46,7 @@ from scipy.sparse.csgraph import connected_components  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
 from ruralnet.geography import LayerProvenance  # noqa: E402
-from ruralnet.matrix import travel_matrix  # noqa: E402
+from ruralnet.matrix import _default_workers, travel_matrix  # noqa: E402
 from ruralnet.network import Network, haversine_m  # noqa: E402
 
 
@@ -107,6 +113,7 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=500)
     ap.add_argument("--pairs", type=int, default=40, help="networkx sample size")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=2, help="warm runs of each kind (best kept)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"machine: {platform.machine()} {os.cpu_count()} cpu(s), python "
@@ -125,12 +132,25 @@ def main() -> None:
     t = time.perf_counter()
     m = travel_matrix(net, pts, access_speed_kph=None, cache_dir=None)
     t_cold = time.perf_counter() - t
-    t = time.perf_counter()
-    travel_matrix(net, random_points(G, args.points, rng), access_speed_kph=None, cache_dir=None)
-    t_warm = time.perf_counter() - t
+    warm_pts = random_points(G, args.points, rng)
+    n_proc = _default_workers(len(np.unique(m.node_ids)))
+    t_warm, t_single = math.inf, math.inf
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        many = travel_matrix(net, warm_pts, access_speed_kph=None, cache_dir=None)
+        t_warm = min(t_warm, time.perf_counter() - t)
+        t = time.perf_counter()
+        one = travel_matrix(net, warm_pts, access_speed_kph=None, cache_dir=None, workers=1)
+        t_single = min(t_single, time.perf_counter() - t)
+    same = (np.array_equal(many.duration_s, one.duration_s)
+            and np.array_equal(many.distance_m, one.distance_m))
     n_pairs = args.points**2
-    print(f"ruralnet {args.points}x{args.points} duration matrix: cold {t_cold:.2f} s "
-          f"(incl. CSR + k-d tree), warm {t_warm:.2f} s")
+    print(f"ruralnet {args.points}x{args.points} duration matrix, default workers "
+          f"({n_proc} process(es)): cold {t_cold:.2f} s (incl. CSR + k-d tree), "
+          f"warm {t_warm:.2f} s (best of {args.repeat})")
+    print(f"single process (workers=1), same warm points: {t_single:.2f} s (best of "
+          f"{args.repeat}) -> {t_single / t_warm:.2f}x from {n_proc} process(es); "
+          f"bit-identical: {same}")
 
     sample = rng.choice(args.points, size=(args.pairs, 2))
     worst = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -341,3 +342,92 @@ def test_contraction_removes_road_nodes_and_keeps_matrices_identical():
     for a, b in zip(fast, plain, strict=True):
         assert np.array_equal(a.duration_s, b.duration_s)
         assert np.array_equal(a.distance_m, b.distance_m)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def grid_network(side: int, seed: int) -> Network:
+    """A side x side jittered grid of ~200 m links at mixed speeds, a tenth of them one-way."""
+    rng = np.random.default_rng(seed)
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for k in range(side * side):
+        i, j = divmod(k, side)
+        G.add_node(k, x=118.0 + 0.002 * (j + rng.uniform(-0.3, 0.3)),
+                   y=25.0 + 0.002 * (i + rng.uniform(-0.3, 0.3)))
+    right = [(k, k + 1) for k in range(side * side) if k % side < side - 1]
+    up = [(k, k + side) for k in range(side * (side - 1))]
+    for a, b in right + up:
+        length, kph = float(rng.uniform(180.0, 260.0)), float(rng.choice([25.0, 40.0, 60.0]))
+        attrs = dict(length=length, speed_kph=kph, travel_time=length / (kph / 3.6),
+                     highway="road")
+        G.add_edge(a, b, **attrs)
+        if rng.random() > 0.1:
+            G.add_edge(b, a, **attrs)
+    return Network(G, LayerProvenance("user", "grid"))
+
+
+@pytest.fixture(scope="module")
+def grid() -> tuple[Network, gpd.GeoDataFrame]:
+    """A 30 x 30 grid network and 70 points on distinct nodes (contraction is on)."""
+    net = grid_network(30, seed=3)
+    nodes = np.random.default_rng(4).choice(net.n_nodes, 70, replace=False)
+    G = net.graph
+    pts = gpd.GeoDataFrame({"village_id": [f"p{k}" for k in nodes]}, crs=4326,
+                           geometry=[Point(G.nodes[k]["x"], G.nodes[k]["y"]) for k in nodes])
+    return net, pts
+
+
+@pytest.mark.skipif(not matrix_mod._can_fork(), reason="needs the fork start method")
+@pytest.mark.parametrize("optimise", ["duration", "distance"])
+def test_matrix_from_several_processes_is_bit_identical_to_one_process(grid, optimise,
+                                                                      monkeypatch):
+    """workers=2 and 3 fork a pool and return exactly the single-process arrays."""
+    net, pts = grid
+    one = travel_matrix(net, pts, optimise=optimise, cache_dir=None, workers=1)
+    pools = []
+
+    class SpyPool(matrix_mod.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(matrix_mod, "ProcessPoolExecutor", SpyPool)
+    for workers in (2, 3):
+        many = travel_matrix(net, pts, optimise=optimise, cache_dir=None, workers=workers)
+        assert np.array_equal(many.duration_s, one.duration_s)
+        assert np.array_equal(many.distance_m, one.distance_m)
+    assert pools == [1, 2]  # children besides the calling process
+
+
+def test_search_slices_join_in_source_order(grid):
+    """_search with 3 processes equals one Dijkstra over all sources, row for row."""
+    net, _ = grid
+    csr, _ = matrix_mod._packed_csr(net, "duration")
+    sources, targets = np.arange(0, 900, 13), np.arange(0, 900, 7)
+    plain = matrix_mod.dijkstra(csr, directed=True, indices=sources)[:, targets]
+    assert np.array_equal(matrix_mod._search(csr, sources, targets, 3), plain)
+
+
+def test_matrix_runs_in_one_process_where_fork_is_unavailable(grid, monkeypatch):
+    """Without fork (Windows, macOS) workers=2 quietly searches in the calling process."""
+    net, pts = grid
+    monkeypatch.setattr(matrix_mod, "_can_fork", lambda: False)
+    monkeypatch.setattr(matrix_mod, "ProcessPoolExecutor", None)  # would fail if used
+    m = travel_matrix(net, pts.iloc[:5], cache_dir=None, workers=2)
+    assert m.duration_s.shape == (5, 5)
+
+
+def test_default_workers_keep_county_sized_matrices_in_one_process():
+    """Under 128 distinct nodes one process; above, at most 2 and at most the CPUs."""
+    assert matrix_mod._default_workers(1) == 1
+    assert matrix_mod._default_workers(127) == 1
+    assert 1 <= matrix_mod._default_workers(500) <= min(2, os.cpu_count() or 1)
+    assert matrix_mod._default_workers(10**6) <= 2
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_travel_matrix_rejects_bad_workers(tiny, workers):
+    """workers must be a positive integer or None, in both languages."""
+    with pytest.raises(NetworkError, match=r"workers 必须是正整数.*workers must be a positive"):
+        travel_matrix(tiny, points(a=(118.0, 25.0)), cache_dir=None, workers=workers)
