@@ -557,6 +557,7 @@ class _Search:
         vt = inst.vehicle
         dearest = vt.fixed_cost + 2 * self.unit * int(inst.distance_m.max(initial=0))
         self.load_scale = max(1, math.ceil(dearest / 100))
+        self.reach = _reachable(inst)
         self.cache: dict[tuple[int, frozenset], tuple[tuple[int, ...], ...]] = {}
         self.seen: set[frozenset] = set()
         self.seen_sets: set[tuple[int, ...]] = set()
@@ -586,6 +587,8 @@ class _Search:
         quotas = [Quota("forced open", tuple(int(np.flatnonzero(cols == j)[0]) for j in forced),
                         1.0)] if forced else []
         per_unit = np.maximum(cost[:, cols], 0) / weight[:, None]
+        if per_unit.shape[0] == self.inst.num_clients:  # clients: forbid unreachable pairs
+            per_unit = np.where(self.reach[:, cols], per_unit, np.inf)
         try:
             res = solve_capacitated_facility_location(
                 per_unit, weight, self.inst.depot_capacity_kg[cols],
@@ -793,6 +796,19 @@ def _lrp_route(inst: LRPInstance, depot: int, clients: tuple[int, ...]) -> LRPRo
 # --------------------------------------------------------------------------
 
 
+def _reachable(inst: LRPInstance) -> np.ndarray:
+    """Return client × candidate: can a vehicle serve the client alone within its shift."""
+    vt, m = inst.vehicle, inst.num_candidates
+    limit = vt.shift_end_s - vt.shift_start_s
+    if vt.max_duration_s is not None:
+        limit = min(limit, vt.max_duration_s)
+    t = inst.duration_s.astype(float) / vt.speed_factor
+    if vt.max_speed_kph is not None:
+        t = np.maximum(t, inst.distance_m * 3.6 / vt.max_speed_kph)
+    trip = t[m:, :m] + t[:m, m:].T + inst.service_s[:, None]
+    return trip <= limit
+
+
 def _check(inst: LRPInstance, fixed_sites: Sequence[int] | None) -> tuple[int, ...] | None:
     """Validate ``fixed_sites`` and refuse, with figures, what no plan can satisfy."""
     fixed = None
@@ -809,6 +825,14 @@ def _check(inst: LRPInstance, fixed_sites: Sequence[int] | None) -> tuple[int, .
             f"客户 {i} 的需求 {q[i]:g} kg 超过车辆载重 {cap:g} kg，请换更大的车或拆分需求",
             f"client {i} needs {q[i]:g} kg, more than the vehicle capacity {cap:g} kg; use a "
             "larger vehicle or split the demand", constraint="vehicle_capacity", client=i)
+    alone = np.flatnonzero(~_reachable(inst)[:, allowed].any(axis=1))
+    if alone.size:
+        raise InfeasibleError(
+            f"{alone.size} 个客户无法在车辆班次/最长时长内从任何可用站点往返，"
+            "请延长班次或增加候选点",
+            f"{alone.size} clients cannot be served and brought back within the vehicle shift "
+            "or maximum duration from any allowed depot; lengthen the shift or add candidates",
+            constraint="reachability", clients=alone.tolist())
     total, room = float(q.sum()), float(inst.depot_capacity_kg[allowed].sum())
     if total > room + 1e-9:
         zh_which = "指定站点" if fixed is not None else "全部候选点"
@@ -866,7 +890,13 @@ def _fresh(s: _Search, p: _Proposal) -> bool:
 def _evaluate(s: _Search, p: _Proposal) -> _Plan | None:
     """Route a proposal and log it; return the plan (``None`` if joint routing failed)."""
     step, groups, depots, estimate, gap = p
-    plan = s.route_joint(depots) if step == "joint" else s.route(groups)
+    try:
+        plan = s.route_joint(depots) if step == "joint" else s.route(groups)
+    except InfeasibleError as err:  # e.g. a depot's clients need more than a shift allows
+        log.info("lrp: %s proposal %s not routable: %s", step, list(depots), err.message("en"))
+        if groups is not None:
+            s.seen.add(_key(groups))
+        return None
     if plan is not None:
         s.record(step, plan, estimate, gap)
     return plan

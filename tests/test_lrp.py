@@ -258,6 +258,20 @@ def test_maximum_route_duration_splits_a_route():
     assert res.cost == 64 and sorted(r.clients for r in res.routes) == [(0,), (1,)]
 
 
+def test_short_shift_keeps_far_clients_off_a_far_depot():
+    """A 3000 s day at 36 km/h: depot 0 (km 0) cannot serve km 28 (5600 s there and back)."""
+    d = (np.abs(LINE_KM[:, None] - LINE_KM[None, :]) * 1000).astype(np.int64)
+    inst = LRPInstance(opening_cost=[1, 50], depot_capacity_kg=[100, 100], demand_kg=[4, 4, 4],
+                       distance_m=d, duration_s=d // 10,
+                       vehicle=VehicleType(capacity_kg=12, fixed_cost=5, cost_per_km=1,
+                                           shift_end_s=3000))
+    res = solve_lrp(inst, FAST)
+    assert_feasible(inst, res)
+    assert res.assignment[2] == 1
+    with pytest.raises(InfeasibleError, match="1 clients cannot be served and brought back"):
+        solve_lrp(inst, FAST, fixed_sites=[0])
+
+
 def test_same_seed_gives_the_same_plan():
     """Deterministic parameters and the same seed reproduce the plan."""
     inst = line_instance(capacity=(8, 8), demand=(3, 4, 5), vehicle_kg=9)
