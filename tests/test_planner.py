@@ -99,3 +99,19 @@ def test_scenario_with_unknown_key_names_it(tmp_path):
     p.write_text('[county]\nname = "安溪"\n[plan]\ncoverage_targett = 0.9\n', encoding="utf-8")
     with pytest.raises(InputFileError, match="unknown key\\(s\\) in \\[plan\\]: coverage_targett"):
         Scenario.from_file(p)
+
+
+def test_every_scenario_parameter_is_documented():
+    """scenarios/README.md names every field of the scenario tables (docs cannot go stale)."""
+    import dataclasses
+    from pathlib import Path
+
+    from ruralnet.geography import DemandParams
+    from ruralnet.routing import DailyRoutingParams, FleetType
+
+    text = (Path(__file__).parent.parent / "scenarios" / "README.md").read_text(encoding="utf-8")
+    skip = {"trunk_fleet", "feeder_fleet", "direct_fleet", "routing", "demand"}
+    for cls in (PlanParams, DailyRoutingParams, FleetType, DemandParams):
+        for f in dataclasses.fields(cls):
+            if f.name not in skip:
+                assert f"`{f.name}`" in text, f"{cls.__name__}.{f.name} is not documented"
