@@ -236,10 +236,11 @@ def test_fixed_sites_on_coord20_5_1_leave_the_sites_untouched(coord20_5_1):
 
 
 def test_fixed_sites_count_their_opening_cost_even_when_unused():
-    """A fixed depot with no route is still open and paid for."""
-    res = solve_lrp(line_instance(opening=(10, 3)), FAST, fixed_sites=[0, 1])
-    assert res.open_depots == (0, 1)
-    assert res.opening_cost == 13
+    """A fixed depot with no room (capacity 0) gets no route but is still open and paid for."""
+    res = solve_lrp(line_instance(opening=(10, 3), capacity=(0, 100)), FAST, fixed_sites=[0, 1])
+    assert res.open_depots == (0, 1) and res.opening_cost == 13
+    assert {r.depot for r in res.routes} == {1}
+    assert res.depot_load_kg == (0.0, 12.0)
 
 
 def test_maximum_route_duration_splits_a_route():
