@@ -2,7 +2,7 @@
 
 Private: the engines only return client sequences; everything that gives a
 sequence its meaning lives here, shared by :func:`ruralnet.routing.solve_routes`
-and :func:`ruralnet.routing.plan_daily_routes`:
+and :func:`ruralnet.daily.plan_daily_routes`:
 
 * :func:`_compile` turns a :class:`~ruralnet.routing.RoutingProblem` into the
   integer arrays (:class:`_Compiled`) that both engines
