@@ -71,6 +71,7 @@ from ruralnet.routing import (
     VehicleType,
     solve_routes,
 )
+from ruralnet.siting import Quota, SolveParams, solve_capacitated_facility_location
 
 log = logging.getLogger(__name__)
 
@@ -474,7 +475,7 @@ class LRPResult:
         return {i: r.depot for r in self.routes for i in r.clients}
 
     def summary(self) -> str:
-        """Return a short text report, with the iterations that improved the plan."""
+        """Return a short text report: cost split, improving plans, other depot sets tried."""
         loads = ", ".join(f"{d}: {q:g} kg" for d, q in
                           zip(self.open_depots, self.depot_load_kg, strict=True))
         lines = [
@@ -487,6 +488,14 @@ class LRPResult:
         ]
         lines += [f"  #{it.index} {it.step}: depots {list(it.open_depots)} cost {it.cost:.2f}"
                   for it in self.iterations if it.best_so_far]
+        by_set: dict[tuple[int, ...], float] = {}
+        for it in self.iterations:
+            by_set[it.open_depots] = min(it.cost, by_set.get(it.open_depots, math.inf))
+        others = sorted((c, s) for s, c in by_set.items() if s != self.open_depots)
+        if others:
+            lines.append("other depot sets (best plan found for each):")
+            lines += [f"  {list(s)}: {c:.2f} (+{100 * (c / self.cost - 1):.2f}%)"
+                      for c, s in others[:5]]
         return "\n".join(lines)
 
 
@@ -578,8 +587,6 @@ class _Search:
         ``(groups of item indices per depot, estimate, gap)`` or ``None``
         when infeasible (or nothing found within the time limit).
         """
-        from ruralnet.siting import Quota, SolveParams, solve_capacitated_facility_location
-
         cols = np.array([j for j in self.allowed if j not in set(drop)], dtype=np.int64)
         if cols.size == 0:
             return None

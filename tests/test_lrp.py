@@ -311,6 +311,19 @@ def test_summary_names_the_cost_split_and_the_improving_plans():
     assert "open depots [0, 1]" in text and "#0 initial" in text
 
 
+@needs_prodhon
+def test_summary_lists_the_other_depot_sets_with_their_excess(coord20_5_1_result):
+    """Each other depot set tried appears with its best cost and excess over the plan."""
+    res = coord20_5_1_result
+    text = res.summary()
+    tried = {it.open_depots for it in res.iterations} - {res.open_depots}
+    assert tried and "other depot sets" in text
+    cheapest = min(tried, key=lambda s: min(it.cost for it in res.iterations
+                                            if it.open_depots == s))
+    cost = min(it.cost for it in res.iterations if it.open_depots == cheapest)
+    assert f"{list(cheapest)}: {cost:.2f} (+{100 * (cost / res.cost - 1):.2f}%)" in text
+
+
 # ---------------------------------------------------------------- inputs and errors
 
 
