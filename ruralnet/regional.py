@@ -49,7 +49,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ruralnet.admin import CountyRecord, _record, counties_table, prefecture_counties
+from ruralnet.admin import (
+    CountyRecord,
+    _record,
+    _short_region,
+    counties_table,
+    prefecture_counties,
+)
 from ruralnet.exceptions import RuralnetError, UnknownCountyError
 from ruralnet.plan import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH
 from ruralnet.planner import DEFAULT_TRUNK, PlanParams
@@ -77,7 +83,8 @@ ROLLUP_COLUMNS = [
     "daily_cost_yuan", "vehicles", "targets_met", "targets_not_met", "targets_at_risk",
     "targets_awaiting", "system", "synthetic", "seconds", "peak_rss_mb",
 ]
-#: Columns that depend on the machine and its load, not on the plan.
+#: Columns that depend on the machine and its load, not on the plan: seconds spent on the
+#: county and the peak resident memory so far of the process that planned it.
 RUN_COLUMNS = ("seconds", "peak_rss_mb")
 _INT_COLUMNS = ("townships_served", "townships_total", "villages_served", "villages_total",
                 "village_stations", "vehicles", "targets_met", "targets_not_met",
@@ -109,12 +116,12 @@ def counties_of_province(name: str) -> list[CountyRecord]:
 
     Examples
     --------
-    >>> len(counties_of_province("贵州"))
-    88
+    >>> len(counties_of_province("贵州")), len(counties_of_province("广西"))
+    (88, 111)
     """
     df = counties_table()
-    short = name.strip().removesuffix("省")
-    hit = df[((df["province"] == name.strip()) | (df["province"].str.removesuffix("省") == short))
+    q = name.strip()
+    hit = df[((df["province"] == q) | (df["province"].map(_short_region) == _short_region(q)))
              & (df["kind"] != "zone")]
     if hit.empty:
         raise UnknownCountyError(f"未找到省级区划“{name}”", f"no province named '{name}'")
@@ -368,6 +375,12 @@ def plan_region(counties: Sequence[str | CountyRecord], params: PlanParams | Non
     Returns
     -------
     RegionResult
+
+    Examples
+    --------
+    >>> res = plan_region(["贡山", "不存在县"], workers=0)
+    >>> res.table[["county", "status"]].values.tolist()
+    [['贡山独龙族怒族自治县', 'ok'], ['不存在县', 'failed']]
     """
     params = params or PlanParams()
     t0 = time.perf_counter()
