@@ -117,7 +117,8 @@ def main() -> None:
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"machine: {platform.machine()} {os.cpu_count()} cpu(s), python "
-          f"{platform.python_version()}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
+          f"{platform.python_version()}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, "
+          f"load average {_load()} (shared machines make every figure noisy)")
 
     t = time.perf_counter()
     G = grid_graph(args.side, args.seed)
@@ -135,10 +136,16 @@ def main() -> None:
     warm_pts = random_points(G, args.points, rng)
     n_proc = _default_workers(len(np.unique(m.node_ids)))
     t_warm, t_single = math.inf, math.inf
+    cpu_self, cpu_children = math.inf, math.inf
     for _ in range(args.repeat):
-        t = time.perf_counter()
+        before, t = os.times(), time.perf_counter()
         many = travel_matrix(net, warm_pts, access_speed_kph=None, cache_dir=None)
-        t_warm = min(t_warm, time.perf_counter() - t)
+        elapsed, after = time.perf_counter() - t, os.times()
+        if elapsed < t_warm:
+            t_warm = elapsed
+            cpu_self = after.user + after.system - before.user - before.system
+            cpu_children = (after.children_user + after.children_system
+                            - before.children_user - before.children_system)
         t = time.perf_counter()
         one = travel_matrix(net, warm_pts, access_speed_kph=None, cache_dir=None, workers=1)
         t_single = min(t_single, time.perf_counter() - t)
@@ -151,6 +158,9 @@ def main() -> None:
     print(f"single process (workers=1), same warm points: {t_single:.2f} s (best of "
           f"{args.repeat}) -> {t_single / t_warm:.2f}x from {n_proc} process(es); "
           f"bit-identical: {same}")
+    print(f"CPU of the best default warm run: calling process {cpu_self:.2f} s, worker "
+          f"process(es) {cpu_children:.2f} s (on an idle machine the wall time is about the "
+          "larger of the calling process's and each worker's share)")
 
     sample = rng.choice(args.points, size=(args.pairs, 2))
     worst = 0.0
@@ -165,6 +175,14 @@ def main() -> None:
           f"(max |difference| on sample {worst:.2f} s)")
     print(f"speed-up vs networkx: {t_nx * n_pairs / t_cold:,.0f}x cold, "
           f"{t_nx * n_pairs / t_warm:,.0f}x warm  (targets: matrix <= 2 s, >= 50x)")
+    print(f"load average at the end: {_load()}")
+
+
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg()) + " (1/5/15 min)"
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

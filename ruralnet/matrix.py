@@ -54,6 +54,7 @@ import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -654,17 +655,22 @@ def _search(csr: csr_matrix, sources: np.ndarray, targets: np.ndarray, workers: 
         return _search_slice(csr, sources, targets)
     slices = np.array_split(sources, workers)
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        # Python >= 3.12 warns when forking a process that has threads (BLAS
-        # pools, say); the children only run scipy's Dijkstra on inherited
-        # arrays and take none of those threads' locks.
-        warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks",
-                                category=DeprecationWarning)
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_init_worker, initargs=(csr, targets)) as pool:
-            futures = [pool.submit(_search_in_worker, part) for part in slices[1:]]
-            rows = [_search_slice(csr, slices[0], targets)]
-            rows += [f.result() for f in futures]
+    try:
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns when forking a process that has threads (BLAS
+            # pools, say); the children only run scipy's Dijkstra on inherited
+            # arrays and take none of those threads' locks.
+            warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks",
+                                    category=DeprecationWarning)
+            with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_init_worker, initargs=(csr, targets)) as pool:
+                futures = [pool.submit(_search_in_worker, part) for part in slices[1:]]
+                rows = [_search_slice(csr, slices[0], targets)]
+                rows += [f.result() for f in futures]
+    except (BrokenProcessPool, OSError) as exc:  # a child killed (memory) or fork refused
+        logger.warning("worker processes failed (%s: %s); searching in this process instead",
+                       type(exc).__name__, exc)
+        return _search_slice(csr, sources, targets)
     logger.debug("%d searches in %d processes in %.2f s", len(sources), workers,
                  time.perf_counter() - start)
     return np.vstack(rows)

@@ -418,6 +418,22 @@ def test_matrix_runs_in_one_process_where_fork_is_unavailable(grid, monkeypatch)
     assert m.duration_s.shape == (5, 5)
 
 
+def _die(sources):
+    """Stand-in worker task that kills its process, as the out-of-memory killer would."""
+    os._exit(1)
+
+
+@pytest.mark.skipif(not matrix_mod._can_fork(), reason="needs the fork start method")
+def test_matrix_recomputes_in_one_process_when_a_worker_dies(grid, monkeypatch, caplog):
+    """A killed worker is logged and its searches redone here: same matrix, no crash."""
+    net, pts = grid
+    one = travel_matrix(net, pts, cache_dir=None, workers=1)
+    monkeypatch.setattr(matrix_mod, "_search_in_worker", _die)
+    again = travel_matrix(net, pts, cache_dir=None, workers=2)
+    assert np.array_equal(again.duration_s, one.duration_s)
+    assert "worker processes failed (BrokenProcessPool" in caplog.text
+
+
 def test_default_workers_keep_county_sized_matrices_in_one_process():
     """Under 128 distinct nodes one process; above, at most 2 and at most the CPUs."""
     assert matrix_mod._default_workers(1) == 1
