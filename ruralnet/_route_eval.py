@@ -94,8 +94,8 @@ def _travel(p: RoutingProblem, t: VehicleType) -> np.ndarray:
     return travel
 
 
-def _compile(p: RoutingProblem) -> _Compiled:
-    """Turn the problem into the integer arrays both engines read."""
+def _profiles(p: RoutingProblem) -> tuple[list[np.ndarray], list[int]]:
+    """Return one travel-time matrix per distinct speed, and each vehicle type's profile."""
     keys: dict[tuple, int] = {}
     profiles, vt_profile = [], []
     for t in p.vehicle_types:
@@ -104,6 +104,12 @@ def _compile(p: RoutingProblem) -> _Compiled:
             keys[key] = len(profiles)
             profiles.append(_travel(p, t))
         vt_profile.append(keys[key])
+    return profiles, vt_profile
+
+
+def _compile(p: RoutingProblem) -> _Compiled:
+    """Turn the problem into the integer arrays both engines read."""
+    profiles, vt_profile = _profiles(p)
     cl = p.clients
     arr = lambda f, dt=np.int64: np.array([f(c) for c in cl], dtype=dt)  # noqa: E731
     tw_late = arr(lambda c: c.tw_late_s)

@@ -463,9 +463,14 @@ def _village_client(county: _County, m: int, params: DailyRoutingParams) -> Clie
                   counts_toward_coverage=counted)
 
 
-def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingParams,
-              engine: str, seed: int) -> _TierPlan:
-    """Trunk routes to every station, then the feeder coverage search per catchment."""
+def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str,
+           seed: int) -> tuple[list[DailyRoute], dict[int, int]]:
+    """Solve the trunk tier (warehouses → every station, all required).
+
+    Return the trunk routes and, per station (index in ``county.stations``),
+    the earliest feeder departure in seconds: trunk service start plus
+    handling.
+    """
     day0, day1 = params.day_start_min * 60, params.day_end_min * 60
     late = day1 if params.trunk_arrival_by_min is None else params.trunk_arrival_by_min * 60
     trunk_dist, trunk_dur = county.sub(county.warehouses + county.stations)
@@ -496,6 +501,14 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
                           len(county.warehouses)) for i, r in enumerate(result.routes)]
     ready_s = {s.client: s.start_s + params.handling_min * 60
                for r in result.routes for s in r.stops}
+    return fixed, ready_s
+
+
+def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingParams,
+              engine: str, seed: int) -> _TierPlan:
+    """Trunk routes to every station, then the feeder coverage search per catchment."""
+    day0, day1 = params.day_start_min * 60, params.day_end_min * 60
+    fixed, ready_s = _trunk(county, trunk_fleet, params, engine, seed)
     parts, points, ids, village_of = [], [], [], []
     for k, members in enumerate(county.catchments):
         if not members:
