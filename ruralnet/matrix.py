@@ -13,14 +13,14 @@ How a matrix is computed
    many sources (>= 32) the graph is first contracted: low-degree nodes that
    no point uses are replaced by shortcuts between their neighbours, which
    keeps every distance between points exact and halves each search on
-   grid-like road graphs (see :func:`_contract`). With many sources (>= 128
-   by default) the searches are shared among processes, one slice of the
-   sources each, the calling process doing one slice itself; the children are
-   forked, so they inherit the graph instead of receiving a pickled copy.
-   Each search is the same whichever process runs it: the matrix is
-   bit-identical to the single-process one. Where ``fork`` is unavailable or
-   unsafe (Windows, macOS) or inside a daemonic worker process, all searches
-   run in the calling process.
+   grid-like road graphs (see :func:`_contract`). From 128 sources on (by
+   default; see ``workers``) the searches are shared among processes, one
+   slice of the sources each, the calling process searching one slice itself;
+   the others are forked, so they inherit the graph instead of receiving a
+   pickled copy. Each search is the same whichever process runs it, so the
+   matrix is bit-identical to the single-process one. Where ``fork`` is
+   unavailable or unsafe (Windows, macOS), inside a daemonic worker process,
+   or if a worker dies, the searches run in the calling process.
 3. **Both figures from one search.** Each edge weight packs the optimised
    quantity (travel time in 0.01 s by default) into the high bits and the
    other one (length in 0.1 m) into the low bits of an exactly representable
