@@ -11,7 +11,9 @@ Figures printed:
 * wall time per run and the speed-up (serial wall / parallel wall);
 * peak resident memory: this process (``ru_maxrss``, serial runs plan here)
   and the largest worker peak reported by the tasks (Dask runs);
-* per-county planning time (min / median / p90 / max, slowest counties);
+* per-county planning time (min / median / p90 / max, slowest counties) and,
+  for Dask, the sum of task times / workers against the wall time (how well
+  the tasks were packed; task times grow when other jobs share the cores);
 * an extrapolation to the whole province from the measured per-county times
   (clearly labelled as an estimate when a subset ran);
 * whether the two runs gave the same roll-up table (the default routing time
@@ -93,6 +95,10 @@ def main() -> None:
         print(f"  peak RSS: this process {own:.0f} MB; largest task process "
               f"{t['peak_rss_mb'].max():.0f} MB")
         print(f"  per-county time: {describe(t['seconds'].astype(float).tolist())}")
+        if w > 1:  # how close Dask's schedule came to perfect packing of these task times
+            ideal = t["seconds"].astype(float).sum() / w
+            print(f"  scheduling: sum of task times / {w} = {ideal:.1f} s vs wall {wall:.1f} s "
+                  f"({ideal / wall:.0%} of ideal; the rest is cluster start-up and the tail)")
         slow = t.sort_values("seconds", ascending=False).head(5)
         print("  slowest: " + "; ".join(f"{r.county} {r.seconds:.1f} s ({r.villages_total} "
                                         f"villages)" for r in slow.itertuples()))

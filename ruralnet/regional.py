@@ -430,8 +430,10 @@ def _run_dask(tasks: list[_Task], workers: int, scheduler: str | None) -> list[d
                             "'dask[distributed]', or run serially with workers=0") from None
     cluster = None
     if scheduler is None:
+        # The scheduler serves HTTP routes even without a dashboard, on 8787 when the address
+        # is None, and warns when that port is taken (by anyone's cluster): use a free port.
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR,
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
                                env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
     client = Client(cluster if cluster is not None else scheduler)
     records = []

@@ -131,7 +131,7 @@ def test_region_runs_on_an_existing_scheduler_and_leaves_it_running():
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address="127.0.0.1:0") as cluster:
         res = plan_region(["贡山"], PARAMS, scheduler=cluster.scheduler_address)
         assert res.table["status"].tolist() == ["ok"]
         with Client(cluster.scheduler_address) as client:
