@@ -694,7 +694,10 @@ class _Search:
     def route(self, groups: dict[int, Sequence[int]], *, scale: float = 1.0,
               seed: int | None = None, iterations: int | None = None,
               fresh: bool = False) -> _Plan:
-        """Route every open depot's clients (cached per depot and client set)."""
+        """Route every open depot's clients (cached per depot and client set).
+
+        ``fresh`` solves again even when cached; the cheaper routes are kept.
+        """
         seed = self.seed if seed is None else seed
         iterations = self.params.route_max_iterations if iterations is None else iterations
         n = max(1, sum(len(c) for c in groups.values()))
@@ -708,9 +711,17 @@ class _Search:
                 seconds = max(0.1, scale * self.route_time * len(cl) / n)
                 if iterations is not None:  # iterations decide; time only guards
                     seconds = max(seconds, 30.0)
-                self.cache[key] = self.route_depot(j, cl, seconds, seed, iterations)
+                found = self.route_depot(j, cl, seconds, seed, iterations)
+                if key not in self.cache or self.depot_cost(j, found) < self.depot_cost(
+                        j, self.cache[key]):  # a re-run keeps the better routes
+                    self.cache[key] = found
             routes += [(j, r) for r in self.cache[key]]
         return self.evaluate(tuple(routes))
+
+    def depot_cost(self, j: int, routes: Sequence[Sequence[int]]) -> float:
+        """Vehicle fixed and distance cost of one depot's routes."""
+        dist = sum(_route_length(self.inst, j, cl) for cl in routes)
+        return len(routes) * self.inst.vehicle.fixed_cost + self.unit * dist
 
     def route_joint(self, depots: Sequence[int]) -> _Plan | None:
         """Route all clients from the depots ``depots`` in one multi-depot solve.
@@ -769,6 +780,12 @@ class _Search:
         improved = self.best is None or plan.cost < self.best.cost - 1e-9
         if improved:
             self.best = plan
+        for j, clients in plan.groups().items():  # so a re-run of this assignment never loses
+            key = (j, frozenset(clients))
+            mine = tuple(cl for d, cl in plan.routes if d == j)
+            if clients and (key not in self.cache
+                            or self.depot_cost(j, mine) < self.depot_cost(j, self.cache[key])):
+                self.cache[key] = mine
         self.seen.add(_key(plan.groups()))
         self.log.append(LRPIteration(
             index=len(self.log), step=step, open_depots=plan.open_depots,

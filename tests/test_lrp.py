@@ -174,6 +174,10 @@ def test_iteration_log_costs_match_their_routes_and_best_is_the_minimum(
     running = np.minimum.accumulate(costs)
     flags = [it.best_so_far for it in res.iterations]
     assert flags == [k == 0 or costs[k] < running[k - 1] for k in range(len(costs))]
+    # a polish re-routes the best assignment and keeps, per depot, the better routes
+    assert all(costs[k] <= running[k - 1] for k, it in enumerate(res.iterations)
+               if it.step == "polish")
+    assert "polish" in [it.step for it in res.iterations]
 
 
 @needs_prodhon
