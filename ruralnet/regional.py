@@ -716,6 +716,8 @@ def compare_pooled_warehouses(result: RegionResult, params: PoolingParams | None
         assign.append(pooled[best][1])
         logger.info("pooling %s: %d stations, %d counties", pref, len(st), len(seats))
     table = pd.DataFrame(rows)
+    table["data"] = ("合成 SYNTHETIC stations; " if result.synthetic else "") + (
+        "estimated distances (great circle × detour), not roads")
     if len(table):
         table["best"] = False
         for _, idx in table.groupby("prefecture", sort=False).groups.items():
@@ -796,8 +798,7 @@ def _row(pref: str, design: str, sites: list[str], tr: dict[str, Any], n_st: int
             "total_cost_yuan": round(tr["trunk_cost_yuan"] + wh_cost, 2),
             "stations_served": tr["stations_served"], "stations_total": n_st,
             "station_share": round(tr["stations_served"] / n_st, 4) if n_st else 0.0,
-            "longest_route_min": tr["longest_route_min"],
-            "data": "estimated distances (great circle × detour), synthetic stations"}
+            "longest_route_min": tr["longest_route_min"]}
 
 
 def _separate(pref: str, st: pd.DataFrame, warehouses: pd.DataFrame, params: PoolingParams,

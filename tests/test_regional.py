@@ -184,6 +184,7 @@ def test_pooled_comparison_of_the_region_covers_every_design(serial):
     assert best["stations_served"] == t["stations_served"].max()
     assert len(pool.assignment) == 12
     assert any("not roads" in n for n in pool.notes) and any("SYNTHETIC" in n for n in pool.notes)
+    assert t["data"].str.startswith("合成 SYNTHETIC").all()
 
 
 def _two_seats(arrival_by_min: int = 600) -> tuple[RegionResult, PoolingParams]:
@@ -215,7 +216,9 @@ def test_pooled_single_warehouse_beats_two_county_warehouses_by_hand():
     assert t.loc["pooled k=1", "total_cost_yuan"] == pytest.approx(1500 + 300 + 1.2 * pool_km,
                                                                    abs=0.1)
     assert bool(t.loc["pooled k=1", "best"]) and not bool(t.loc["separate", "best"])
-    assert "SYNTHETIC" not in " ".join(compare_pooled_warehouses(res, params).notes)
+    real = compare_pooled_warehouses(res, params)
+    assert "SYNTHETIC" not in " ".join(real.notes)
+    assert not real.table["data"].str.contains("SYNTHETIC").any()
 
 
 def test_pooled_warehouse_too_far_for_the_trunk_window_leaves_a_station_unserved():
