@@ -176,7 +176,7 @@ class LRPInstance:
         set_("distance_m", _matrix("distance_m", self.distance_m, m + n))
         set_("duration_s", _matrix("duration_s", self.duration_s, m + n))
         service = np.zeros(n) if self.service_s is None else self.service_s
-        set_("service_s", _vector("service_s", service, n).astype(np.int64))
+        set_("service_s", _frozen(_vector("service_s", service, n).astype(np.int64)))
         if not isinstance(self.vehicle, VehicleType):
             raise _bad("vehicle", "a ruralnet.routing.VehicleType", type(self.vehicle).__name__)
         for key, size in (("depot_names", m), ("client_names", n)):
