@@ -376,6 +376,13 @@ def plan_region(counties: Sequence[str | CountyRecord], params: PlanParams | Non
     -------
     RegionResult
 
+    Notes
+    -----
+    Dask starts its worker processes afresh and they import the calling
+    script as ``__mp_main__``: guard a script's body with ``if __name__ ==
+    "__main__":``. With ``scheduler``, ``out_dir`` and village files must be
+    on a file system the workers share.
+
     Examples
     --------
     >>> res = plan_region(["贡山", "不存在县"], workers=0)
