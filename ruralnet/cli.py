@@ -210,24 +210,38 @@ def _load_network(county: Any, osm_file: str | None, online: bool, seed: int) ->
 @click.option("--parcels-per-village", type=float, help="Default parcels/day down per village.")
 @click.option("--system", help="Indicator system for the scorecard (e.g. 云南2018).")
 @click.option("--seed", default=None, type=int, help="Seed (default 0 or the scenario's).")
+@click.option("--workers", type=int, default=None,
+              help="Prefecture/province runs: Dask worker processes (default: cores; 0/1 serial).")
+@click.option("--scheduler", help="Prefecture/province runs: address of an existing Dask scheduler.")
+@click.option("--pool-warehouses", type=click.IntRange(1, 10), default=None,
+              help="Prefecture runs: also compare 1..k pooled regional warehouses.")
+@click.option("--reproducible", is_flag=True,
+              help="Prefecture/province runs: long time limits, same result under any load.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True, help="Overwrite a non-empty output folder.")
 @guarded
 def plan(county: str | None, scenario: str | None, province: str | None,
          prefecture: str | None, village_file: str | None, osm_file: str | None, online: bool,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
-         parcels_per_village: float | None, system: str | None, seed: int | None, out: str,
-         force: bool) -> None:
+         parcels_per_village: float | None, system: str | None, seed: int | None,
+         workers: int | None, scheduler: str | None, pool_warehouses: int | None,
+         reproducible: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
-    plan.gpkg and plan.xlsx into --out.
+    plan.gpkg and plan.xlsx into --out. With --prefecture or --province and
+    no --county, plans every county of that region (in parallel on Dask) into
+    subfolders, with region_summary.csv and region_map.html.
     """
     from dataclasses import replace as dc_replace
 
     from ruralnet.geography import load_county
     from ruralnet.planner import PlanParams, Scenario, fixed_sites, make_plan
 
+    if not county and not scenario and (prefecture or province):
+        _plan_region(prefecture, province, workers, scheduler, pool_warehouses, reproducible,
+                     system, seed or 0, Path(out), force)
+        return
     if scenario:
         sc = Scenario.from_file(scenario)
     elif county:
@@ -264,6 +278,33 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         files = write_outputs(p, c, tmp, system=system)
     click.echo(p.summary())
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
+
+
+def _plan_region(prefecture: str | None, province: str | None, workers: int | None,
+                 scheduler: str | None, pool_warehouses: int | None, reproducible: bool,
+                 system: str | None, seed: int, out: Path, force: bool) -> None:
+    """Plan every county of a prefecture or province and write the roll-up."""
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # before dask is imported
+    from ruralnet.planner import PlanParams
+    from ruralnet.regional import (PoolingParams, counties_of_prefecture,
+                                   counties_of_province, plan_region)
+    from ruralnet.regional import reproducible as long_limits
+
+    counties = (counties_of_prefecture(prefecture, province=province) if prefecture
+                else counties_of_province(province or ""))
+    _step(f"逐县规划 planning {len(counties)} counties")
+    params = long_limits(PlanParams()) if reproducible else PlanParams()
+    pooling = PoolingParams(max_warehouses=pool_warehouses) if pool_warehouses else None
+    with atomic_output_dir(out, force=force) as tmp:
+        res = plan_region(counties, params, out_dir=tmp, seed=seed, workers=workers,
+                          scheduler=scheduler, system=system, province=province,
+                          pooling=pooling, keep_plans=False)
+    click.echo(res.summary())
+    if res.pooling is not None:
+        click.echo(res.pooling.summary())
+    click.echo(f"已写入 wrote {', '.join(res.files)} → {out}")
+    if (res.table["status"] == "failed").any():
+        sys.exit(EXIT_INPUT)
 
 
 @main.command()

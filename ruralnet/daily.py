@@ -36,7 +36,6 @@ from ruralnet._route_eval import (
     _Part,
     _resolve_engine,
     _Routes,
-    _run_engine,
 )
 from ruralnet.exceptions import InfeasibleError
 from ruralnet.routing import (
@@ -50,6 +49,7 @@ from ruralnet.routing import (
     _bad,
     _int_matrix,
     _route_record,
+    _run_with_fallback,
     solve_routes,
 )
 
@@ -426,11 +426,14 @@ def _daily_route(route: Route, rid: str, tier: str, vt: VehicleType, points: lis
                       m(route.return_travel_s), round(route.cost, 6), stops)
 
 
-def _part_solver(engine: str, time_limit_s: float, max_iterations: int | None, seed: int):
-    params = RoutingParams(engine=engine, time_limit_s=time_limit_s, max_iterations=max_iterations)
+def _part_solver(engine: str, time_limit_s: float, max_iterations: int | None, seed: int,
+                 requested: str = "auto"):
+    """Return a solve function for the coverage search (``requested="auto"``: engine fallback)."""
+    params = RoutingParams(engine=requested, time_limit_s=time_limit_s,
+                           max_iterations=max_iterations)
 
     def solve(part: _Part, prizes: np.ndarray) -> _Routes:
-        found = _run_engine(part.c, prizes, engine, params, time_limit_s, seed)
+        found, _ = _run_with_fallback(part.c, prizes, engine, params, time_limit_s, seed)
         if found is None:
             raise _no_solution(engine, time_limit_s)
         return found
@@ -486,7 +489,7 @@ def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str
                             for w in range(len(county.warehouses)) for f in trunk_fleet),
         distance_m=trunk_dist, duration_s=trunk_dur,
     )
-    trunk_params = RoutingParams(engine=engine, time_limit_s=params.trunk_time_limit_s,
+    trunk_params = RoutingParams(engine=params.engine, time_limit_s=params.trunk_time_limit_s,
                                  max_iterations=params.max_iterations)
     try:
         result = solve_routes(trunk, trunk_params, seed=seed)
@@ -524,7 +527,8 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
         points.append(pts_k)
         ids.append(f"F{k + 1:02d}")
         village_of.append(list(members))
-    solve = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed)
+    solve = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
+                         params.engine)
     search = _CoverageSearch(parts, solve, total=int(county.counted.sum()))
     ready = {county.stations[k]: round(s / 60, 2) for k, s in ready_s.items()}
     return _TierPlan("two_tier", fixed, search, points, 1, ids, "feeder", village_of, ready)
@@ -548,7 +552,7 @@ def _direct(county: _County, fleet, params: DailyRoutingParams, engine: str,
         distance_m=county.sub(points)[0], duration_s=county.sub(points)[1],
     )
     per_solve = params.direct_time_limit_s / (params.coverage_steps + 2)
-    solve = _part_solver(engine, per_solve, params.direct_max_iterations, seed)
+    solve = _part_solver(engine, per_solve, params.direct_max_iterations, seed, params.engine)
     search = _CoverageSearch([_Part.of(problem)], solve, total=int(county.counted.sum()))
     village_of = [[-1] * len(stations) + list(range(len(villages)))]
     return _TierPlan("direct", [], search, [points], len(county.warehouses), ["D"], "direct",

@@ -45,7 +45,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -546,6 +546,27 @@ def _result(p: RoutingProblem, c: _Compiled, routes: _Routes, engine: str,
                          unvisited, coverage, time.perf_counter() - t0)
 
 
+def _run_with_fallback(c: Any, prizes: np.ndarray, engine: str, params: RoutingParams,
+                       seconds: float, seed: int) -> tuple[Any, str]:
+    """Run ``engine``; with ``engine="auto"``, try the other engine if it finds nothing.
+
+    PyVRP's penalty search can miss feasibility when every vehicle of a small
+    fleet is needed under tight windows (seen on long mountain trunks), where
+    OR-Tools' insertion heuristic finds a plan, and vice versa.
+    """
+    routes = _run_engine(c, prizes, engine, params, seconds, seed)
+    if routes is not None or params.engine != "auto":
+        return routes, engine
+    other = "ortools" if engine == "pyvrp" else "pyvrp"
+    if other == "pyvrp":
+        from ruralnet._pyvrp_vrp import pyvrp_available
+
+        if not pyvrp_available():
+            return None, engine
+    log.warning("%s found no feasible plan in %.1f s; trying %s", engine, seconds, other)
+    return _run_engine(c, prizes, other, params, seconds, seed), other
+
+
 def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None, *,
                  seed: int = 0) -> RoutingResult:
     """Solve a routing problem with two-way loads; return checked routes.
@@ -601,14 +622,15 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None, *
     log.info("routing %d clients, %d depots, %d vehicle types with %s", part.c.n_clients,
              part.c.n_depots, len(problem.vehicle_types), engine)
     if params.coverage_target is None:
-        routes = _run_engine(part.c, part.c.base_prize, engine, params, params.time_limit_s, seed)
+        routes, used = _run_with_fallback(part.c, part.c.base_prize, engine, params,
+                                          params.time_limit_s, seed)
         if routes is None:
             raise _no_solution(engine, params.time_limit_s)
-        return _result(problem, part.c, routes, engine, started)
+        return _result(problem, part.c, routes, used, started)
     share = params.time_limit_s / (params.coverage_steps + 2)  # λ_hi, bisection, polish
 
     def solve(pt: _Part, prizes: np.ndarray) -> _Routes:
-        found = _run_engine(pt.c, prizes, engine, params, share, seed)
+        found, _ = _run_with_fallback(pt.c, prizes, engine, params, share, seed)
         if found is None:
             raise _no_solution(engine, share)
         return found

@@ -256,3 +256,29 @@ def test_export_vrplib_reads_back_in_pyvrp(tmp_path):
     found = pyvrp.solve(data, pyvrp.stop.MaxIterations(100), seed=0, display=False)
     assert found.is_feasible() and found.cost() == 58 * 100_000
 
+
+
+def test_auto_engine_falls_back_to_the_other_engine_when_one_finds_nothing(monkeypatch):
+    """With engine="auto", a PyVRP miss is retried with OR-Tools; an explicit engine is not."""
+    import ruralnet.routing as routing_mod
+    from ruralnet.exceptions import InfeasibleError
+    from ruralnet.routing import Client, Depot, RoutingParams, RoutingProblem, VehicleType
+
+    real = routing_mod._run_engine
+    calls = []
+
+    def flaky(c, prizes, engine, params, seconds, seed):
+        calls.append(engine)
+        return None if engine == "pyvrp" else real(c, prizes, engine, params, seconds, seed)
+
+    monkeypatch.setattr(routing_mod, "_run_engine", flaky)
+    problem = RoutingProblem(
+        depots=(Depot(),), clients=(Client(delivery_kg=5),),
+        vehicle_types=(VehicleType(capacity_kg=10),),
+        distance_m=[[0, 1000], [1000, 0]], duration_s=[[0, 100], [100, 0]])
+    res = routing_mod.solve_routes(problem, RoutingParams(engine="auto", time_limit_s=1))
+    assert calls == ["pyvrp", "ortools"] and res.engine == "ortools" and len(res.routes) == 1
+    calls.clear()
+    with pytest.raises(InfeasibleError, match="pyvrp"):
+        routing_mod.solve_routes(problem, RoutingParams(engine="pyvrp", time_limit_s=1))
+    assert calls == ["pyvrp"]
