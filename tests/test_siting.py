@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ruralnet import _facility
 from ruralnet.exceptions import InfeasibleError
 from ruralnet.siting import (
     Quota,
@@ -131,6 +132,67 @@ def test_lagrangian_reduction_agrees_with_plain_mip_on_a_larger_instance():
     assert a.status == b.status == "optimal"
     assert a.objective == b.objective
     assert a.solver == "highs+lagrangian" and b.solver == "highs"
+
+
+@st.composite
+def probing_cases(draw):
+    """A cost matrix with fixed costs, site-count bounds, and a weak starting bound.
+
+    Sizes (up to 9 clients × 7 sites) make the Lagrangian gap open often
+    enough for probing to run, while enumeration stays cheap.
+    """
+    n, m = draw(st.integers(2, 9)), draw(st.integers(2, 7))
+    cost = np.array(draw(st.lists(st.integers(0, 30), min_size=n * m, max_size=n * m)),
+                    float).reshape(n, m)
+    w = np.array(draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)), float)
+    f = np.array(draw(st.lists(st.sampled_from([0, 0, 5, 12, 40]), min_size=m, max_size=m)),
+                 float)
+    hi = draw(st.integers(1, m))
+    lo = draw(st.integers(1, hi))
+    return cost * w[:, None], f, lo, hi
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(probing_cases(), st.booleans())
+def test_probing_closes_only_candidates_that_cannot_beat_the_incumbent(case, start_optimal):
+    """A closed site is in no solution cheaper than the incumbent; lb <= optimum <= ub."""
+    wc, f, lo, hi = case
+    m = wc.shape[1]
+    costs = {s: f[list(s)].sum() + wc[:, list(s)].min(axis=1).sum()
+             for k in range(lo, hi + 1) for s in itertools.combinations(range(m), k)}
+    opt = min(costs.values())
+    start = min(costs, key=costs.get) if start_optimal else tuple(range(lo))
+    ub = costs[start]
+    # a one-iteration root (deadline already passed) leaves the work to probing
+    root = _facility._lagrangian(wc, f, lo, hi, ub, np.array(start), True, 0.0)
+    lag = _facility._probe(wc, f, lo, hi, root, True, time.perf_counter() + 10)
+    assert lag.lb <= opt + 1e-6 <= lag.ub + 2e-6
+    assert lag.ub == pytest.approx(costs[tuple(int(j) for j in lag.best)])
+    for j in np.flatnonzero(lag.closed):
+        assert min(c for s, c in costs.items() if j in s) >= lag.ub - 1e-6
+
+
+@FAST
+@given(st.integers(0, 10_000), st.integers(1, 4))
+def test_p_median_on_random_plane_points_matches_enumeration(seed, p):
+    """12 points, integer distances: the probed model proves the brute-force optimum."""
+    xy = np.random.default_rng(seed).integers(0, 100, size=(12, 2))
+    cost = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    r = solve_p_median(cost, p)
+    assert r.status == "optimal" and len(r.open_sites) == p
+    assert r.objective == _ufl_brute(cost, np.ones(12), np.zeros(12), p, p)
+    assert r.bound == r.objective
+
+
+def test_probing_proves_a_small_p_instance_the_root_bound_leaves_open():
+    """120 random points, p = 3 (root gap 17): probed and plain model prove the same optimum."""
+    rng = np.random.default_rng(1)
+    xy = rng.integers(0, 1000, size=(120, 2))
+    cost = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    a = solve_p_median(cost, 3)
+    b = solve_p_median(cost, 3, params=SolveParams(preprocess=False, time_limit_s=60))
+    assert a.status == b.status == "optimal"
+    assert a.objective == b.objective and a.bound == a.objective
 
 
 def test_time_limit_returns_the_best_solution_with_its_proven_gap():
