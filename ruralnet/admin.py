@@ -98,7 +98,8 @@ class CountyRecord:
 
     def label(self) -> str:
         """Return ``"安溪县 (350524, 福建省泉州市)"``."""
-        return f"{self.name} ({self.code}, {self.province}{self.prefecture if self.prefecture != self.province else ''})"
+        pref = self.prefecture if self.prefecture != self.province else ""
+        return f"{self.name} ({self.code}, {self.province}{pref})"
 
 
 def _data_dir() -> Path:
@@ -387,7 +388,8 @@ def prefecture_counties(name: str, *, province: str | None = None) -> pd.DataFra
         When no prefecture has that name.
     """
     df = _qualify(_counties(_data_dir()), province, None)
-    hit = df[(df["prefecture"] == name) | (df["prefecture"].map(_short_region) == _short_region(name))]
+    short = df["prefecture"].map(_short_region)
+    hit = df[(df["prefecture"] == name) | (short == _short_region(name))]
     hit = hit[hit["kind"] != "zone"]
     if hit.empty:
         raise UnknownCountyError(f"未找到地级区划“{name}”", f"no prefecture named '{name}'")

@@ -98,7 +98,7 @@ def atomic_output_dir(out: Path, *, force: bool) -> Iterator[Path]:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(package_name="ruralnet")
 def main(lang: str, verbose: int, debug: bool) -> None:
-    """ruralnet：县域农村电商物流体系规划（县、乡、村三级）。
+    """Plan county rural e-commerce logistics (县域农村电商物流体系规划，县、乡、村三级).
 
     Plan a county's rural e-commerce logistics network and score it against
     the 电子商务进农村综合示范 programme targets.
@@ -212,7 +212,7 @@ def _load_network(county: Any, osm_file: str | None, online: bool, seed: int) ->
 @click.option("--seed", default=None, type=int, help="Seed (default 0 or the scenario's).")
 @click.option("--workers", type=int, default=None,
               help="Prefecture/province runs: Dask worker processes (default: cores; 0/1 serial).")
-@click.option("--scheduler", help="Prefecture/province runs: address of an existing Dask scheduler.")
+@click.option("--scheduler", help="Prefecture/province runs: an existing Dask scheduler address.")
 @click.option("--pool-warehouses", type=click.IntRange(1, 10), default=None,
               help="Prefecture runs: also compare 1..k pooled regional warehouses.")
 @click.option("--reproducible", is_flag=True,
@@ -286,8 +286,12 @@ def _plan_region(prefecture: str | None, province: str | None, workers: int | No
     """Plan every county of a prefecture or province and write the roll-up."""
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # before dask is imported
     from ruralnet.planner import PlanParams
-    from ruralnet.regional import (PoolingParams, counties_of_prefecture,
-                                   counties_of_province, plan_region)
+    from ruralnet.regional import (
+        PoolingParams,
+        counties_of_prefecture,
+        counties_of_province,
+        plan_region,
+    )
     from ruralnet.regional import reproducible as long_limits
 
     counties = (counties_of_prefecture(prefecture, province=province) if prefecture

@@ -93,13 +93,14 @@ class Plan:
             f"  每日配送 daily delivery: 乡镇 townships {cov['townships_daily']}/"
             f"{cov['townships_total']}; 行政村 villages {cov['villages_daily']}/"
             f"{cov['villages_total']} ({cov['village_share']:.1%})",
-            f"  线路 routes: " + ", ".join(f"{t} {len(self.routes(t))}"
+            "  线路 routes: " + ", ".join(f"{t} {len(self.routes(t))}"
                                           for t in ("trunk", "feeder", "direct")
                                           if self.routes(t)),
             f"  日成本 daily cost: {cost['total_per_day']:.0f} 元 CNY",
         ]
         if self.synthetic:
-            lines.append(f"  【合成数据 SYNTHETIC】{', '.join(d['provenance']['synthetic_layers'])}")
+            layers = ", ".join(d["provenance"]["synthetic_layers"])
+            lines.append(f"  【合成数据 SYNTHETIC】{layers}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -116,7 +117,7 @@ class Plan:
         return plan_map(self, county, **kwargs)
 
     def scorecard(self, system: str | None = None, **kwargs: Any) -> Any:
-        """Score the plan against an indicator system (see :func:`ruralnet.scorecard.score_plan`)."""
+        """Score the plan against an indicator system (:func:`ruralnet.scorecard.score_plan`)."""
         from ruralnet.scorecard import score_plan
 
         return score_plan(self.data, system, **kwargs)

@@ -120,7 +120,7 @@ class PlanParams:
             raise ValueError("trunk_fleet and feeder_fleet must each list at least one vehicle")
 
     def routing_params(self) -> DailyRoutingParams:
-        """The routing options with this plan's day, mode and coverage target."""
+        """Return the routing options with this plan's day, mode and coverage target."""
         return replace(self.routing, mode=self.mode, coverage_target=self.coverage_target,
                        day_start_min=self.day_start_min, day_end_min=self.day_end_min,
                        handling_min=self.handling_min)
@@ -485,8 +485,10 @@ def _route_records(routing: DailyRoutingResult, point_ids: list[str]) -> list[di
             key = "village_id" if not ref.startswith(("W", "S")) else "site_id"
             stops.append({key: ref, "km_from_prev": _round(s.km_from_prev),
                           "travel_min_from_prev": _round(s.travel_min_from_prev, 1),
-                          "arrive_min": _round(s.arrive_min, 1), "depart_min": _round(s.depart_min, 1),
-                          "deliver_kg": _round(s.deliver_kg, 1), "pickup_kg": _round(s.pickup_kg, 1),
+                          "arrive_min": _round(s.arrive_min, 1),
+                          "depart_min": _round(s.depart_min, 1),
+                          "deliver_kg": _round(s.deliver_kg, 1),
+                          "pickup_kg": _round(s.pickup_kg, 1),
                           "load_after_kg": _round(s.load_after_kg, 1)})
         last = r.stops[-1].load_after_kg if r.stops else r.load_out_kg
         stops.append({"site_id": depot, "km_from_prev": _round(r.return_km),
