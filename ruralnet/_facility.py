@@ -452,31 +452,37 @@ def _lagrangian(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, ub: float, best
     ρ it can replace; when the raised bound exceeds the incumbent ``ub``, no
     solution better than ``ub`` opens j, so j is removed (Beasley 1985).
     """
-    n, m = wc.shape
+    m = wc.shape[1]
     if lam is None:
         lam = np.sort(wc, axis=1)[:, min(1, m - 1)].copy()
     closed = np.zeros(m, bool) if closed is None else closed.copy()
     best_lb, best_lam, pi, stall = -np.inf, lam, 2.0, 0
     tol = 1e-9 * max(1.0, abs(ub))
+    live = np.arange(m)
     for _ in range(4000):
-        neg = np.minimum(wc - lam[:, None], 0.0)
-        rho = neg.sum(axis=0) + f
-        rho_f = np.where(closed, np.inf, rho)
         if int((~closed).sum()) < lo:  # nothing left can beat ub: it is optimal
             best_lb = ub
             break
+        if 4 * int(closed[live].sum()) > len(live):  # work on the live columns only
+            live = np.flatnonzero(~closed)
+            sub, f_live = wc[:, live], f[live]
+        elif len(live) == m:
+            sub, f_live = wc, f
+        neg = np.minimum(sub - lam[:, None], 0.0)
+        rho = neg.sum(axis=0) + f_live
+        rho_f = np.where(closed[live], np.inf, rho)
         order = np.argsort(rho_f, kind="stable")
         k = int(np.clip((rho_f < 0).sum(), lo, hi))
         s = order[:k]
         lb = float(lam.sum() + rho_f[s].sum())
-        primal = float(f[s].sum() + wc[:, s].min(axis=1).sum())
+        primal = float(f_live[s].sum() + sub[:, s].min(axis=1).sum())
         if primal < ub - tol:
-            ub, best = primal, np.sort(s)
+            ub, best = primal, np.sort(live[s])
         last = rho_f[order[k - 1]]
         drop = last if k == hi else max(last, 0.0)
-        out = np.ones(m, bool)
+        out = np.ones(len(live), bool)
         out[s] = False
-        closed |= out & (lb + rho - drop > ub + tol)
+        closed[live[out & (lb + rho - drop > ub + tol)]] = True
         if lb > best_lb + 1e-9:
             best_lb, best_lam, stall = lb, lam.copy(), 0
         else:
@@ -739,7 +745,7 @@ def _probe(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, lag: _Lagrange, inte
 
 def _forced_bound(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, others: np.ndarray,
                   j: int, lam: np.ndarray, ub: float,
-                  iterations: int = 300) -> tuple[float, np.ndarray]:
+                  iterations: int = 150) -> tuple[float, np.ndarray]:
     """Lagrangian bound of the solutions that open ``j`` and otherwise only ``others``.
 
     Same relaxation as :func:`_lagrangian` with y_j = 1; λ_i is kept at most
