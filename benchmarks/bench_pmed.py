@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     bks = read_bks()
     names = [s for s in args.instances.split(",") if s] or instance_names()
     base = [s for s in args.baseline.split(",") if s and s in names]
-    print(f"# pmed benchmark: ruralnet exact p-median ({args.solver}+Lagrangian reduction, "
-          f"radius formulation), time limit {args.time_limit:g} s, 1 thread, "
+    print(f"# pmed benchmark: ruralnet exact p-median (Lagrangian reduction and probing, "
+          f"then {args.solver} on the radius formulation if needed), "
+          f"time limit {args.time_limit:g} s, 1 thread, "
           f"machine: {os.cpu_count()} cores shared; one run each (deterministic)")
     print(f"# convention: last duplicate edge wins, APSP by Dijkstra; objective re-evaluated "
           f"on the integer matrix; data {PMED_DIR}")
