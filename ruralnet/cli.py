@@ -209,6 +209,8 @@ def _load_network(county: Any, osm_file: str | None, online: bool, seed: int) ->
               help="fixed: warehouse at the county seat, stations at township seats.")
 @click.option("--parcels-per-village", type=float, help="Default parcels/day down per village.")
 @click.option("--system", help="Indicator system for the scorecard (e.g. 云南2018).")
+@click.option("--design-for-targets/--no-design-for-targets", default=True, show_default=True,
+              help="Raise quotas and coverage to the indicator system's plan targets.")
 @click.option("--seed", default=None, type=int, help="Seed (default 0 or the scenario's).")
 @click.option("--workers", type=int, default=None,
               help="Prefecture/province runs: Dask worker processes (default: cores; 0/1 serial).")
@@ -223,8 +225,8 @@ def _load_network(county: Any, osm_file: str | None, online: bool, seed: int) ->
 def plan(county: str | None, scenario: str | None, province: str | None,
          prefecture: str | None, village_file: str | None, osm_file: str | None, online: bool,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
-         parcels_per_village: float | None, system: str | None, seed: int | None,
-         workers: int | None, scheduler: str | None, pool_warehouses: int | None,
+         parcels_per_village: float | None, system: str | None, design_for_targets: bool,
+         seed: int | None, workers: int | None, scheduler: str | None, pool_warehouses: int | None,
          reproducible: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
@@ -236,7 +238,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     from dataclasses import replace as dc_replace
 
     from ruralnet.geography import load_county
-    from ruralnet.planner import PlanParams, Scenario, fixed_sites, make_plan
+    from ruralnet.planner import PlanParams, Scenario, fixed_sites, make_plan_for_targets
 
     if not county and not scenario and (prefecture or province):
         _plan_region(prefecture, province, workers, scheduler, pool_warehouses, reproducible,
@@ -269,15 +271,38 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         click.echo(c.summary(), err=True)
         net = _load_network(c, osm_file or (str(sc.osm_file) if sc.osm_file else None), online,
                             seed)
+        system, overrides = _target_overrides(c, params, system, design_for_targets,
+                                              set(sc.explicit_keys) | set(over))
         _step("选址与每日线路规划 siting and daily routes (OR-Tools / PyVRP)")
-        p = make_plan(c, params, network=net, seed=seed,
-                      sites=fixed_sites(c) if site_mode == "fixed" else None)
+        p = make_plan_for_targets(c, params, overrides, source=system, network=net, seed=seed,
+                                  sites=fixed_sites(c) if site_mode == "fixed" else None)
+        for note in p.data["notes"]:
+            click.echo(click.style("注意 note: ", fg="yellow") + note, err=True)
         _step("写出结果 writing outputs")
         from ruralnet.outputs import write_outputs
 
         files = write_outputs(p, c, tmp, system=system)
     click.echo(p.summary())
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
+
+
+def _target_overrides(county: Any, params: Any, system: str | None, design: bool,
+                      explicit: set[str]) -> tuple[str, dict[str, Any]]:
+    """The scorecard's system and the plan parameters its targets ask for."""
+    from ruralnet.requirements import plan_requirements
+    from ruralnet.targets import default_system_id, load_system
+
+    sys_obj = load_system(system) if system else load_system(
+        default_system_id(county.name, county.province)[0])
+    if not design:
+        return sys_obj.id, {}
+    req = plan_requirements(sys_obj)
+    overrides = {k: v for k, v in req.overrides.items()
+                 if k not in explicit and getattr(params, k) != v}
+    if overrides:
+        _step(f"按 {sys_obj.id} 的目标设计 designing for {sys_obj.id}: "
+              + ", ".join(f"{k}={v}" for k, v in overrides.items()))
+    return sys_obj.id, overrides
 
 
 def _plan_region(prefecture: str | None, province: str | None, workers: int | None,

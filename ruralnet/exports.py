@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TIER_ZH = {"trunk": "干线 trunk", "feeder": "支线 feeder", "direct": "直达 direct"}
-SITE_KIND_ZH = {"county_warehouse": "县级仓储中心 county warehouse",
+SITE_KIND_ZH = {"county_service_centre": "县级电子商务公共服务中心 county service centre",
+                "county_warehouse": "县级仓储中心 county warehouse",
                 "township_station": "乡镇中转站 township station",
                 "village_station": "村级服务站 village station"}
 #: Column headers of the per-stop table (CSV and the 线路 sheet), Chinese then English.

@@ -74,6 +74,9 @@ TIER_STYLE = {  # weight, dash pattern, palette (one colour per vehicle, cycling
 VILLAGE_FILL = {True: "#16a34a", False: "#f97316"}  # daily / not daily
 POOR_EDGE, PLAIN_EDGE = "#6b21a8", "#ffffff"
 SITE_SVG = {  # inline SVG, no icon font; size in px
+    "county_service_centre": (24, '<circle cx="12" cy="12" r="10" fill="#7c3aed" stroke="#fff" '
+                                  'stroke-width="2"/><path d="M12 5l2 5h5l-4 3 2 5-5-3-5 3 2-5-4-3h5z" '
+                                  'fill="#fff"/>'),
     "county_warehouse": (26, '<rect x="2" y="2" width="22" height="22" rx="3" fill="#b91c1c" '
                              'stroke="#fff" stroke-width="2"/><path d="M7 13l6-5 6 5v6H7z" '
                              'fill="#fff"/>'),
@@ -82,8 +85,8 @@ SITE_SVG = {  # inline SVG, no icon font; size in px
     "village_station": (16, '<path d="M8 1 L15 8 L8 15 L1 8 Z" fill="#0f766e" stroke="#fff" '
                             'stroke-width="1.5"/>'),
 }
-SITE_LAYER = {"county_warehouse": "县级仓储中心", "township_station": "乡镇中转站",
-              "village_station": "村级服务站"}
+SITE_LAYER = {"county_service_centre": "县级公共服务中心", "county_warehouse": "县级仓储中心",
+              "township_station": "乡镇中转站", "village_station": "村级服务站"}
 
 
 def _import_folium() -> Any:

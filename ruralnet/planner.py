@@ -12,6 +12,7 @@ assumptions of typical magnitude, not quotes; change them in a scenario.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import tomllib
 import warnings
@@ -23,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 
 from ruralnet import __version__
-from ruralnet.exceptions import InputFileError
+from ruralnet.exceptions import InfeasibleError, InputFileError
 from ruralnet.geography import County, DemandParams
 from ruralnet.plan import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 from ruralnet.routing import DailyRoutingParams, DailyRoutingResult, FleetType, plan_daily_routes
@@ -68,9 +69,15 @@ class PlanParams:
         poor villages: 贵州 2017, 云南 2018).
     service_radius_m
         Villages within this road distance of a village station count as served by it.
+    min_village_stations
+        At least this many village service stations (安溪 2018: ≥ 237), on top
+        of the share quotas.
     stations_daily
         Every village hosting a service station gets a daily visit (the
         coverage search adds other villages until the target is met).
+    service_centre
+        Propose the county e-commerce public service centre (县级电子商务公共服务中心)
+        at the county seat; it is a programme site, not a logistics depot.
     trunk_fleet, feeder_fleet, direct_fleet
         Vehicle kinds per warehouse (trunk, direct) and per station (feeder).
     routing
@@ -92,7 +99,9 @@ class PlanParams:
     village_station_share: float = 0.5
     poor_village_station_share: float = 0.5
     service_radius_m: float = 3000.0
+    min_village_stations: int = 0
     stations_daily: bool = True
+    service_centre: bool = True
     trunk_fleet: tuple[FleetType, ...] = DEFAULT_TRUNK
     feeder_fleet: tuple[FleetType, ...] = DEFAULT_FEEDER
     direct_fleet: tuple[FleetType, ...] | None = None
@@ -113,7 +122,7 @@ class PlanParams:
             raise ValueError("day_start_min, day_end_min must satisfy 0 <= start < end <= 1440, "
                              f"got {(self.day_start_min, self.day_end_min)}")
         for name in ("warehouse_fixed_yuan", "station_fixed_yuan", "village_station_fixed_yuan",
-                     "service_radius_m", "handling_min"):
+                     "service_radius_m", "handling_min", "min_village_stations"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not self.trunk_fleet or not self.feeder_fleet:
@@ -151,6 +160,9 @@ class Scenario:
         Seed of synthetic positions and of the search.
     params
         The plan parameters.
+    explicit_keys
+        ``[plan]`` keys the file sets itself (indicator-system targets do not
+        override them).
     """
 
     name: str
@@ -162,6 +174,7 @@ class Scenario:
     village_file: Path | None = None
     osm_file: Path | None = None
     seed: int = 0
+    explicit_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
@@ -224,6 +237,7 @@ def _scenario_from_dict(doc: dict[str, Any], path: Path) -> Scenario:
         return None if p is None else (base / p).resolve()
 
     return Scenario(
+        explicit_keys=frozenset(plan_t),
         name=meta.get("name", path.stem), description=meta.get("description", ""),
         county=county["name"], province=county.get("province"),
         prefecture=county.get("prefecture"), village_file=rel(county.get("village_file")),
@@ -378,12 +392,27 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
     wh = siting.site_county_warehouses(inp, stations=stations,
                                        max_warehouses=params.max_warehouses,
                                        fixed_cost_per_day=params.warehouse_fixed_yuan)
+    n_stations = None
+    if params.min_village_stations:
+        kinds = np.asarray(inp.kinds)
+        n_vill = int((kinds == "village").sum())
+        n_poor = int(((kinds == "village") & inp.poor).sum())
+        by_quota = max(math.ceil(params.village_station_share * n_vill - 1e-9),
+                       math.ceil(params.poor_village_station_share * n_poor - 1e-9))
+        n_stations = max(by_quota, params.min_village_stations)
+        if n_stations > len(inp.village_points):
+            raise InfeasibleError(
+                f"要求至少 {params.min_village_stations} 个村级服务站，但全县只有 "
+                f"{len(inp.village_points)} 个村级单位",
+                f"at least {params.min_village_stations} village stations are required but the "
+                f"county has only {len(inp.village_points)} village-level units",
+                constraint="min_village_stations")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         vs = siting.site_village_stations(
             inp, min_share_villages=params.village_station_share,
             min_share_poor=params.poor_village_station_share, radius_m=params.service_radius_m,
-            cost_per_day=params.village_station_fixed_yuan,
+            cost_per_day=params.village_station_fixed_yuan, n_stations=n_stations,
             existing_discount=params.existing_site_discount)
     notes = [str(w.message) for w in caught]
     first_village = 1 + len(town_pos)
@@ -432,6 +461,12 @@ def _site_records(county: County, pts: _Points, sites: Sites,
     g, t, v = pts.gdf, county.townships, county.villages
     recs: list[dict[str, Any]] = []
     wh_ids, st_ids = [], []
+    if params.service_centre:
+        recs.append({"id": "C1", "kind": "county_service_centre",
+                     "name": f"县级电子商务公共服务中心（{g['name'].iloc[0]}）",
+                     "lon": _round(g.geometry.x.iloc[0], 6), "lat": _round(g.geometry.y.iloc[0], 6),
+                     "township_id": None, "village_id": None, "fixed_cost_yuan": 0.0,
+                     "note": "proposed at the county seat; funded and costed outside logistics"})
 
     def town_of_point(i: int) -> str | None:
         if 1 <= i <= pts.n_towns:
@@ -619,3 +654,49 @@ def _add_road_paths(data: dict[str, Any], network: Any, node_ids: np.ndarray, pt
             seg = leg(node_of[a], node_of[b])
             path.extend(seg if not path or seg[0] != path[-1] else seg[1:])
         r["path"] = path
+
+
+def make_plan_for_targets(county: County, params: PlanParams, overrides: dict[str, Any], *,
+                          source: str, network: Any = None, sites: Sites | None = None,
+                          seed: int = 0) -> Plan:
+    """Plan with parameters raised to an indicator system's targets, relaxing if infeasible.
+
+    The plan first tries ``params`` with ``overrides`` (e.g. from
+    :func:`ruralnet.requirements.plan_requirements`). If that is infeasible
+    (say 100 % same-day coverage with the fleet given), it plans with
+    ``params`` alone and records, in ``parameters.targets_applied`` and the
+    plan's notes, what was wanted and why it could not be met — the
+    scorecard then shows the target as not met, with the reason.
+
+    Parameters
+    ----------
+    county, params, network, sites, seed
+        As for :func:`make_plan`.
+    overrides
+        ``PlanParams`` fields to set.
+    source
+        Where the overrides come from (the indicator system id), for the record.
+
+    Returns
+    -------
+    Plan
+    """
+    wanted = {k: v for k, v in overrides.items() if getattr(params, k) != v}
+    try:
+        plan = make_plan(county, replace(params, **wanted), network=network, sites=sites,
+                         seed=seed)
+        plan.data["parameters"]["targets_applied"] = {"system": source, "applied": wanted}
+        return plan
+    except InfeasibleError as err:
+        if not wanted:
+            raise
+        logger.warning("targets of %s infeasible, planning with the base parameters: %s",
+                       source, err.en)
+        plan = make_plan(county, params, network=network, sites=sites, seed=seed)
+        plan.data["parameters"]["targets_applied"] = {
+            "system": source, "applied": {}, "wanted": wanted,
+            "infeasible_zh": err.zh, "infeasible_en": err.en}
+        plan.data["notes"].append(
+            f"{source} 的目标 {wanted} 无法满足：{err.zh}；已按基础参数规划 | the {source} targets "
+            f"{wanted} cannot be met: {err.en}; planned with the base parameters instead")
+        return plan

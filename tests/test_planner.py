@@ -115,3 +115,31 @@ def test_every_scenario_parameter_is_documented():
         for f in dataclasses.fields(cls):
             if f.name not in skip:
                 assert f"`{f.name}`" in text, f"{cls.__name__}.{f.name} is not documented"
+
+
+def test_min_village_stations_raises_the_station_count(small_county):
+    """A count target above the 50% quota (45 of 77) is met exactly."""
+    p = make_plan(small_county, PlanParams(min_village_stations=45))
+    assert sum(s["kind"] == "village_station" for s in p.data["sites"]) == 45
+    assert validate_plan(p) == []
+
+
+def test_plan_proposes_one_county_service_centre_at_the_seat(small_plan, small_county):
+    """The default plan has one 县级公共服务中心 at the county seat."""
+    centres = [s for s in small_plan.data["sites"] if s["kind"] == "county_service_centre"]
+    assert len(centres) == 1
+    assert (centres[0]["lon"], centres[0]["lat"]) == (round(small_county.seat_lon, 6),
+                                                       round(small_county.seat_lat, 6))
+
+
+def test_infeasible_targets_are_relaxed_and_the_reason_recorded(small_county):
+    """Asking more village stations than villages exist plans with the base parameters, noted."""
+    from ruralnet.planner import make_plan_for_targets
+
+    p = make_plan_for_targets(small_county, PlanParams(), {"min_village_stations": 500},
+                              source="test_system")
+    applied = p.data["parameters"]["targets_applied"]
+    assert applied["wanted"] == {"min_village_stations": 500} and applied["applied"] == {}
+    assert "只有 85 个村级单位" in applied["infeasible_zh"]
+    assert any("test_system" in n for n in p.data["notes"])
+    assert validate_plan(p) == []
