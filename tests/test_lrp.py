@@ -192,6 +192,17 @@ def test_depot_capacities_bind_and_hold_on_coord20_5_1(coord20_5_1, coord20_5_1_
             assert sum(r.load_kg for r in it.routes if r.depot == j) <= 140
 
 
+@needs_prodhon
+def test_time_budget_stops_the_search_on_coord50_5_1():
+    """A 3 s budget with 0.5 s routing steps ends within a few seconds, after several plans."""
+    inst = read_prodhon(PRODHON / "coord50-5-1.dat")
+    res = solve_lrp(inst, LRPParams(time_limit_s=3, route_time_limit_s=0.5,
+                                    siting_time_limit_s=1))
+    assert_feasible(inst, res)
+    assert res.runtime_s < 8 and len(res.iterations) >= 2
+    assert res.cost <= res.iterations[0].cost
+
+
 def test_solve_lrp_opens_the_dearer_depot_when_routing_pays_for_it():
     """Hand-checked: depot 1 (km 30) serves km 28 cheaply; depot 0 serves km 10 and 12.
 
