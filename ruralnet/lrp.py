@@ -45,7 +45,10 @@ with exact location steps and PyVRP for the routes):
 
 Every evaluated plan is logged (:class:`LRPIteration`) with its costs, so a
 report can show why the final sites were chosen. The plain two-step baseline
-(``method="two_step"``) stops after steps 1–2.
+(``method="two_step"``) stops after steps 1–2. On the Prodhon CLRP set
+``benchmarks/bench_lrp.py`` measured mean gaps of 0.05 % (20–50 clients, 20 s)
+and 0.55 % (100–200 clients, 60 s) against 3.74 % and 1.27 % for the two-step
+baseline (single runs; see that script's docstring).
 
 Units follow :mod:`ruralnet.routing`: integer metres and seconds in the
 matrices, kg for loads and capacities, yuan for costs.
