@@ -4,7 +4,7 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
-from test_maps import make_tiny_county, tiny_plan_dict
+from tiny import make_tiny_county, tiny_plan_dict
 
 from ruralnet.exceptions import RuralnetError
 from ruralnet.exports import (

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from test_maps import HOSTILE, HOSTILE_IMG, make_tiny_county, tiny_plan_dict
+from tiny import HOSTILE, HOSTILE_IMG, make_tiny_county, tiny_plan_dict
 
 import ruralnet.report as report
 from ruralnet.exceptions import RuralnetError
