@@ -392,6 +392,8 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
     wh = siting.site_county_warehouses(inp, stations=stations,
                                        max_warehouses=params.max_warehouses,
                                        fixed_cost_per_day=params.warehouse_fixed_yuan)
+    warehouses, lrp_record = _joint_warehouses(county, distance_m, duration_s, stations,
+                                               tuple(int(i) for i in wh.sites), params)
     n_stations = None
     if params.min_village_stations:
         kinds = np.asarray(inp.kinds)
@@ -425,8 +427,71 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
                     "bound": _round(ch.bound), "gap": _round(ch.gap, 6),
                     "metrics": {k: (_round(v, 4) if isinstance(v, float) else v)
                                 for k, v in ch.metrics.items()}}
-    return Sites(tuple(int(i) for i in wh.sites), tuple(stations),
-                 tuple(int(i) - first_village for i in vs.sites), how)
+    how["lrp"] = lrp_record
+    return Sites(warehouses, tuple(stations), tuple(int(i) - first_village for i in vs.sites),
+                 how)
+
+
+def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
+                      stations: list[int], facility_choice: tuple[int, ...],
+                      params: PlanParams) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """Choose the warehouse(s) jointly with the trunk routes (location-routing).
+
+    Candidates are the county seat and the township seats; clients are the
+    township stations with their catchments' daily loads; the vehicle is the
+    first trunk fleet type. The two-step baseline (exact capacitated siting,
+    then routing) and the iterated location-routing search of
+    :func:`ruralnet.lrp.solve_lrp` are both run, deterministic for the seed
+    (bounded rounds and routing iterations), and the warehouse at the county
+    seat alone and the facility-location choice (the plan's siting-first
+    two-step) are priced for comparison. The joint choice is used when it
+    respects ``max_warehouses``; otherwise the facility-location choice is kept.
+    Trunk time windows are not part of this model; the daily routing checks them.
+    """
+    from ruralnet.lrp import LRPInstance, LRPParams, solve_lrp
+    from ruralnet.routing import VehicleType
+
+    n_t = len(county.townships)
+    cands = list(range(1 + n_t))
+    v = county.villages
+    town_pos = {tid: k for k, tid in enumerate(county.townships["township_id"])}
+    load = np.zeros(n_t)
+    for tid, down in zip(v["township_id"], v["parcels_down"], strict=True):
+        load[town_pos[tid]] += float(down) * params.demand.kg_per_parcel
+    load = np.maximum(load, 1.0)  # every station gets a daily trunk stop
+    pts = np.asarray(cands + list(stations))
+    f = params.trunk_fleet[0]
+    inst = LRPInstance(
+        opening_cost=[params.warehouse_fixed_yuan] * len(cands),
+        depot_capacity_kg=[float(load.sum())] * len(cands), demand_kg=load,
+        distance_m=np.asarray(distance_m)[np.ix_(pts, pts)],
+        duration_s=np.asarray(duration_s)[np.ix_(pts, pts)],
+        vehicle=VehicleType(capacity_kg=f.capacity_kg, fixed_cost=f.fixed_cost_yuan,
+                            cost_per_km=f.cost_per_km_yuan, speed_factor=f.speed_factor,
+                            max_speed_kph=f.max_speed_kph),
+        service_s=[params.routing.station_service_min * 60] * n_t, name=county.name)
+    lp = LRPParams(time_limit_s=30.0, max_rounds=6, route_max_iterations=500)
+    two = solve_lrp(inst, replace(lp, method="two_step"))
+    joint = solve_lrp(inst, lp)
+    at_seat = solve_lrp(inst, replace(lp, max_rounds=0), fixed_sites=[0])
+    first = solve_lrp(inst, replace(lp, max_rounds=0), fixed_sites=list(facility_choice))
+    use_joint = len(joint.open_depots) <= params.max_warehouses
+    chosen = tuple(int(d) for d in joint.open_depots) if use_joint else facility_choice
+    record = {
+        "model": "location-routing of the trunk tier (ruralnet.lrp), stations as clients",
+        "two_step_cost": _round(first.cost), "joint_cost": _round(joint.cost),
+        "gain_yuan_per_day": _round(first.cost - joint.cost),
+        "two_step": "exact facility location (star trunk costs), then trunk routing",
+        "lrp_two_step_cost": _round(two.cost),
+        "county_seat_only_cost": _round(at_seat.cost),
+        "facility_location_warehouses": [int(i) for i in facility_choice],
+        "joint_warehouses": [int(d) for d in joint.open_depots],
+        "used": "joint" if use_joint else "facility_location",
+        "iterations": [{"index": it.index, "step": it.step, "open_depots": list(it.open_depots),
+                        "cost": _round(it.cost)} for it in joint.iterations],
+    }
+    return chosen, record
+
 
 
 def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, sites: Sites,
@@ -606,7 +671,8 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
         "fleet_curve": [{"target": c.target, "feasible": c.reached, "coverage": c.coverage,
                          "cost": c.cost_yuan, "vehicles": c.vehicles} for c in routing.curve],
         "siting": {k: v for k, v in sites.how.items()
-                   if k not in ("mode", "notes", "solve_time_s")},
+                   if k not in ("mode", "notes", "solve_time_s", "lrp")},
+        "lrp": sites.how.get("lrp"),
         "notes": list(sites.how.get("notes", [])),
     }
 

@@ -143,3 +143,15 @@ def test_infeasible_targets_are_relaxed_and_the_reason_recorded(small_county):
     assert "只有 85 个村级单位" in applied["infeasible_zh"]
     assert any("test_system" in n for n in p.data["notes"])
     assert validate_plan(p) == []
+
+
+def test_warehouses_come_from_location_routing_and_the_gain_is_recorded(small_plan):
+    """The plan records the joint (location-routing) and two-step trunk costs; joint ≤ two-step."""
+    lrp = small_plan.data["lrp"]
+    assert lrp["joint_cost"] <= lrp["two_step_cost"] + 1e-6
+    assert lrp["gain_yuan_per_day"] == round(lrp["two_step_cost"] - lrp["joint_cost"], 2)
+    assert lrp["used"] == "joint"
+    warehouses = [s for s in small_plan.data["sites"] if s["kind"] == "county_warehouse"]
+    assert len(warehouses) == len(lrp["joint_warehouses"])
+    costs = [it["cost"] for it in lrp["iterations"]]
+    assert min(costs) == lrp["joint_cost"]
