@@ -356,13 +356,38 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
     logger.info("matrix %d points in %.1f s", len(pts.gdf), time.perf_counter() - t0)
     if sites is None:
         sites = choose_sites(county, tm.distance_m, tm.duration_s, params)
-    routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+        try:
+            routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+        except InfeasibleError as err:
+            sites = _facility_fallback(sites, err)
+            if sites is None:
+                raise
+            routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+    else:
+        routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
     data = _plan_document(county, network, pts, sites, routing, params, seed)
     _add_road_paths(data, network, tm.node_ids, pts, sites)
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
                         "routing": _round(routing.runtime_s, 1),
                         "siting": sites.how.get("solve_time_s", {})}
     return Plan(data)
+
+
+def _facility_fallback(sites: Sites, err: InfeasibleError) -> Sites | None:
+    """Sites with the facility-location warehouses when the joint ones fail the daily routing.
+
+    The location-routing model has no trunk time windows; if its warehouses
+    cannot reach every station in time, the exact facility-location choice
+    (often more, nearer warehouses) is tried, and the reason is recorded.
+    """
+    lrp = dict(sites.how.get("lrp") or {})
+    fl = tuple(lrp.get("facility_location_warehouses", ()))
+    if lrp.get("used") != "joint" or not fl or fl == sites.warehouses:
+        return None
+    logger.warning("joint warehouses infeasible in the daily routing (%s); using the "
+                   "facility-location warehouses", err.en)
+    lrp.update(used="facility_location", joint_infeasible_zh=err.zh, joint_infeasible_en=err.en)
+    return replace(sites, warehouses=fl, how={**sites.how, "lrp": lrp})
 
 
 def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
@@ -461,9 +486,11 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
     load = np.maximum(load, 1.0)  # every station gets a daily trunk stop
     pts = np.asarray(cands + list(stations))
     f = params.trunk_fleet[0]
+    # a warehouse dispatches at most its own trunk fleet's load in one daily trip each
+    fleet_kg = float(sum(t.capacity_kg * t.num_available for t in params.trunk_fleet))
     inst = LRPInstance(
         opening_cost=[params.warehouse_fixed_yuan] * len(cands),
-        depot_capacity_kg=[float(load.sum())] * len(cands), demand_kg=load,
+        depot_capacity_kg=[min(fleet_kg, float(load.sum()))] * len(cands), demand_kg=load,
         distance_m=np.asarray(distance_m)[np.ix_(pts, pts)],
         duration_s=np.asarray(duration_s)[np.ix_(pts, pts)],
         vehicle=VehicleType(capacity_kg=f.capacity_kg, fixed_cost=f.fixed_cost_yuan,
@@ -473,17 +500,24 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
     lp = LRPParams(time_limit_s=30.0, max_rounds=6, route_max_iterations=500)
     two = solve_lrp(inst, replace(lp, method="two_step"))
     joint = solve_lrp(inst, lp)
-    at_seat = solve_lrp(inst, replace(lp, max_rounds=0), fixed_sites=[0])
-    first = solve_lrp(inst, replace(lp, max_rounds=0), fixed_sites=list(facility_choice))
+
+    def priced(fixed: list[int]) -> float | None:
+        """Cost with these warehouses open (None: they cannot carry the load)."""
+        try:
+            return _round(solve_lrp(inst, replace(lp, max_rounds=0), fixed_sites=fixed).cost)
+        except InfeasibleError:
+            return None
+
+    at_seat, first = priced([0]), priced(list(facility_choice))
     use_joint = len(joint.open_depots) <= params.max_warehouses
     chosen = tuple(int(d) for d in joint.open_depots) if use_joint else facility_choice
     record = {
         "model": "location-routing of the trunk tier (ruralnet.lrp), stations as clients",
-        "two_step_cost": _round(first.cost), "joint_cost": _round(joint.cost),
-        "gain_yuan_per_day": _round(first.cost - joint.cost),
+        "two_step_cost": first, "joint_cost": _round(joint.cost),
+        "gain_yuan_per_day": None if first is None else _round(first - joint.cost),
         "two_step": "exact facility location (star trunk costs), then trunk routing",
         "lrp_two_step_cost": _round(two.cost),
-        "county_seat_only_cost": _round(at_seat.cost),
+        "county_seat_only_cost": at_seat,
         "facility_location_warehouses": [int(i) for i in facility_choice],
         "joint_warehouses": [int(d) for d in joint.open_depots],
         "used": "joint" if use_joint else "facility_location",

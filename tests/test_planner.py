@@ -155,3 +155,17 @@ def test_warehouses_come_from_location_routing_and_the_gain_is_recorded(small_pl
     assert len(warehouses) == len(lrp["joint_warehouses"])
     costs = [it["cost"] for it in lrp["iterations"]]
     assert min(costs) == lrp["joint_cost"]
+
+
+def test_joint_warehouses_failing_the_day_fall_back_to_facility_location():
+    """When the joint warehouses fail the daily routing, the facility-location ones are used."""
+    from ruralnet.exceptions import InfeasibleError
+    from ruralnet.planner import Sites, _facility_fallback
+
+    sites = Sites((3,), (1, 2), (), {"lrp": {"used": "joint",
+                                            "facility_location_warehouses": [1, 5]}})
+    err = InfeasibleError("干线无解", "trunk infeasible")
+    fb = _facility_fallback(sites, err)
+    assert fb.warehouses == (1, 5) and fb.how["lrp"]["used"] == "facility_location"
+    assert fb.how["lrp"]["joint_infeasible_en"] == "trunk infeasible"
+    assert _facility_fallback(fb, err) is None  # nothing left to try: the error stands
