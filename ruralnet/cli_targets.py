@@ -10,18 +10,16 @@ Files are written atomically (a temporary file in the same folder, then
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from ruralnet.exceptions import InputFileError, RuralnetError
+from ruralnet.exports import atomic_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,23 +42,6 @@ def _reports_errors(func: F) -> F:
             raise click.ClickException(err.message(_lang())) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path | str) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; move it over ``target`` on success."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
-                               dir=target.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; outputs are meant to be shared
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _read_plan(path: str) -> dict[str, Any]:
