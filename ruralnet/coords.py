@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by the GCJ-02 algorithm
 _EE = 0.00669342162296594323  # its first eccentricity squared
 
@@ -95,3 +96,19 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10,
         if np.all(np.abs(e_lon) < tol_deg) and np.all(np.abs(e_lat) < tol_deg):
             break
     return w_lon, w_lat
+
+
+def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike,
+                lat2: ArrayLike) -> NDArray:
+    """Great-circle distance in metres between lon/lat points (numpy broadcasting).
+
+    Examples
+    --------
+    >>> round(float(haversine_m(118.0, 25.0, 118.0, 26.0)))
+    111195
+    """
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in
+                              (lon1, lat1, lon2, lat2))
+    a = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))

@@ -45,13 +45,13 @@ from scipy.spatial import Delaunay, QhullError, cKDTree
 from shapely.geometry import MultiPolygon, Polygon
 
 from ruralnet._validate import WGS84, boundary_polygon, check_graph, check_range
+from ruralnet.coords import EARTH_RADIUS_M, haversine_m
 from ruralnet.exceptions import InputFileError, NetworkError
 from ruralnet.geography import County, LayerProvenance
 
 logger = logging.getLogger(__name__)
 
 #: Mean Earth radius used for great-circle distances, as in OSMnx (m).
-EARTH_RADIUS_M = 6_371_009.0
 
 #: Default speed per OSM ``highway`` class, km/h (``*_link`` roads use their
 #: base class). Classes missing here are not drivable and are dropped.
@@ -531,21 +531,6 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------
 # great-circle helpers
 # --------------------------------------------------------------------------
-
-
-def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
-    """Great-circle distance in metres between lon/lat points (broadcasts).
-
-    Examples
-    --------
-    >>> round(float(haversine_m(118.0, 25.0, 118.0, 26.0)))
-    111195
-    """
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in
-                              (lon1, lat1, lon2, lat2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 # --------------------------------------------------------------------------

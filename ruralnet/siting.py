@@ -46,6 +46,7 @@ from ruralnet._facility import (
     solve_facility_location,
     solve_p_median,
 )
+from ruralnet.coords import haversine_m as _haversine
 from ruralnet.exceptions import InfeasibleError
 
 logger = logging.getLogger(__name__)
@@ -698,12 +699,8 @@ def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
     >>> round(float(haversine_m([118.0], [25.0], [118.0], [26.0])[0, 0]))
     111195
     """
-    r = 6_371_008.8
-    p1, p2 = np.radians(np.asarray(lat1, float))[:, None], np.radians(np.asarray(lat2, float))
-    dl = np.radians(np.asarray(lon2, float))[None, :] - np.radians(
-        np.asarray(lon1, float))[:, None]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * r * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return _haversine(np.asarray(lon1, float)[:, None], np.asarray(lat1, float)[:, None],
+                      np.asarray(lon2, float)[None, :], np.asarray(lat2, float)[None, :])
 
 
 def solve_from_geodataframe(solver: Any, clients: Any, candidates: Any, *, detour: float = 1.0,
