@@ -385,13 +385,10 @@ def compare(inputs: tuple[str, ...], system: str | None, out: str | None) -> Non
     table = compare_plans(plans, system=system)
     click.echo(table.to_string(index=False))
     if out:
-        import os
-        import tempfile
+        from ruralnet.exports import atomic_path
 
-        fd, tmp = tempfile.mkstemp(dir=Path(out).parent or ".", prefix=".compare.")
-        os.close(fd)
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
 def _register_optional() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -27,33 +26,17 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
     list of str
         File names written.
     """
-    written = []
+    from ruralnet import exports, maps, report
+    from ruralnet.scorecard import score_plan
+
     plan.to_json(folder / "plan.json")
-    written.append("plan.json")
-    scorecard = None
-    with contextlib.suppress(ImportError):
-        from ruralnet.scorecard import score_plan
-
-        scorecard = score_plan(plan.data, system)
-        scorecard.table.to_csv(folder / "scorecard.csv", index=False, encoding="utf-8-sig")
-        written.append("scorecard.csv")
-    with contextlib.suppress(ImportError):
-        from ruralnet import exports
-
-        exports.write_route_csv(plan, folder / "routes.csv")
-        exports.write_geopackage(plan, folder / "plan.gpkg", county=county)
-        exports.write_excel(plan, folder / "plan.xlsx",
-                            scorecard=None if scorecard is None else scorecard.table)
-        written += ["routes.csv", "plan.gpkg", "plan.xlsx"]
-    with contextlib.suppress(ImportError):
-        from ruralnet import maps
-
-        maps.save_map(maps.plan_map(plan, county), folder / "map.html")
-        written.append("map.html")
-    with contextlib.suppress(ImportError):
-        from ruralnet import report
-
-        report.write_report(plan, folder / "report.html", county=county,
-                            scorecard=None if scorecard is None else scorecard.table)
-        written.append("report.html")
-    return written
+    card = score_plan(plan.data, system).table
+    with exports.atomic_path(folder / "scorecard.csv") as tmp:
+        card.to_csv(tmp, index=False, encoding="utf-8-sig")
+    exports.write_route_csv(plan, folder / "routes.csv")
+    exports.write_geopackage(plan, folder / "plan.gpkg", county=county)
+    exports.write_excel(plan, folder / "plan.xlsx", scorecard=card)
+    maps.save_map(maps.plan_map(plan, county), folder / "map.html")
+    report.write_report(plan, folder / "report.html", county=county, scorecard=card)
+    return ["plan.json", "scorecard.csv", "routes.csv", "plan.gpkg", "plan.xlsx", "map.html",
+            "report.html"]
