@@ -288,7 +288,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
 
 def _target_overrides(county: Any, params: Any, system: str | None, design: bool,
                       explicit: set[str]) -> tuple[str, dict[str, Any]]:
-    """The scorecard's system and the plan parameters its targets ask for."""
+    """Return the scorecard's system and the plan parameters its targets ask for."""
     from ruralnet.requirements import plan_requirements
     from ruralnet.targets import default_system_id, load_system
 

@@ -354,16 +354,16 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
     pts = _points(county)
     tm = travel_matrix(network, pts.gdf, id_column="id")
     logger.info("matrix %d points in %.1f s", len(pts.gdf), time.perf_counter() - t0)
+    chosen = sites is None
     if sites is None:
         sites = choose_sites(county, tm.distance_m, tm.duration_s, params)
-        try:
-            routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
-        except InfeasibleError as err:
-            sites = _facility_fallback(sites, err)
-            if sites is None:
-                raise
-            routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
-    else:
+    try:
+        routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+    except InfeasibleError as err:
+        fallback = _facility_fallback(sites, err) if chosen else None
+        if fallback is None:
+            raise
+        sites = fallback
         routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
     data = _plan_document(county, network, pts, sites, routing, params, seed)
     _add_road_paths(data, network, tm.node_ids, pts, sites)
@@ -721,9 +721,8 @@ def _add_road_paths(data: dict[str, Any], network: Any, node_ids: np.ndarray, pt
     import networkx as nx
 
     node_of = {f"W{k}": node_ids[i] for k, i in enumerate(sites.warehouses, start=1)}
-    node_of.update({f"S{tid}": node_ids[i] for tid, i in
-                    zip(data and [t["id"] for t in data["townships"]], sites.stations,
-                        strict=True)})
+    node_of.update({f"S{t['id']}": node_ids[i]
+                    for t, i in zip(data["townships"], sites.stations, strict=True)})
     node_of.update({v["id"]: node_ids[pts.village_index(i)]
                     for i, v in enumerate(data["villages"])})
     G = network.graph
