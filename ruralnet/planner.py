@@ -498,8 +498,8 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
                             max_speed_kph=f.max_speed_kph),
         service_s=[params.routing.station_service_min * 60] * n_t, name=county.name)
     lp = LRPParams(time_limit_s=30.0, max_rounds=6, route_max_iterations=500)
-    two = solve_lrp(inst, replace(lp, method="two_step"))
-    joint = solve_lrp(inst, lp)
+    joint = solve_lrp(inst, lp)  # its "initial" iteration is the LRP's own two-step plan
+    two = next(it for it in joint.iterations if it.step == "initial")
 
     def priced(fixed: list[int]) -> float | None:
         """Cost with these warehouses open (None: they cannot carry the load)."""
