@@ -47,7 +47,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from ruralnet.lrp import LRPParams, read_prodhon, solve_lrp  # noqa: E402
+from ruralnet.lrp.solve import LRPParams, read_prodhon, solve_lrp  # noqa: E402
 
 DEFAULT_DIR = Path("/work/shared/benchmarks/lrp-prodhon")
 

@@ -45,9 +45,9 @@ from scipy.sparse import csr_matrix  # noqa: E402
 from scipy.sparse.csgraph import connected_components  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
-from ruralnet.geography import LayerProvenance  # noqa: E402
-from ruralnet.matrix import _default_workers, travel_matrix  # noqa: E402
-from ruralnet.network import Network, haversine_m  # noqa: E402
+from ruralnet.geo.county import LayerProvenance  # noqa: E402
+from ruralnet.roads.matrix import _default_workers, travel_matrix  # noqa: E402
+from ruralnet.roads.network import Network, haversine_m  # noqa: E402
 
 
 def grid_graph(side: int, seed: int) -> nx.MultiDiGraph:

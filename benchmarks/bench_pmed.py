@@ -1,4 +1,4 @@
-"""Benchmark: exact p-median (ruralnet.siting) on the OR-Library pmed instances.
+"""Benchmark: exact p-median (ruralnet.siting.county) on the OR-Library pmed instances.
 
 For each instance: n, p, best known (proven optimum), our objective
 re-evaluated on the integer matrix, proven bound, gap, status and time. In
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from _pmed import PMED_DIR, instance_names, read_bks, read_pmed  # noqa: E402
 
-from ruralnet.siting import SolveParams, solve_p_median  # noqa: E402
+from ruralnet.siting.county import SolveParams, solve_p_median  # noqa: E402
 
 DEFAULT_BASELINE = "pmed1,pmed2,pmed4,pmed5,pmed7,pmed8,pmed10"
 

@@ -1,7 +1,7 @@
 """Benchmark: plan every county of a province (or a subset) with 1 and 2 workers.
 
 All counties run on the embedded default (synthetic positions and roads,
-default ``PlanParams``, seed 0) through :func:`ruralnet.regional.plan_region`:
+default ``PlanParams``, seed 0) through :func:`ruralnet.regional.run.plan_region`:
 ``workers=1`` is the serial baseline (no Dask), ``workers=2`` a Dask
 ``LocalCluster`` of two single-threaded worker processes, both measured in
 this run on this machine.
@@ -18,7 +18,7 @@ Figures printed:
   (clearly labelled as an estimate when a subset ran);
 * whether the two runs gave the same roll-up table (the default routing time
   limits can bind before the iteration caps on a loaded machine; pass
-  ``--reproducible`` to raise them, see :func:`ruralnet.regional.reproducible`).
+  ``--reproducible`` to raise them, see :func:`ruralnet.regional.run.reproducible`).
 
 Run: ``nice python benchmarks/bench_province.py --prefecture 铜仁市`` (a
 subset), or ``--province 贵州省`` for all ~88 counties (long), ``--limit N``
@@ -36,8 +36,8 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from ruralnet.planner import PlanParams  # noqa: E402
-from ruralnet.regional import (  # noqa: E402
+from ruralnet.plan.build import PlanParams  # noqa: E402
+from ruralnet.regional.run import (  # noqa: E402
     RUN_COLUMNS,
     counties_of_prefecture,
     counties_of_province,

@@ -17,7 +17,7 @@ import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ruralnet.exceptions import NetworkError, RuralnetError
+from ruralnet.exceptions import NetworkError, ParameterError, RuralnetError
 
 WGS84 = "EPSG:4326"
 
@@ -214,6 +214,71 @@ def check_graph(G: Any) -> None:
                 )
 
 
+def bad_value(name: str, allowed: str, value: Any) -> ParameterError:
+    """Return the one error for a parameter outside its allowed range (raise it).
+
+    Examples
+    --------
+    >>> str(bad_value("max_open", ">= 1", 0))
+    '参数 max_open 必须满足 >= 1，实际为 0 | max_open must be >= 1, got 0'
+    """
+    return ParameterError(f"参数 {name} 必须满足 {allowed}，实际为 {value!r}",
+                          f"{name} must be {allowed}, got {value!r}",
+                          field=name, allowed=allowed, value=value)
+
+
+def int_matrix(name: str, value: Any, n: int) -> np.ndarray:
+    """Return a read-only int64 copy of an ``n``-by-``n`` non-negative integer matrix.
+
+    Examples
+    --------
+    >>> int_matrix("distance", [[0, 3], [4, 0]], 2).dtype
+    dtype('int64')
+    """
+    arr = np.asarray(value)
+    if arr.shape != (n, n):
+        raise bad_value(name, f"a square ({n}, {n}) matrix (depots then clients)", arr.shape)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise bad_value(name, "integer-valued (round it first)", arr.dtype)
+    if (arr < 0).any():
+        raise bad_value(name, ">= 0 everywhere", int(arr.min()))
+    out = arr.astype(np.int64, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def cost_matrix(cost: Any) -> np.ndarray:
+    """Return a non-empty 2-D float matrix free of NaN and negatives (``inf`` forbids a pair).
+
+    Examples
+    --------
+    >>> cost_matrix([[1, 2]]).shape
+    (1, 2)
+    """
+    c = np.asarray(cost, dtype=float)
+    if c.ndim != 2 or c.shape[0] == 0 or c.shape[1] == 0:
+        raise bad_value("cost", "a non-empty 2-D matrix (clients × candidates)", c.shape)
+    if np.isnan(c).any() or (c < 0).any():
+        raise bad_value("cost", "free of NaN and >= 0 (np.inf forbids a pair)", "NaN or negative")
+    return c
+
+
+def nonneg_vector(x: Any, n: int, name: str, default: float) -> np.ndarray:
+    """Return ``x`` broadcast to ``n`` finite values >= 0 (``default`` when ``None``).
+
+    Examples
+    --------
+    >>> nonneg_vector(None, 2, "demand", 1.0).tolist()
+    [1.0, 1.0]
+    """
+    if x is None:
+        return np.full(n, default)
+    v = np.broadcast_to(np.asarray(x, dtype=float), (n,)).copy()
+    if not np.isfinite(v).all() or (v < 0).any():
+        raise bad_value(name, f"{n} finite values >= 0", x)
+    return v
+
+
 def check_square_matrix(name: str, matrix: Any, n: int) -> np.ndarray:
     """Check an integer ``n``-by-``n`` cost matrix with a zero diagonal and no negative entry.
 
@@ -224,22 +289,22 @@ def check_square_matrix(name: str, matrix: Any, n: int) -> np.ndarray:
     """
     arr = np.asarray(matrix)
     if arr.shape != (n, n):
-        raise RuralnetError(
+        raise ParameterError(
             f"{name} 的形状必须是 ({n}, {n})，实际为 {arr.shape}",
             f"{name} must have shape ({n}, {n}), got {arr.shape}",
         )
     if not np.issubdtype(arr.dtype, np.integer):
-        raise RuralnetError(
+        raise ParameterError(
             f"{name} 必须是整数数组，实际为 {arr.dtype}",
             f"{name} must be an integer array, got {arr.dtype}",
         )
     if n and arr.min() < 0:
-        raise RuralnetError(
+        raise ParameterError(
             f"{name} 不能有负数，最小值为 {arr.min()}",
             f"{name} must be >= 0, found {arr.min()}",
         )
     if np.any(np.diagonal(arr) != 0):
-        raise RuralnetError(f"{name} 的对角线必须为 0", f"{name} must have a zero diagonal")
+        raise ParameterError(f"{name} 的对角线必须为 0", f"{name} must have a zero diagonal")
     return arr
 
 

@@ -79,3 +79,42 @@ class PlanValidationError(RuralnetError):
 
 class TargetsError(RuralnetError, ValueError):
     """An indicator system, actuals file or budget file is malformed."""
+
+
+class ParameterError(RuralnetError, ValueError):
+    """A parameter, matrix or vector given to a model is out of its allowed range.
+
+    Raised by the shared checks in :mod:`ruralnet._validate`; ``details`` has
+    ``field``, ``allowed`` and ``value``.
+
+    Examples
+    --------
+    >>> err = ParameterError("参数 x 必须 > 0，实际为 -1", "x must be > 0, got -1", field="x")
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+
+# --------------------------------------------------------------------------
+# Warning classes, so that users can filter them (``warnings.simplefilter``)
+# --------------------------------------------------------------------------
+
+
+class RuralnetWarning(UserWarning):
+    """Base class of every warning ruralnet issues."""
+
+
+class SyntheticDataWarning(RuralnetWarning):
+    """A layer of the plan is synthetic (generated, not surveyed)."""
+
+
+class InputFileWarning(RuralnetWarning):
+    """An input file was read, but part of it was ignored or repaired."""
+
+
+class DataQualityWarning(RuralnetWarning):
+    """Real data look doubtful (far points, unmatched names, clipped roads)."""
+
+
+class SolverWarning(RuralnetWarning):
+    """A solver stopped early, fell back to another engine or relaxed a target."""

@@ -93,3 +93,16 @@ def _check(name: str, value: Any) -> Any:
 
 
 settings = Settings()
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ruralnet")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+VERSION = _package_version()
+"""The installed ruralnet version (from the package metadata)."""

@@ -27,8 +27,8 @@ SELECTORS = {"routes": "path.rn-route", "villages": "path.rn-village", "sites": 
 
 
 def tile_hosts() -> set[str]:
-    """Host-name suffixes of the base-tile servers ruralnet.maps offers."""
-    from ruralnet.maps import TILES
+    """Host-name suffixes of the base-tile servers ruralnet.outputs.maps offers."""
+    from ruralnet.outputs.maps import TILES
 
     hosts = set()
     for url, *_ in TILES.values():

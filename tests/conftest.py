@@ -1,4 +1,4 @@
-"""Shared fixtures and the --runslow option (as in networkx's conftest)."""
+"""Shared fixtures: the embedded default county and the hand-checked tiny plan (tests/tiny.py)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--runslow", action="store_true", default=False, help="run slow tests")
+# Tests that plan a whole county or start Dask are marked ``slow``: they run in
+# the README's test command (and so in .ci/run); ``python -m pytest -q -m "not
+# slow"`` is the fast loop.
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--runslow"):
-        return
-    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    """Notebooks plan whole counties: mark them slow."""
     for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +33,30 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 @pytest.fixture(scope="session")
 def anxi():
     """The embedded default county 安溪县 (synthetic positions, seed 0)."""
-    from ruralnet.geography import load_county
+    from ruralnet.geo.county import load_county
 
     return load_county("安溪")
+
+
+@pytest.fixture
+def tiny_county():
+    """The one-township county of the tiny plan (tests/tiny.py)."""
+    from tiny import make_tiny_county
+
+    return make_tiny_county()
+
+
+@pytest.fixture
+def tiny_plan_doc():
+    """The hand-checked tiny plan document, as a dict (tests/tiny.py)."""
+    from tiny import tiny_plan_dict
+
+    return tiny_plan_dict()
+
+
+@pytest.fixture
+def tiny_plan(tiny_plan_doc):
+    """The hand-checked tiny plan as a :class:`ruralnet.plan.document.Plan`."""
+    from ruralnet.plan.document import Plan
+
+    return Plan(tiny_plan_doc)

@@ -1,6 +1,7 @@
 import pytest
 
-from ruralnet.admin import (
+from ruralnet.exceptions import AmbiguousCountyError, UnknownCountyError
+from ruralnet.geo.admin import (
     prefecture_counties,
     resolve_county,
     search_counties,
@@ -8,7 +9,6 @@ from ruralnet.admin import (
     townships_of,
     villages_of,
 )
-from ruralnet.exceptions import AmbiguousCountyError, UnknownCountyError
 
 # Every county named in the seed documents, as written there.
 GUIZHOU_2017 = ["正安县", "桐梓县", "凤冈县", "道真县", "务川县", "水城县", "纳雍县", "黔西县",

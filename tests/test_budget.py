@@ -1,4 +1,4 @@
-"""Tests for ruralnet.budget: fund rules of the seed documents."""
+"""Tests for ruralnet.programme.budget: fund rules of the seed documents."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from ruralnet.budget import check_budget, read_budget
-from ruralnet.cli_targets import budget as budget_command
+from ruralnet.cli.targets import budget as budget_command
 from ruralnet.exceptions import TargetsError
+from ruralnet.programme.budget import check_budget, read_budget
+from ruralnet.programme.targets import load_system
 from ruralnet.settings import settings
-from ruralnet.targets import load_system
 
 EXAMPLES = Path(settings.data_dir) / "examples"
 ANXI = EXAMPLES / "anxi_budget_2018.csv"
@@ -168,7 +168,7 @@ def test_commands_follow_the_main_group_language():
     @click.group()
     @click.option("--lang", default="both")
     def group(lang):
-        """Stand-in for ruralnet.cli.main."""
+        """Stand-in for ruralnet.cli.main.main."""
 
     group.add_command(budget_command)
     result = CliRunner().invoke(group, ["--lang", "en", "budget", str(ANXI), "--system", "nope"])
@@ -178,11 +178,11 @@ def test_commands_follow_the_main_group_language():
 
 
 def test_budget_docstring_examples_run():
-    """The Examples blocks of ruralnet.budget pass as doctests."""
+    """The Examples blocks of ruralnet.programme.budget pass as doctests."""
     import doctest
 
-    import ruralnet.budget
+    import ruralnet.programme.budget
 
-    result = doctest.testmod(ruralnet.budget, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(ruralnet.programme.budget, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0

@@ -3,7 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from ruralnet.cli import main
+from ruralnet.cli.main import main
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ruralnet.coords import gcj02_to_wgs84, wgs84_to_gcj02
+from ruralnet.geo.coords import gcj02_to_wgs84, wgs84_to_gcj02
 
 # Published reference pairs (wgs_lat, wgs_lon, gcj_lat, gcj_lon) from the eviltransform test suite.
 REFERENCE = [

@@ -1,20 +1,18 @@
-"""Tests of ruralnet.daily: two-tier and direct daily plans on a toy county."""
+"""Tests of ruralnet.routing.daily: two-tier and direct daily plans on a toy county."""
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ruralnet.daily
 import ruralnet.routing
-from ruralnet.daily import DailyRoutingParams, FleetType, plan_daily_routes
+import ruralnet.routing.daily
 from ruralnet.exceptions import InfeasibleError
+from ruralnet.routing.daily import DailyRoutingParams, FleetType, plan_daily_routes
 
 
 def plane_matrices(xy_km: list[tuple[float, float]], kph: float = 36.0):
@@ -25,24 +23,17 @@ def plane_matrices(xy_km: list[tuple[float, float]], kph: float = 36.0):
 
 
 def test_routing_still_exports_every_daily_name():
-    """Names that moved to ruralnet.daily resolve from ruralnet.routing to the same objects."""
+    """Names that moved to ruralnet.routing.daily resolve from ruralnet.routing to the same objects."""
     for name in ruralnet.routing.__all__:
         assert getattr(ruralnet.routing, name) is not None
-    for name in ruralnet.daily.__all__:
+    for name in ruralnet.routing.daily.__all__:
         assert name in ruralnet.routing.__all__
-        assert getattr(ruralnet.routing, name) is getattr(ruralnet.daily, name)
+        assert getattr(ruralnet.routing, name) is getattr(ruralnet.routing.daily, name)
     from ruralnet.routing import FleetType as Reexported
 
     assert Reexported is FleetType
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
         ruralnet.routing.no_such_name  # noqa: B018
-
-
-def test_routing_imports_without_loading_daily():
-    """Imports run one way: ruralnet.routing loads ruralnet.daily only when a daily name is used."""
-    code = ("import sys, ruralnet.routing as r; assert 'ruralnet.daily' not in sys.modules; "
-            "r.FleetType; assert 'ruralnet.daily' in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # --------------------------------------------------------------------------

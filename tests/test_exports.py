@@ -4,10 +4,10 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
-from tiny import make_tiny_county, tiny_plan_dict
+from tiny import tiny_plan_dict
 
 from ruralnet.exceptions import RuralnetError
-from ruralnet.exports import (
+from ruralnet.outputs.exports import (
     STOP_COLUMNS,
     atomic_path,
     excel_safe,
@@ -17,19 +17,13 @@ from ruralnet.exports import (
     write_geopackage,
     write_route_csv,
 )
-from ruralnet.plan import SYNTHETIC_NOTICE_ZH, Plan
+from ruralnet.plan.document import SYNTHETIC_NOTICE_ZH, Plan
 
 
 @pytest.fixture
-def tiny_county():
-    """The one-township county of the tiny plan (see tests/test_maps.py)."""
-    return make_tiny_county()
-
-
-@pytest.fixture
-def plan():
+def plan(tiny_plan):
     """The hand-checked tiny plan (synthetic layers)."""
-    return Plan(tiny_plan_dict())
+    return tiny_plan
 
 
 @pytest.fixture

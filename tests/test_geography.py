@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ruralnet.exceptions import AmbiguousCountyError
-from ruralnet.geography import DemandParams, load_county
+from ruralnet.geo.county import DemandParams, load_county
 
 
 def test_anxi_default_has_official_counts_and_synthetic_positions(anxi):

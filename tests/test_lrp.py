@@ -1,4 +1,4 @@
-"""Tests for ruralnet.lrp: location-routing, the Prodhon reader, fixed sites."""
+"""Tests for ruralnet.lrp.solve: location-routing, the Prodhon reader, fixed sites."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ruralnet.exceptions import InfeasibleError, InputFileError
-from ruralnet.lrp import (
+from ruralnet.lrp.solve import (
     LRPInstance,
     LRPParams,
     prodhon_arc_costs,

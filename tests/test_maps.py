@@ -4,20 +4,14 @@ import re
 import shutil
 
 import pytest
-from tiny import HOSTILE, HOSTILE_IMG, make_tiny_county, tiny_plan_dict
+from tiny import HOSTILE, HOSTILE_IMG, tiny_plan_dict
 
-from ruralnet.coords import wgs84_to_gcj02
 from ruralnet.exceptions import RuralnetError
-from ruralnet.maps import plan_map, save_map
-from ruralnet.plan import SYNTHETIC_NOTICE_ZH, Plan
+from ruralnet.geo.coords import wgs84_to_gcj02
+from ruralnet.outputs.maps import plan_map, save_map
+from ruralnet.plan.document import SYNTHETIC_NOTICE_ZH, Plan
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def tiny_plan():
-    """The tiny plan as a Plan (synthetic layers)."""
-    return Plan(tiny_plan_dict())
 
 
 @pytest.fixture
@@ -42,12 +36,6 @@ def hostile_plan():
     d["sites"][1]["name"] = HOSTILE
     d["townships"][0]["name"] = HOSTILE_IMG
     return Plan(d)
-
-
-@pytest.fixture
-def tiny_county():
-    """The one-township county of the tiny plan."""
-    return make_tiny_county()
 
 
 def _html(plan, county=None, **kw):
@@ -260,7 +248,7 @@ def test_map_of_anxi_draws_every_township_and_village(anxi):
 
 def test_missing_bundled_leaflet_is_a_data_error(tiny_plan, tmp_path, monkeypatch):
     """Without the bundled Leaflet files the map refuses with a reinstall hint, no CDN fallback."""
-    import ruralnet.maps as maps
+    import ruralnet.outputs.maps as maps
     from ruralnet.exceptions import DataError
 
     monkeypatch.setattr(maps, "STATIC_DIR", tmp_path)

@@ -1,4 +1,4 @@
-"""Tests of ruralnet.matrix: snapping, shortest-path matrices, errors and the cache."""
+"""Tests of ruralnet.roads.matrix: snapping, shortest-path matrices, errors and the cache."""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-import ruralnet.matrix as matrix_mod
+import ruralnet.roads.matrix as matrix_mod
 from ruralnet.exceptions import NetworkError, RuralnetError
-from ruralnet.geography import County, LayerProvenance
-from ruralnet.matrix import (
+from ruralnet.geo.county import County, LayerProvenance
+from ruralnet.roads.matrix import (
     TravelMatrix,
     snap_points,
     straight_line_matrix,
     travel_matrix,
 )
-from ruralnet.network import Network, network_from_osm_file, synthetic_network
+from ruralnet.roads.network import Network, network_from_osm_file, synthetic_network
 
 TINY_OSM = Path(__file__).parent / "data" / "tiny_county.osm"
 R = 6_371_009.0

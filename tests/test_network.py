@@ -1,4 +1,4 @@
-"""Tests of ruralnet.network: OSM extracts, speeds, the Network class, synthetic roads."""
+"""Tests of ruralnet.roads.network: OSM extracts, speeds, the Network class, synthetic roads."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from ruralnet.exceptions import InputFileError, NetworkError
-from ruralnet.geography import County, LayerProvenance
-from ruralnet.network import (
+from ruralnet.geo.county import County, LayerProvenance
+from ruralnet.roads.network import (
     Network,
     add_speeds,
     graph_hash,
@@ -320,7 +320,7 @@ def test_online_door_filters_roads_caches_and_shares_post_processing(monkeypatch
 
 def test_synthetic_network_of_an_embedded_county_serves_every_village():
     """安溪's 24 townships and all its villages get one connected synthetic graph."""
-    from ruralnet.geography import load_county
+    from ruralnet.geo.county import load_county
 
     county = load_county("安溪")
     net = synthetic_network(county, detour=1.4)

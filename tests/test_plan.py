@@ -2,16 +2,15 @@ import copy
 import json
 
 import pytest
-from tiny import tiny_plan_dict
 
 from ruralnet.exceptions import InputFileError, PlanValidationError
-from ruralnet.plan import Plan, check_plan, haversine_km, validate_plan
+from ruralnet.plan.document import Plan, check_plan, haversine_km, validate_plan
 
 
 @pytest.fixture
-def tiny_plan():
+def tiny_plan(tiny_plan_doc):
     """The hand-checked tiny plan document (tests/tiny.py)."""
-    return tiny_plan_dict()
+    return tiny_plan_doc
 
 
 def test_hand_checked_plan_is_valid(tiny_plan):

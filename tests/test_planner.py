@@ -3,9 +3,9 @@ import json
 import pytest
 
 from ruralnet.exceptions import InputFileError
-from ruralnet.geography import load_county
-from ruralnet.plan import validate_plan
-from ruralnet.planner import PlanParams, Scenario, fixed_sites, make_plan
+from ruralnet.geo.county import load_county
+from ruralnet.plan.build import PlanParams, Scenario, fixed_sites, make_plan
+from ruralnet.plan.document import validate_plan
 
 SMALL = "双柏县"  # 8 townships, 77 administrative villages: quick to plan
 
@@ -106,7 +106,7 @@ def test_every_scenario_parameter_is_documented():
     import dataclasses
     from pathlib import Path
 
-    from ruralnet.geography import DemandParams
+    from ruralnet.geo.county import DemandParams
     from ruralnet.routing import DailyRoutingParams, FleetType
 
     text = (Path(__file__).parent.parent / "scenarios" / "README.md").read_text(encoding="utf-8")
@@ -134,7 +134,7 @@ def test_plan_proposes_one_county_service_centre_at_the_seat(small_plan, small_c
 
 def test_infeasible_targets_are_relaxed_and_the_reason_recorded(small_county):
     """Asking more village stations than villages exist plans with the base parameters, noted."""
-    from ruralnet.planner import make_plan_for_targets
+    from ruralnet.plan.build import make_plan_for_targets
 
     p = make_plan_for_targets(small_county, PlanParams(), {"min_village_stations": 500},
                               source="test_system")
@@ -160,7 +160,7 @@ def test_warehouses_come_from_location_routing_and_the_gain_is_recorded(small_pl
 def test_joint_warehouses_failing_the_day_fall_back_to_facility_location():
     """When the joint warehouses fail the daily routing, the facility-location ones are used."""
     from ruralnet.exceptions import InfeasibleError
-    from ruralnet.planner import Sites, _facility_fallback
+    from ruralnet.plan.build import Sites, _facility_fallback
 
     sites = Sites((3,), (1, 2), (), {"lrp": {"used": "joint",
                                             "facility_location_warehouses": [1, 5]}})

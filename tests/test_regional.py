@@ -1,4 +1,4 @@
-"""Tests of ruralnet.regional: regions planned serially and on Dask, roll-up, pooled warehouses."""
+"""Tests of ruralnet.regional.run: regions planned serially and on Dask, roll-up, pooled warehouses."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from ruralnet.exceptions import UnknownCountyError
-from ruralnet.planner import PlanParams
-from ruralnet.regional import (
+from ruralnet.plan.build import PlanParams
+from ruralnet.regional.run import (
     ROLLUP_COLUMNS,
     RUN_COLUMNS,
     PoolingParams,
@@ -25,7 +25,9 @@ from ruralnet.regional import (
     reproducible,
 )
 from ruralnet.routing import DailyRoutingParams
-from ruralnet.siting import haversine_m
+from ruralnet.siting.county import haversine_m
+
+pytestmark = pytest.mark.slow  # plans whole counties, starts Dask
 
 # Two small counties of 怒江州 (29 and 69 village-level units), 德钦 with a broken
 # village file, and a name that is no county.

@@ -6,12 +6,13 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from tiny import HOSTILE, HOSTILE_IMG, make_tiny_county, tiny_plan_dict
+from tiny import HOSTILE, HOSTILE_IMG, tiny_plan_dict
 
-import ruralnet.report as report
+import ruralnet.outputs.report as report
+from ruralnet import _io as rio
 from ruralnet.exceptions import RuralnetError
-from ruralnet.plan import SYNTHETIC_NOTICE_ZH, Plan
-from ruralnet.report import fleet_chart, render_report, write_report
+from ruralnet.outputs.report import fleet_chart, render_report, write_report
+from ruralnet.plan.document import SYNTHETIC_NOTICE_ZH, Plan
 
 
 class _Page(HTMLParser):
@@ -49,15 +50,9 @@ class _Page(HTMLParser):
 
 
 @pytest.fixture
-def tiny_county():
-    """The one-township county of the tiny plan (see tests/test_maps.py)."""
-    return make_tiny_county()
-
-
-@pytest.fixture
-def plan():
+def plan(tiny_plan):
     """The hand-checked tiny plan (synthetic layers)."""
-    return Plan(tiny_plan_dict())
+    return tiny_plan
 
 
 @pytest.fixture
@@ -168,18 +163,21 @@ def test_cjk_font_is_found_in_matplotlib_font_list(monkeypatch):
     """cjk_font returns the first known CJK family matplotlib has, else None."""
     from matplotlib import font_manager
 
+    monkeypatch.setattr(rio, "CJK_FONTS", ("WenQuanYi Zen Hei",))
+    monkeypatch.setattr("subprocess.run", lambda *a, **k: type("R", (), {"stdout": ""})())
+
     class Entry:
         def __init__(self, name):
             self.name = name
 
-    report.cjk_font.cache_clear()
+    rio.cjk_font.cache_clear()
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [Entry("DejaVu Sans")])
-    assert report.cjk_font() is None
-    report.cjk_font.cache_clear()
+    assert rio.cjk_font() is None
+    rio.cjk_font.cache_clear()
     monkeypatch.setattr(font_manager.fontManager, "ttflist",
                         [Entry("DejaVu Sans"), Entry("WenQuanYi Zen Hei")])
-    assert report.cjk_font() == "WenQuanYi Zen Hei"
-    report.cjk_font.cache_clear()
+    assert rio.cjk_font() == "WenQuanYi Zen Hei"
+    rio.cjk_font.cache_clear()
 
 
 def test_unserved_villages_show_recorded_reasons_or_say_none_was_recorded(plan):
@@ -239,8 +237,8 @@ def test_report_and_workbook_take_a_scorecard_from_score_plan(plan, tmp_path):
     """A real Scorecard (guizhou_2017) renders one row per indicator in report and Excel."""
     import openpyxl
 
-    from ruralnet.exports import write_excel
-    from ruralnet.scorecard import score_plan
+    from ruralnet.outputs.exports import write_excel
+    from ruralnet.programme.scorecard import score_plan
 
     card = score_plan(plan.data, "guizhou_2017")
     rows = _Page(render_report(plan, scorecard=card)).rows

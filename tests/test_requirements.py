@@ -1,7 +1,7 @@
 import pytest
 
-from ruralnet.requirements import plan_requirements
-from ruralnet.targets import load_system
+from ruralnet.programme.requirements import plan_requirements
+from ruralnet.programme.targets import load_system
 
 
 @pytest.mark.parametrize("system,expected", [

@@ -1,6 +1,6 @@
 """Tests of ruralnet.routing: hand-checked tiny instances on both engines.
 
-The daily two-tier plan (ruralnet.daily) is tested in test_daily.py.
+The daily two-tier plan (ruralnet.routing.daily) is tested in test_daily.py.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def test_pyvrp_penalty_warning_is_logged_not_raised(caplog):
     clients = (Client(tw_early_s=60, tw_late_s=60), Client(tw_early_s=60, tw_late_s=60))
     problem = RoutingProblem((Depot(),), clients, (VehicleType(10),), dist, dur)
     params = RoutingParams(engine="pyvrp", time_limit_s=3, max_iterations=5000)
-    with caplog.at_level("INFO", logger="ruralnet._pyvrp_vrp"):
+    with caplog.at_level("INFO", logger="ruralnet.routing.pyvrp_engine"):
         with pytest.raises(InfeasibleError, match="pyvrp found no plan"):
             solve_routes(problem, params)
     assert "penalty parameter has reached its maximum" in caplog.text
@@ -260,18 +260,18 @@ def test_export_vrplib_reads_back_in_pyvrp(tmp_path):
 
 def test_auto_engine_falls_back_to_the_other_engine_when_one_finds_nothing(monkeypatch):
     """With engine="auto", a PyVRP miss is retried with OR-Tools; an explicit engine is not."""
-    import ruralnet.routing as routing_mod
+    import ruralnet.routing.solve as routing_mod
     from ruralnet.exceptions import InfeasibleError
     from ruralnet.routing import Client, Depot, RoutingParams, RoutingProblem, VehicleType
 
-    real = routing_mod._run_engine
+    real = routing_mod.run_engine
     calls = []
 
     def flaky(c, prizes, engine, params, seconds, seed):
         calls.append(engine)
         return None if engine == "pyvrp" else real(c, prizes, engine, params, seconds, seed)
 
-    monkeypatch.setattr(routing_mod, "_run_engine", flaky)
+    monkeypatch.setattr(routing_mod, "run_engine", flaky)
     problem = RoutingProblem(
         depots=(Depot(),), clients=(Client(delivery_kg=5),),
         vehicle_types=(VehicleType(capacity_kg=10),),

@@ -1,4 +1,4 @@
-"""Tests for ruralnet.scorecard: scoring a plan and actuals against a system."""
+"""Tests for ruralnet.programme.scorecard: scoring a plan and actuals against a system."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ruralnet.exceptions import PlanValidationError, TargetsError
-from ruralnet.scorecard import plan_metrics, score_plan
-from ruralnet.targets import load_system
+from ruralnet.programme.scorecard import plan_metrics, score_plan
+from ruralnet.programme.targets import load_system
 
 
 @pytest.fixture(scope="session")
@@ -241,7 +241,7 @@ def test_score_command_writes_csv_and_prints_summary(tiny_plan, tmp_path):
     """`score` prints the scorecard and writes the table to --out."""
     from click.testing import CliRunner
 
-    from ruralnet.cli_targets import score
+    from ruralnet.cli.targets import score
 
     plan_path = tmp_path / "plan.json"
     plan_path.write_text(json.dumps(tiny_plan, ensure_ascii=False), encoding="utf-8")
@@ -258,7 +258,7 @@ def test_score_command_reports_errors_without_traceback(tiny_plan, tmp_path):
     """A bad system name exits non-zero with the bilingual message, no traceback."""
     from click.testing import CliRunner
 
-    from ruralnet.cli_targets import score
+    from ruralnet.cli.targets import score
 
     plan_path = tmp_path / "plan.json"
     plan_path.write_text(json.dumps(tiny_plan), encoding="utf-8")
@@ -305,7 +305,7 @@ def test_score_command_refuses_a_broken_plan_file(tmp_path):
     """A plan file that is not JSON is refused with its line."""
     from click.testing import CliRunner
 
-    from ruralnet.cli_targets import score
+    from ruralnet.cli.targets import score
 
     plan_path = tmp_path / "plan.json"
     plan_path.write_text('{"county": {\n  "name": }', encoding="utf-8")
@@ -315,12 +315,12 @@ def test_score_command_refuses_a_broken_plan_file(tmp_path):
 
 
 def test_scorecard_docstring_examples_run():
-    """The Examples blocks of ruralnet.scorecard pass as doctests."""
+    """The Examples blocks of ruralnet.programme.scorecard pass as doctests."""
     import doctest
 
-    import ruralnet.scorecard
+    import ruralnet.programme.scorecard
 
-    result = doctest.testmod(ruralnet.scorecard, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(ruralnet.programme.scorecard, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -329,7 +329,7 @@ def test_score_command_takes_actuals_and_inputs(tiny_plan, tmp_path):
     """`score --actuals --input` scores entered growth against the given national average."""
     from click.testing import CliRunner
 
-    from ruralnet.cli_targets import score
+    from ruralnet.cli.targets import score
 
     plan_path = tmp_path / "plan.json"
     plan_path.write_text(json.dumps(tiny_plan), encoding="utf-8")
@@ -348,7 +348,7 @@ def test_score_command_takes_actuals_and_inputs(tiny_plan, tmp_path):
 
 def test_atomic_path_leaves_nothing_behind_when_writing_fails(tmp_path):
     """A failed write keeps the old file and removes the temporary one."""
-    from ruralnet.cli_targets import atomic_path
+    from ruralnet.cli.targets import atomic_path
 
     target = tmp_path / "card.csv"
     target.write_text("old", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Tests for ruralnet.selection: the 贵州 2016 provincial county selection."""
+"""Tests for ruralnet.programme.selection: the 贵州 2016 provincial county selection."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from ruralnet.cli_targets import select as select_command
+from ruralnet.cli.targets import select as select_command
 from ruralnet.exceptions import InfeasibleError, TargetsError
-from ruralnet.selection import load_rules, read_county_facts, select_counties
+from ruralnet.programme.selection import load_rules, read_county_facts, select_counties
 from ruralnet.settings import settings
 
 EXAMPLE = Path(settings.data_dir) / "examples" / "guizhou_2016_candidates_illustrative.csv"
@@ -179,12 +179,12 @@ def test_select_command_reports_infeasible_without_traceback():
 
 
 def test_selection_docstring_examples_run():
-    """The Examples blocks of ruralnet.selection pass as doctests."""
+    """The Examples blocks of ruralnet.programme.selection pass as doctests."""
     import doctest
 
-    import ruralnet.selection
+    import ruralnet.programme.selection
 
-    result = doctest.testmod(ruralnet.selection, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(ruralnet.programme.selection, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
 

@@ -1,4 +1,4 @@
-"""Tests of ruralnet.siting and its engine ruralnet._facility.
+"""Tests of ruralnet.siting.county and its engine ruralnet.siting.facility.
 
 Tiny instances are checked against brute-force enumeration; hypothesis draws
 the instances, so each property is tried on many small cost matrices.
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ruralnet import _facility
 from ruralnet.exceptions import InfeasibleError
-from ruralnet.siting import (
+from ruralnet.siting import facility as _facility
+from ruralnet.siting.county import (
     Quota,
     SitingInput,
     SolveParams,
@@ -425,9 +425,9 @@ def test_siting_input_checks_matrix_shape():
 
 def test_anxi_default_solves_to_proven_optimality_within_ten_seconds(anxi):
     """安溪 (24 townships, 443 villages + 45 communities): every level optimal, ≤ 10 s."""
-    from ruralnet.matrix import travel_matrix
-    from ruralnet.network import synthetic_network
-    from ruralnet.planner import _points
+    from ruralnet.plan.build import _points
+    from ruralnet.roads.matrix import travel_matrix
+    from ruralnet.roads.network import synthetic_network
 
     pts = _points(anxi)
     tm = travel_matrix(synthetic_network(anxi, seed=0), pts.gdf, id_column="id",

@@ -1,4 +1,4 @@
-"""Tests for ruralnet.targets: indicator systems as data, actuals files."""
+"""Tests for ruralnet.programme.targets: indicator systems as data, actuals files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ruralnet.exceptions import TargetsError
-from ruralnet.targets import (
+from ruralnet.programme.targets import (
     Indicator,
     default_system_id,
     list_systems,
@@ -27,7 +27,7 @@ DOCUMENTS = {
 }
 
 HEADER = """
-schema = "ruralnet.targets/1"
+schema = "ruralnet.programme.targets/1"
 kind = "indicators"
 id = "tiny"
 name_zh = "小体系"
@@ -306,12 +306,12 @@ def test_read_table_refuses_missing_and_empty_files(tmp_path):
 
 
 def test_targets_docstring_examples_run():
-    """The Examples blocks of ruralnet.targets pass as doctests."""
+    """The Examples blocks of ruralnet.programme.targets pass as doctests."""
     import doctest
 
-    import ruralnet.targets
+    import ruralnet.programme.targets
 
-    result = doctest.testmod(ruralnet.targets, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(ruralnet.programme.targets, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -341,7 +341,7 @@ def test_indicator_fields_are_checked_on_construction(changes, message):
 
 def test_a_system_built_in_python_checks_deadlines_too():
     """IndicatorSystem refuses an indicator due after the programme ends."""
-    from ruralnet.targets import IndicatorSystem
+    from ruralnet.programme.targets import IndicatorSystem
 
     with pytest.raises(TargetsError, match="indicator x deadline 2020-12-31 is outside the "
                        "programme 2019-01-01–2019-12-31"):

@@ -1,4 +1,4 @@
-"""Tests for ruralnet.tracking: status over time, projections, chart."""
+"""Tests for ruralnet.programme.tracking: status over time, projections, chart."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from ruralnet import tracking as tracking_module
-from ruralnet.cli_targets import track as track_command
+from ruralnet import _io as rio
+from ruralnet.cli.targets import track as track_command
 from ruralnet.exceptions import TargetsError
-from ruralnet.settings import settings
-from ruralnet.targets import load_system
-from ruralnet.tracking import (
+from ruralnet.programme import tracking as tracking_module
+from ruralnet.programme.targets import load_system
+from ruralnet.programme.tracking import (
     plot_tracking,
     project_compound,
     project_linear,
     read_actuals,
     track,
 )
+from ruralnet.settings import settings
 
 SAMPLE = Path(settings.data_dir) / "examples" / "anxi_actuals_sample.csv"
 
@@ -163,7 +164,7 @@ def test_chart_has_one_panel_per_indicator_and_saves_png(anxi, tmp_path):
 
 def test_chart_without_cjk_font_warns_and_uses_english(anxi, monkeypatch):
     """With no CJK font the chart warns and labels in English rather than boxes."""
-    monkeypatch.setattr(tracking_module, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(tracking_module, "cjk_font", lambda: None)
     result = track(SAMPLE, anxi, county="安溪县")
     with pytest.warns(RuntimeWarning, match="no CJK font found"):
         fig = plot_tracking(result)
@@ -172,7 +173,7 @@ def test_chart_without_cjk_font_warns_and_uses_english(anxi, monkeypatch):
 
 def test_chart_with_a_cjk_font_uses_chinese_names(anxi, monkeypatch):
     """With a CJK font the panels carry the Chinese indicator names."""
-    monkeypatch.setattr(tracking_module, "find_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(tracking_module, "cjk_font", lambda: "DejaVu Sans")
     fig = plot_tracking(track(SAMPLE, anxi, county="安溪县"))
     assert fig.axes[0].get_title().startswith("公共服务分中心")
 
@@ -270,12 +271,12 @@ def test_read_actuals_accepts_a_dataframe_and_system_inputs():
 
 
 def test_tracking_docstring_examples_run():
-    """The Examples blocks of ruralnet.tracking pass as doctests."""
+    """The Examples blocks of ruralnet.programme.tracking pass as doctests."""
     import doctest
 
-    import ruralnet.tracking
+    import ruralnet.programme.tracking
 
-    result = doctest.testmod(ruralnet.tracking, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(ruralnet.programme.tracking, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -288,12 +289,15 @@ def test_fontconfig_fonts_are_registered_when_matplotlib_lacks_cjk(monkeypatch):
     import matplotlib
 
     font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    monkeypatch.setattr(tracking_module, "CJK_FONT_NAMES", ())
+    monkeypatch.setattr(rio, "CJK_FONTS", ())
+    rio.cjk_font.cache_clear()
     monkeypatch.setattr(subprocess, "run",
                         lambda *a, **k: SimpleNamespace(stdout=f"{font}: \n"))
-    assert tracking_module.find_cjk_font() == "DejaVu Sans"
+    assert rio.cjk_font() == "DejaVu Sans"
+    rio.cjk_font.cache_clear()
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: SimpleNamespace(stdout=""))
-    assert tracking_module.find_cjk_font() is None
+    assert rio.cjk_font() is None
+    rio.cjk_font.cache_clear()
 
 
 def test_chart_is_drawn_on_an_agg_canvas(anxi):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from ruralnet.coords import wgs84_to_gcj02
 from ruralnet.exceptions import InputFileError
-from ruralnet.geography import load_county
+from ruralnet.geo.coords import wgs84_to_gcj02
+from ruralnet.geo.county import load_county
 
 HEADER = "township,village,lon,lat,crs,population,poor,existing_site,parcels_down,parcels_up\n"
 

@@ -10,7 +10,7 @@ station VS1; C1 (a community) is not served daily.
 import geopandas as gpd
 from shapely.geometry import Point, box
 
-from ruralnet.geography import County, LayerProvenance
+from ruralnet.geo.county import County, LayerProvenance
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_IMG = "<img src=x onerror=alert(2)>"

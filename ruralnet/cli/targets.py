@@ -1,0 +1,188 @@
+"""Command-line commands for programme targets: ``score``, ``budget``, ``track``, ``select``.
+
+Each is a standalone :func:`click.command`; ``ruralnet.cli.main`` adds them to
+the main group with ``add_command``. These commands are, with ``cli``, the
+only code that prints or catches :class:`~ruralnet.exceptions.RuralnetError`:
+errors exit with status 1 and the bilingual message, without a traceback.
+Files are written atomically (a temporary file in the same folder, then
+:func:`os.replace`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ruralnet._io import atomic_path
+from ruralnet.exceptions import InputFileError, RuralnetError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _lang() -> str:
+    """Message language: the main group's ``--lang`` when run under it, else both."""
+    ctx = click.get_current_context(silent=True)
+    lang = ctx.find_root().params.get("lang") if ctx is not None else None
+    return lang if lang in ("zh", "en", "both") else "both"
+
+
+def _reports_errors(func: F) -> F:
+    """Turn a RuralnetError into a click error (exit 1, message, no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RuralnetError as err:
+            raise click.ClickException(err.message(_lang())) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _read_plan(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{path} 不是有效的 JSON (第{exc.lineno}行): {exc.msg}",
+            f"{path} is not valid JSON (line {exc.lineno}): {exc.msg}",
+            path=path, line=exc.lineno,
+        ) from None
+
+
+@click.command("score")
+@click.argument("plan_json", type=click.Path(exists=True, dir_okay=False))
+@click.option("--system", "system_name", default=None,
+              help="Indicator system id or alias (default: the county's province system).")
+@click.option("--actuals", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV of entered values: date, indicator, value[, unit, note].")
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE",
+              help="A system input, e.g. national_rural_online_retail_growth=12.5.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the scorecard table to this CSV file.")
+@_reports_errors
+def score(plan_json: str, system_name: str | None, actuals: str | None,
+          inputs: tuple[str, ...], out: str | None) -> None:
+    """Score PLAN_JSON against a programme indicator system."""
+    from ruralnet.programme.scorecard import score_plan
+
+    values = {}
+    for item in inputs:
+        name, _, value = item.partition("=")
+        try:
+            values[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}",
+                                     param_hint="--input") from None
+    card = score_plan(_read_plan(plan_json), system_name, actuals=actuals, inputs=values)
+    click.echo(card.summary())
+    if out:
+        with atomic_path(out) as tmp:
+            card.table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        click.echo(f"wrote {out}")
+
+
+@click.command("budget")
+@click.argument("budget_csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--system", "system_name", required=True,
+              help="Indicator system whose fund rules apply, e.g. yunnan_2018.")
+@_reports_errors
+def budget(budget_csv: str, system_name: str) -> None:
+    """Check BUDGET_CSV against a system's fund rules; exit 1 if a rule is broken."""
+    from ruralnet.programme.budget import check_budget
+    from ruralnet.programme.targets import load_system
+
+    result = check_budget(budget_csv, load_system(system_name))
+    click.echo(result.summary())
+    if not result.passed:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("track")
+@click.option("--county", required=True, help="County name or code, e.g. 安溪.")
+@click.option("--province", default=None, help="Qualifier for ambiguous county names (贵州).")
+@click.option("--actuals", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV of entered values: date, indicator, value[, unit, note].")
+@click.option("--system", "system_name", default=None,
+              help="Indicator system (default: the county's own or its province's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for tracking_<system>.csv, _history.csv and .png.")
+@click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto",
+              help="Chart labels (auto: Chinese if a CJK font is installed).")
+@_reports_errors
+def track(county: str, province: str | None, actuals: str, system_name: str | None,
+          out_dir: str | None, lang: str) -> None:
+    """Track entered indicators of a county and project them to the deadline."""
+    import warnings
+
+    from ruralnet.programme.targets import default_system_id, load_system
+    from ruralnet.programme.tracking import plot_tracking
+    from ruralnet.programme.tracking import track as track_actuals
+
+    name = county
+    if system_name is None:
+        from ruralnet.geo.admin import resolve_county
+
+        record = resolve_county(county, province=province)
+        name = record.name
+        system_name, why = default_system_id(record.name, record.province)
+        click.echo(f"注 note: {why}")
+    system = load_system(system_name)
+    result = track_actuals(actuals, system, county=name)
+    click.echo(result.summary())
+    if not out_dir:
+        return
+    stem = Path(out_dir) / f"tracking_{system.id}"
+    with atomic_path(f"{stem}.csv") as tmp:
+        result.projections.to_csv(tmp, index=False, encoding="utf-8-sig")
+    with atomic_path(f"{stem}_history.csv") as tmp:
+        result.history.to_csv(tmp, index=False, encoding="utf-8-sig")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = plot_tracking(result, lang=None if lang == "auto" else lang)
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+    with atomic_path(f"{stem}.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    click.echo(f"wrote {stem}.csv, {stem}_history.csv, {stem}.png")
+
+
+@click.command("select")
+@click.argument("facts_csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--top", type=int, default=None,
+              help="How many counties to select (default: the rules' 12).")
+@click.option("--rules", "rules_name", default="guizhou_2016_selection",
+              help="Selection rules id or path.")
+@click.option("--weight", "weights", multiple=True, metavar="COLUMN=WEIGHT",
+              help="Change a criterion weight, e.g. ecommerce_firms=0.3.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the ranked table to this CSV file.")
+@_reports_errors
+def select(facts_csv: str, top: int | None, rules_name: str, weights: tuple[str, ...],
+           out: str | None) -> None:
+    """Rank the candidate counties of FACTS_CSV and select the best under the rules."""
+    from ruralnet.programme.selection import load_rules, select_counties
+
+    rules = load_rules(rules_name)
+    if weights:
+        parsed = {}
+        for item in weights:
+            column, _, value = item.partition("=")
+            try:
+                parsed[column.strip()] = float(value)
+            except ValueError:
+                raise click.BadParameter(f"expected COLUMN=NUMBER, got {item!r}",
+                                         param_hint="--weight") from None
+        rules = rules.with_weights(parsed)
+    result = select_counties(facts_csv, rules, n_selected=top)
+    click.echo(result.summary())
+    if out:
+        with atomic_path(out) as tmp:
+            result.table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        click.echo(f"wrote {out}")

@@ -1,0 +1,1 @@
+"""Location-routing: county warehouses chosen jointly with the trunk routes."""

@@ -1,0 +1,1 @@
+"""Outputs for people: maps, report, exports and scenario comparison."""

@@ -1,0 +1,342 @@
+"""The plan file ``plan.json``: the contract between ruralnet, county bureaus and contractors.
+
+A :class:`Plan` holds everything a county needs to check and carry out a
+three-tier logistics plan: the county, where each layer of data came from
+(synthetic or real), the parameters, villages, sites, daily routes, coverage
+and costs. :func:`validate_plan` re-checks every invariant from the file
+alone — the tool a bureau uses on a contractor's plan. The schema is
+``ruralnet/plan/schemas/plan.schema.json``.
+
+Times are minutes after midnight; distances in km; loads in kg.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from ruralnet._io import atomic_path
+from ruralnet.exceptions import InputFileError, PlanValidationError
+from ruralnet.geo.coords import haversine_m
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
+SCHEMA_VERSION = "1.0"
+SYNTHETIC_NOTICE_ZH = ("本方案含合成数据：村庄位置、乡镇驻地与路网为程序生成的示意数据，"
+                       "不是实测位置，不能直接用于施工或采购。")
+SYNTHETIC_NOTICE_EN = ("This plan contains SYNTHETIC data: village positions, township seats and "
+                       "roads are generated for illustration, not surveyed; do not use them as "
+                       "real locations.")
+TIME_TOL_MIN = 0.51  # minutes are rounded to 0.1 in the file; allow rounding on each leg
+KM_TOL = 0.011  # km rounded to 0.01
+
+
+def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in km (see :func:`ruralnet.geo.coords.haversine_m`).
+
+    Examples
+    --------
+    >>> round(haversine_km(118.0, 25.0, 118.0, 26.0), 1)
+    111.2
+    """
+    return float(haversine_m(lon1, lat1, lon2, lat2)) / 1000.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A county logistics plan, as stored in ``plan.json``.
+
+    Attributes
+    ----------
+    data
+        The plan document (see the schema). Treat it as read-only.
+    """
+
+    data: dict[str, Any]
+
+    @property
+    def county(self) -> dict[str, Any]:
+        """County name, code, province and prefecture."""
+        return self.data["county"]
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether any layer of the plan is synthetic."""
+        return bool(self.data["provenance"].get("synthetic_layers"))
+
+    @property
+    def coverage(self) -> dict[str, Any]:
+        """Coverage figures (townships and villages served daily)."""
+        return self.data["coverage"]
+
+    def routes(self, tier: str | None = None) -> list[dict[str, Any]]:
+        """Routes, optionally of one tier (trunk, feeder, direct)."""
+        return [r for r in self.data["routes"] if tier is None or r["tier"] == tier]
+
+    def summary(self) -> str:
+        """Return a short bilingual summary for people."""
+        d, cov, cost = self.data, self.data["coverage"], self.data["costs"]
+        kinds: dict[str, int] = {}
+        for s in d["sites"]:
+            kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+        lines = [
+            f"{d['county']['name']} ({d['county']['code']}) 物流规划 logistics plan",
+            f"  县级仓储中心 county warehouses: {kinds.get('county_warehouse', 0)}; "
+            f"乡镇中转站 township stations: {kinds.get('township_station', 0)}; "
+            f"村级服务站 village stations: {kinds.get('village_station', 0)}",
+            f"  每日配送 daily delivery: 乡镇 townships {cov['townships_daily']}/"
+            f"{cov['townships_total']}; 行政村 villages {cov['villages_daily']}/"
+            f"{cov['villages_total']} ({cov['village_share']:.1%})",
+            "  线路 routes: " + ", ".join(f"{t} {len(self.routes(t))}"
+                                          for t in ("trunk", "feeder", "direct")
+                                          if self.routes(t)),
+            f"  日成本 daily cost: {cost['total_per_day']:.0f} 元 CNY",
+        ]
+        if self.synthetic:
+            layers = ", ".join(d["provenance"]["synthetic_layers"])
+            lines.append(f"  【合成数据 SYNTHETIC】{layers}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        banner = ""
+        if self.synthetic:
+            banner = (f"<p style='background:#fde68a;padding:4px'><b>合成数据 SYNTHETIC</b>："
+                      f"{escape(SYNTHETIC_NOTICE_ZH)}</p>")
+        return banner + "<pre>" + escape(self.summary()) + "</pre>"
+
+    def to_json(self, path: str | Path) -> Path:
+        """Write the plan atomically (temporary file, then rename) and return the path."""
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=1), encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Plan:
+        """Read a plan file.
+
+        Raises
+        ------
+        InputFileError
+            When the file is missing or not JSON (with its line).
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputFileError(f"{path}：文件不存在。", f"{path}: file not found.",
+                                 path=str(path)) from None
+        except UnicodeDecodeError:
+            raise InputFileError(f"{path}：不是 UTF-8 文本，plan.json 须为 UTF-8 编码。",
+                                 f"{path}: not UTF-8 text; plan.json must be UTF-8.",
+                                 path=str(path)) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{path} 第 {exc.lineno} 行：JSON 格式错误（{exc.msg}）。",
+                                 f"{path}, line {exc.lineno}: invalid JSON ({exc.msg}).",
+                                 path=str(path), line=exc.lineno) from None
+        if not isinstance(data, dict) or "routes" not in data:
+            raise InputFileError(f"{path}：不是 ruralnet 规划文件（缺少 routes）。",
+                                 f"{path}: not a ruralnet plan file (no 'routes').", path=str(path))
+        return cls(data)
+
+    def to_geodataframes(self) -> dict[str, Any]:
+        """Villages, sites and routes as GeoDataFrames (EPSG:4326), for maps and GeoPackage."""
+        import geopandas as gpd
+        from shapely.geometry import LineString
+
+        d = self.data
+        villages = gpd.GeoDataFrame(
+            [{k: v for k, v in x.items() if k not in ("lon", "lat")} for x in d["villages"]],
+            geometry=gpd.points_from_xy([v["lon"] for v in d["villages"]],
+                                        [v["lat"] for v in d["villages"]]), crs="EPSG:4326")
+        sites = gpd.GeoDataFrame(
+            [{k: v for k, v in x.items() if k not in ("lon", "lat")} for x in d["sites"]],
+            geometry=gpd.points_from_xy([s["lon"] for s in d["sites"]],
+                                        [s["lat"] for s in d["sites"]]), crs="EPSG:4326")
+        pos = _positions(d)
+        rows, lines = [], []
+        for r in d["routes"]:
+            coords = [pos[_stop_ref(s)] for s in r["stops"]]
+            rows.append({k: v for k, v in r.items() if k != "stops"} | {"n_stops": len(r["stops"])})
+            lines.append(LineString(coords) if len(coords) > 1 else None)
+        routes = gpd.GeoDataFrame(rows, geometry=lines, crs="EPSG:4326")
+        return {"villages": villages, "sites": sites, "routes": routes}
+
+
+def _stop_ref(stop: dict[str, Any]) -> str:
+    return stop.get("site_id") or stop.get("village_id") or ""
+
+
+def _positions(d: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    pos = {v["id"]: (v["lon"], v["lat"]) for v in d["villages"]}
+    pos.update({s["id"]: (s["lon"], s["lat"]) for s in d["sites"]})
+    return pos
+
+
+def _schema_problems(d: dict[str, Any]) -> list[str]:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    out = []
+    for err in sorted(validator.iter_errors(d), key=lambda e: list(e.absolute_path))[:20]:
+        where = "/".join(str(p) for p in err.absolute_path) or "(root)"
+        out.append(f"schema: {where}: {err.message}")
+    return out
+
+
+def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
+    """Re-check every invariant of a plan from the file alone.
+
+    Checks: the JSON Schema; unique ids and resolvable references; on every
+    route, times add up leg by leg and stay inside the working day, loads
+    follow deliveries and pick-ups and stay within capacity, road distance is
+    never shorter than the straight line, totals match their legs; feeder
+    routes leave a station only after the trunk delivery there plus the
+    handling time; coverage figures equal what the routes actually visit.
+
+    Parameters
+    ----------
+    plan
+        A :class:`Plan` or the parsed ``plan.json`` dictionary.
+
+    Returns
+    -------
+    list of str
+        One line per problem found; empty when the plan is valid.
+    """
+    d = plan.data if isinstance(plan, Plan) else plan
+    problems = _schema_problems(d)
+    if problems:
+        return problems
+    params = d["parameters"]
+    pos = _positions(d)
+    ids = [v["id"] for v in d["villages"]] + [s["id"] for s in d["sites"]]
+    dup = {i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids) else set()
+    problems += [f"duplicate id {i}" for i in sorted(dup)]
+    site_kind = {s["id"]: s["kind"] for s in d["sites"]}
+    for s in d["sites"]:
+        if s.get("village_id") and s["village_id"] not in pos:
+            problems.append(f"site {s['id']}: unknown village_id {s['village_id']}")
+    for r in d["routes"]:
+        problems += _route_problems(r, params, pos, site_kind)
+    problems += _sync_problems(d)
+    problems += _coverage_problems(d)
+    return problems
+
+
+def _route_problems(r: dict[str, Any], params: dict[str, Any],
+                    pos: dict[str, tuple[float, float]], site_kind: dict[str, str]) -> list[str]:
+    rid, out = r["id"], []
+    if r["depot_site_id"] not in site_kind:
+        return [f"route {rid}: unknown depot {r['depot_site_id']}"]
+    stops = r["stops"]
+    refs = [_stop_ref(s) for s in stops]
+    unknown = [x for x in refs if x not in pos]
+    if unknown:
+        return [f"route {rid}: unknown stop id(s) {unknown[:5]}"]
+    if refs[0] != r["depot_site_id"] or refs[-1] != r["depot_site_id"]:
+        out.append(f"route {rid}: must start and end at its depot {r['depot_site_id']}")
+    if r["depart_min"] < params["day_start_min"] - TIME_TOL_MIN:
+        out.append(f"route {rid}: departs {r['depart_min']} before the day starts "
+                   f"({params['day_start_min']})")
+    if r["return_min"] > params["day_end_min"] + TIME_TOL_MIN:
+        out.append(f"route {rid}: returns {r['return_min']} after the day ends "
+                   f"({params['day_end_min']})")
+    if abs(stops[0]["depart_min"] - r["depart_min"]) > TIME_TOL_MIN:
+        out.append(f"route {rid}: depart_min {r['depart_min']} differs from its first stop")
+    if abs(stops[-1]["arrive_min"] - r["return_min"]) > TIME_TOL_MIN:
+        out.append(f"route {rid}: return_min {r['return_min']} differs from its last stop")
+    if abs(r["return_min"] - r["depart_min"] - r["duration_min"]) > TIME_TOL_MIN:
+        out.append(f"route {rid}: duration_min {r['duration_min']} ≠ return − depart")
+    load = sum(s["deliver_kg"] for s in stops)
+    if load > r["capacity_kg"] + 1e-6:
+        out.append(f"route {rid}: leaves with {load:.1f} kg > capacity {r['capacity_kg']} kg")
+    km = 0.0
+    for k, s in enumerate(stops):
+        if k:
+            prev = stops[k - 1]
+            expect = prev["depart_min"] + s["travel_min_from_prev"]
+            if abs(s["arrive_min"] - expect) > TIME_TOL_MIN * 2:
+                out.append(f"route {rid} stop {k} ({refs[k]}): arrives {s['arrive_min']}, but "
+                           f"{prev['depart_min']} + {s['travel_min_from_prev']} = {expect:.1f}")
+            crow = haversine_km(*pos[refs[k - 1]], *pos[refs[k]])
+            if s["km_from_prev"] + KM_TOL < crow * 0.995:
+                out.append(f"route {rid} stop {k} ({refs[k]}): road {s['km_from_prev']} km is "
+                           f"shorter than the straight line {crow:.2f} km")
+            km += s["km_from_prev"]
+        if s["depart_min"] < s["arrive_min"] - TIME_TOL_MIN:
+            out.append(f"route {rid} stop {k}: departs before it arrives")
+        load = load - s["deliver_kg"] + s["pickup_kg"]
+        if abs(load - s["load_after_kg"]) > 0.15:
+            out.append(f"route {rid} stop {k}: load_after_kg {s['load_after_kg']} but deliveries "
+                       f"and pick-ups give {load:.1f}")
+        if load > r["capacity_kg"] + 1e-6 or load < -1e-6:
+            out.append(f"route {rid} stop {k}: load {load:.1f} kg outside [0, {r['capacity_kg']}]")
+    if abs(km - r["distance_km"]) > KM_TOL * max(1, len(stops)):
+        out.append(f"route {rid}: distance_km {r['distance_km']} ≠ sum of legs {km:.2f}")
+    return out
+
+
+def _sync_problems(d: dict[str, Any]) -> list[str]:
+    handling = d["parameters"].get("handling_min", 0)
+    arrival: dict[str, float] = {}
+    for r in d["routes"]:
+        if r["tier"] == "trunk":
+            for s in r["stops"][1:-1]:
+                ref = _stop_ref(s)
+                arrival[ref] = min(arrival.get(ref, math.inf), s["arrive_min"])
+    out = []
+    for r in d["routes"]:
+        if r["tier"] != "feeder":
+            continue
+        st = r["depot_site_id"]
+        if st not in arrival:
+            out.append(f"route {r['id']}: feeder station {st} gets no trunk delivery")
+        elif r["depart_min"] + TIME_TOL_MIN < arrival[st] + handling:
+            out.append(f"route {r['id']}: leaves {st} at {r['depart_min']} before the trunk "
+                       f"arrives ({arrival[st]}) plus handling {handling} min")
+    return out
+
+
+def _coverage_problems(d: dict[str, Any]) -> list[str]:
+    cov = d["coverage"]
+    kind = {v["id"]: v["kind"] for v in d["villages"]}
+    visited = set()
+    for r in d["routes"]:
+        if r["tier"] in ("feeder", "direct"):
+            visited |= {s["village_id"] for s in r["stops"] if s.get("village_id")}
+    v_total = sum(1 for k in kind.values() if k == "village")
+    v_daily = sum(1 for v in visited if kind.get(v) == "village")
+    station_of = {s["id"]: s["township_id"] for s in d["sites"] if s["kind"] == "township_station"}
+    served_towns = set()
+    for r in d["routes"]:
+        if r["tier"] in ("trunk", "direct"):
+            served_towns |= {station_of[x] for x in map(_stop_ref, r["stops"]) if x in station_of}
+    out = []
+    checks = [("villages_total", v_total), ("villages_daily", v_daily),
+              ("townships_total", len(d["townships"])), ("townships_daily", len(served_towns))]
+    for key, actual in checks:
+        if cov[key] != actual:
+            out.append(f"coverage: {key} claims {cov[key]} but the plan gives {actual}")
+    share = v_daily / v_total if v_total else 0.0
+    if abs(cov["village_share"] - share) > 1e-3:
+        out.append(f"coverage: village_share claims {cov['village_share']} but is {share:.4f}")
+    return out
+
+
+def check_plan(plan: Plan | dict[str, Any]) -> None:
+    """Raise :class:`PlanValidationError` listing every problem, if any."""
+    problems = validate_plan(plan)
+    if problems:
+        shown = "\n  ".join(problems[:30])
+        more = f"\n  … 另有 {len(problems) - 30} 项 and {len(problems) - 30} more" \
+            if len(problems) > 30 else ""
+        raise PlanValidationError(f"规划文件未通过校验，共 {len(problems)} 项问题：\n  {shown}{more}",
+                                  f"the plan failed {len(problems)} check(s) (listed above)",
+                                  problems=problems)

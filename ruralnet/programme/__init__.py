@@ -1,0 +1,1 @@
+"""The programme: indicator systems as data, scorecard, requirements, budgets, tracking and county selection."""

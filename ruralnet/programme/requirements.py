@@ -1,0 +1,91 @@
+"""Turn an indicator system's plan targets into planning parameters.
+
+A county's own indicator system says what its network must achieve (安溪
+2018: ≥ 237 village points, 1–2 warehouses; 贵州 2017: ≥ 80 % of villages
+served daily, ≥ 50 % of poor villages with a station; 灌云 2020: same-day
+delivery to every village). :func:`plan_requirements` reads those targets so
+that ``ruralnet plan`` designs for them by default, and the scorecard then
+scores a plan that tried.
+
+Examples
+--------
+>>> from ruralnet.programme.targets import load_system
+>>> req = plan_requirements(load_system("anxi_2018"))
+>>> req.overrides["min_village_stations"], req.overrides["max_warehouses"]
+(237, 2)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Plan metric → (PlanParams field, how the target converts).
+_SHARE = {"village_station_coverage": "village_station_share",
+          "poor_village_station_coverage": "poor_village_station_share",
+          "villages_daily_share": "coverage_target",
+          "villages_served_share": "coverage_target"}
+
+
+@dataclass(frozen=True)
+class PlanRequirements:
+    """Planning parameters implied by a system's plan targets.
+
+    Attributes
+    ----------
+    system
+        The indicator system's id.
+    overrides
+        ``PlanParams`` field → value (e.g. ``{"coverage_target": 0.8}``).
+    sources
+        ``PlanParams`` field → the indicator ids it comes from.
+    """
+
+    system: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line per parameter: value and the indicators behind it."""
+        return "\n".join(f"{k} = {v} ← {self.system}: {', '.join(self.sources[k])}"
+                         for k, v in self.overrides.items())
+
+
+def plan_requirements(system: Any) -> PlanRequirements:
+    """Read the plan-computed targets of an indicator system as plan parameters.
+
+    Shares (%) become quotas or the daily coverage target (the strictest of
+    several rows wins); a count of village stations becomes a minimum; a
+    range of county warehouses caps their number; a county service centre
+    target asks the plan to propose one.
+
+    Parameters
+    ----------
+    system
+        A :class:`ruralnet.programme.targets.IndicatorSystem`.
+
+    Returns
+    -------
+    PlanRequirements
+    """
+    out: dict[str, Any] = {}
+    src: dict[str, list[str]] = {}
+
+    def put(name: str, value: Any, ind_id: str, stricter=max) -> None:
+        out[name] = value if name not in out else stricter(out[name], value)
+        src.setdefault(name, []).append(ind_id)
+
+    for ind in system.indicators:
+        if ind.source != "plan" or ind.target is None:
+            continue
+        metric = getattr(ind, "metric", None)
+        if metric in _SHARE and ind.comparator in (">=", ">"):
+            put(_SHARE[metric], min(1.0, float(ind.target) / 100.0), ind.id)
+        elif metric == "village_stations" and ind.comparator in (">=", ">"):
+            put("min_village_stations", int(math.ceil(ind.target)), ind.id)
+        elif metric == "county_warehouses" and ind.comparator == "range" and ind.target_high:
+            put("max_warehouses", int(ind.target_high), ind.id, stricter=min)
+        elif metric == "county_service_centres" and float(ind.target) >= 1:
+            put("service_centre", True, ind.id, stricter=lambda a, b: a or b)
+    return PlanRequirements(system.id, out, src)

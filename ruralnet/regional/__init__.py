@@ -1,0 +1,1 @@
+"""Many counties at once: prefectures and provinces on Dask, roll-ups and pooled warehouses."""

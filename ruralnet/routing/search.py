@@ -1,0 +1,287 @@
+"""Engines, feasibility pre-checks and the coverage search of the routing layer.
+
+:func:`run_engine` runs PyVRP or OR-Tools on a :class:`~ruralnet.routing.compiled.Compiled`
+problem and re-checks what it returns; :func:`reachable` and
+:func:`check_required` refuse hopeless problems before solving;
+:class:`CoverageSearch` meets a coverage target by bisection on a shared visit
+prize over one or several :class:`Part` sub-problems, then :func:`trim_routes`
+and :meth:`CoverageSearch.polish` remove surplus; shortfalls are explained by
+:func:`shortfall_error`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ruralnet.exceptions import InfeasibleError, RuralnetError
+from ruralnet.routing.compiled import Compiled, compile_problem, route_cost, violations
+from ruralnet.routing.model import LOAD_UNITS_PER_KG, RoutingParams, RoutingProblem
+from ruralnet.routing.ortools_engine import solve_ortools
+from ruralnet.routing.pyvrp_engine import pyvrp_available, solve_pyvrp
+
+Routes = list[tuple[int, list[int]]]
+
+
+def resolve_engine(name: str) -> str:
+    if name != "auto":
+        return name
+    return "pyvrp" if pyvrp_available() else "ortools"
+
+
+def run_engine(c: Compiled, prizes: np.ndarray, engine: str, params: RoutingParams,
+                time_limit_s: float, seed: int) -> Routes | None:
+    """Run one engine; return checked routes, or ``None`` when it found nothing feasible."""
+    if engine == "pyvrp":
+        routes, status = solve_pyvrp(c, prizes, time_limit_s=time_limit_s,
+                                     max_iterations=params.max_iterations, seed=seed)
+    else:
+        routes, status = solve_ortools(c, prizes, time_limit_s=time_limit_s,
+                                       max_iterations=params.max_iterations,
+                                       first_solution=params.first_solution)
+    if status != "feasible":
+        return None
+    for t, clients in routes:
+        broken = violations(c, t, clients)
+        if broken:  # an engine result we cannot trust is a bug, not a plan
+            raise RuralnetError("求解器返回了不可行的路线", f"{engine} returned an infeasible "
+                                f"route: {'; '.join(broken)}", engine=engine)
+    return routes
+
+
+def reachable(c: Compiled) -> tuple[np.ndarray, np.ndarray]:
+    """Tell per client whether some vehicle can serve it alone within windows and capacity.
+
+    Also return the shortest one-way travel time from any vehicle's depot.
+    """
+    ok = np.zeros(c.n_clients, dtype=bool)
+    one_way = np.full(c.n_clients, np.iinfo(np.int64).max)
+    cols = c.n_depots + np.arange(c.n_clients)
+    for t in range(len(c.vt_capacity)):
+        d, travel = c.vt_depot[t], c.profiles[c.vt_profile[t]]
+        out, back = travel[d, cols], travel[cols, d]
+        t0 = max(c.vt_early[t], int(c.depot_early[d]))
+        start = np.maximum(t0 + out, c.tw_early)
+        end = start + c.service + back
+        fits = (
+            (start <= c.tw_late)
+            & (end <= min(c.vt_late[t], int(c.depot_late[d])))
+            & (out + c.service + back <= c.vt_max_duration[t])
+            & (np.maximum(c.delivery, c.pickup) <= c.vt_capacity[t])
+        )
+        ok |= fits
+        one_way = np.minimum(one_way, out)
+    return ok, one_way
+
+
+def check_required(c: Compiled, reachable: np.ndarray, one_way: np.ndarray) -> None:
+    """Raise before solving when required clients cannot be served at all."""
+    bad = np.flatnonzero(c.required & ~reachable)
+    if bad.size:
+        hours = one_way[bad].max() / 3600
+        raise InfeasibleError(
+            f"{bad.size} 个必访点无法在班次/时间窗/载重内单独往返（最远单程 {hours:.1f} 小时），"
+            "请延长班次或换更大的车",
+            f"{bad.size} required stops cannot be served even alone within the shift, windows "
+            f"and capacity (farthest one-way {hours:.1f} h); lengthen the shift or use larger "
+            "vehicles", constraint="reachability", clients=bad.tolist(),
+        )
+    need = c.delivery[c.required].sum(), c.pickup[c.required].sum()
+    fleet = sum(n * cap for n, cap in zip(c.vt_num, c.vt_capacity, strict=True))
+    if max(need) > fleet:
+        kg = max(need) / LOAD_UNITS_PER_KG
+        raise InfeasibleError(
+            f"必访点货量 {kg:.0f} kg 超过车队总载重 {fleet / LOAD_UNITS_PER_KG:.0f} kg",
+            f"required stops need {kg:.0f} kg but the fleet carries "
+            f"{fleet / LOAD_UNITS_PER_KG:.0f} kg a day", constraint="capacity",
+        )
+
+
+@dataclass(eq=False)
+class Part:
+    """One sub-problem of a coverage search (a whole problem, or one station's catchment)."""
+
+    problem: RoutingProblem
+    c: Compiled
+    reachable: np.ndarray
+    one_way: np.ndarray
+
+    @classmethod
+    def of(cls, problem: RoutingProblem) -> Part:
+        c = compile_problem(problem)
+        ok, one_way = reachable(c)
+        check_required(c, ok, one_way)
+        return cls(problem, c, ok, one_way)
+
+    def covered(self, routes: Routes) -> int:
+        return sum(int(self.c.counted[j]) for _, cl in routes for j in cl)
+
+
+def shortfall_error(parts: list[Part], routes: list[Routes], need: int, total: int,
+                     target: float, what: tuple[str, str]) -> InfeasibleError:
+    """Explain, with figures, why the coverage target cannot be met."""
+    zh_what, en_what = what
+    unreach = sum(int((p.c.counted & ~p.reachable).sum()) for p in parts)
+    covered = sum(p.covered(r) for p, r in zip(parts, routes, strict=True))
+    n_routes = sum(len(r) for r in routes)
+    fleet = sum(sum(p.c.vt_num) for p in parts)
+    outside = total - sum(int(p.c.counted.sum()) for p in parts)
+    servable = total - outside - unreach
+    if servable < need:
+        heavy_of = [(p.c.counted & (np.maximum(p.c.delivery, p.c.pickup) > max(p.c.vt_capacity)))
+                    for p in parts]
+        heavy = sum(int(h.sum()) for h in heavy_of)
+        far = [p.one_way[p.c.counted & ~p.reachable & ~h] for p, h in zip(parts, heavy_of,
+                                                                            strict=True)]
+        hours = min([int(f.min()) for f in far if f.size] or [0]) / 3600
+        zh = [f"{unreach - heavy} 个在班次内无法往返（单程至少 {hours:.1f} 小时）"]
+        en = [f"{unreach - heavy} cannot be reached and brought back within the shift "
+              f"(each at least {hours:.1f} h one way)"]
+        if heavy:
+            zh.append(f"{heavy} 个货量超过最大车辆载重")
+            en.append(f"{heavy} have more load than the largest vehicle carries")
+        if outside:
+            zh.append(f"{outside} 个不属于任何站点的服务范围")
+            en.append(f"{outside} are in no station's catchment")
+        return InfeasibleError(
+            f"覆盖率 {target:.0%} 需服务 {need}/{total} 个{zh_what}，最多只能覆盖 {servable} 个："
+            + "，".join(zh) + "；请延长班次、增设站点、换车或降低目标",
+            f"coverage {target:.0%} needs {need} of {total} {en_what} but at most {servable} "
+            "can be served: " + ", ".join(en) + "; lengthen the shift, add stations, use "
+            "other vehicles or lower the target", constraint="reachability",
+            unreachable=unreach, outside=outside, need=need,
+        )
+    per_route = covered / n_routes if n_routes else 1.0
+    more = max(1, math.ceil((need - covered) / max(per_route, 1.0)))
+    return InfeasibleError(
+        f"覆盖率 {target:.0%} 需服务 {need}/{total} 个{zh_what}，现有车队（{fleet} 辆）和班次"
+        f"最多服务 {covered} 个（出车 {n_routes} 辆）；约需再增加 {more} 辆车",
+        f"coverage {target:.0%} needs {need} of {total} {en_what}; the fleet ({fleet} "
+        f"vehicles) and shift served at most {covered} ({n_routes} routes); about {more} more "
+        "vehicles are needed", constraint="fleet", need=need, covered=covered, more_vehicles=more,
+    )
+
+
+def trim_routes(parts: list[Part], routes: list[Routes], need: int) -> list[Routes]:
+    """Drop the counted optional visits that save most while coverage stays >= need."""
+    routes = [[(t, list(cl)) for t, cl in r] for r in routes]
+    covered = sum(p.covered(r) for p, r in zip(parts, routes, strict=True))
+    while covered > need:
+        best = None
+        for pi, (p, rs) in enumerate(zip(parts, routes, strict=True)):
+            for ri, (t, cl) in enumerate(rs):
+                base = route_cost(p.c, t, cl)
+                for k, j in enumerate(cl):
+                    if p.c.required[j] or not p.c.counted[j]:
+                        continue
+                    rest = cl[:k] + cl[k + 1:]
+                    saving = base - (route_cost(p.c, t, rest) if rest else 0)
+                    if saving > 0 and (best is None or saving > best[0]):
+                        if not rest or not violations(p.c, t, rest):
+                            best = (saving, pi, ri, k)
+        if best is None:
+            break
+        _, pi, ri, k = best
+        t, cl = routes[pi][ri]
+        del cl[k]
+        if not cl:
+            del routes[pi][ri]
+        covered -= 1
+    return routes
+
+
+class CoverageSearch:
+    """Bisection on a uniform visit prize λ shared by all parts (Lagrangian coverage).
+
+    At prize λ each part maximises ``λ × visits − cost``; coverage grows with
+    λ. The smallest λ meeting the target gives (up to the duality gap and
+    search error) the cheapest plan with that coverage; a greedy trim then
+    removes surplus visits. Solutions are cached by λ so that a curve over
+    several targets reuses them.
+    """
+
+    def __init__(self, parts: list[Part], solve: Callable[[Part, np.ndarray], Routes],
+                 total: int | None = None):
+        self.parts, self.solve, self.cache = parts, solve, {}
+        in_parts = sum(int(p.c.counted.sum()) for p in parts)
+        self.total = in_parts if total is None else total
+        span = max([int(p.c.distance.max(initial=0)) for p in parts] + [0])
+        unit = max(max(p.c.vt_unit_cost) for p in parts)
+        fixed = max(max(p.c.vt_fixed) for p in parts)
+        self.lam_hi = fixed + 2 * unit * span + 1
+
+    def at(self, lam: int) -> list[Routes]:
+        if lam not in self.cache:
+            self.cache[lam] = [
+                self.solve(p, p.c.base_prize + lam * (p.c.counted & ~p.c.required))
+                for p in self.parts
+            ]
+        return self.cache[lam]
+
+    def cost(self, routes: list[Routes]) -> int:
+        return sum(route_cost(p.c, t, cl) for p, r in zip(self.parts, routes, strict=True)
+                   for t, cl in r)
+
+    def covered(self, routes: list[Routes]) -> int:
+        return sum(p.covered(r) for p, r in zip(self.parts, routes, strict=True))
+
+    def need(self, target: float) -> int:
+        return math.ceil(target * self.total - 1e-9)
+
+    def meet(self, target: float, steps: int, what: tuple[str, str]) -> list[Routes]:
+        """Return the cheapest routes found with coverage >= target, or raise."""
+        need = self.need(target)
+        hi_routes = self.at(self.lam_hi)
+        if self.covered(hi_routes) < need:
+            raise shortfall_error(self.parts, hi_routes, need, self.total, target, what)
+        # narrow the bracket with solves cached by earlier targets
+        met = [lam for lam, r in self.cache.items() if self.covered(r) >= need]
+        short = [lam for lam, r in self.cache.items() if self.covered(r) < need]
+        lo, hi = max(short, default=0), min(met)
+        best = min((self.cache[lam] for lam in met), key=self.cost)
+        for _ in range(steps):
+            mid = (lo + hi) // 2
+            routes = self.at(mid)
+            if self.covered(routes) >= need:
+                hi = mid
+                best = min(best, routes, key=self.cost)
+            else:
+                lo = mid
+        return self.polish(trim_routes(self.parts, best, need))
+
+    def polish(self, routes: list[Routes]) -> list[Routes]:
+        """Re-solve with the chosen counted visits required and the others dropped.
+
+        Trimming removes visits but never merges routes; this solve may use
+        fewer vehicles. The cheaper of the two is kept.
+        """
+        polished = []
+        for part, r in zip(self.parts, routes, strict=True):
+            chosen = np.zeros(part.c.n_clients, dtype=bool)
+            chosen[[j for _, cl in r for j in cl]] = True
+            c = dataclasses.replace(part.c, required=part.c.required | (chosen & part.c.counted))
+            prizes = np.where(part.c.counted & ~chosen, 0, part.c.base_prize)
+            try:
+                found = self.solve(Part(part.problem, c, part.reachable, part.one_way), prizes)
+            except InfeasibleError:
+                found = None
+            if found is None or sum(route_cost(c, t, cl) for t, cl in found) >= sum(
+                    route_cost(c, t, cl) for t, cl in r):
+                found = r
+            polished.append(found)
+        return polished
+
+
+
+def no_solution_error(engine: str, seconds: float) -> InfeasibleError:
+    return InfeasibleError(
+        f"{engine} 在 {seconds:.1f} 秒内未找到满足所有必访点、时间窗和载重的方案；"
+        "请增加车辆、放宽时间窗或延长求解时间",
+        f"{engine} found no plan serving every required stop within windows and capacity in "
+        f"{seconds:.1f} s; add vehicles, widen windows or allow more time",
+        constraint="required", engine=engine,
+    )

@@ -1,0 +1,1 @@
+"""Facility location: exact p-median, facility-location and covering models, and county siting."""
