@@ -11,6 +11,7 @@ import ruralnet
 from ruralnet.cli import main
 from ruralnet.pipeline import plan_county, target_overrides
 from ruralnet.plan.build import PlanParams, Scenario
+from ruralnet.plan.records import PlanDocument
 
 
 @pytest.mark.slow
@@ -24,6 +25,8 @@ def test_cli_and_python_api_give_the_same_anxi_plan(tmp_path, anxi):
     assert cli["sites"] == api["sites"]
     assert cli["routes"] == api["routes"]
     assert cli["parameters"]["targets_applied"] == api["parameters"]["targets_applied"]
+    # the typed plan reads and writes the real document losslessly
+    assert PlanDocument.from_dict(api).to_dict() == api
     # designed for 安溪 2018: at least 237 village stations, as the CLI always did
     assert sum(s["kind"] == "village_station" for s in api["sites"]) >= 237
 

@@ -53,7 +53,9 @@ baseline (single runs; see that script's docstring).
 Units follow :mod:`ruralnet.routing`: integer metres and seconds in the
 matrices, kg for loads and capacities, yuan for costs.
 
-Why this module is long: the instance model, the iterated re-siting search and its routing cache share private state of one search; splitting them would expose that state across modules. A split into model/search is planned.
+Why this module is long: the instance model, the iterated re-siting search and its routing
+cache share private state of one search; splitting them would expose that state across
+modules. A split into model/search is planned.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ruralnet.plan.document import Plan
+from ruralnet.programme.scorecard import score_plan
 
 COLUMNS = ["plan", "county", "mode", "warehouses", "township_stations", "village_stations",
            "townships_daily", "villages_daily", "village_share", "routes", "vehicles",
@@ -23,25 +24,23 @@ COLUMNS = ["plan", "county", "mode", "warehouses", "township_stations", "village
 
 def plan_row(name: str, plan: Plan, *, system: str | None = None) -> dict[str, object]:
     """One comparison row for a plan (scored against ``system`` or its province default)."""
-    from ruralnet.programme.scorecard import score_plan
-
-    d = plan.data
-    kinds = pd.Series([s["kind"] for s in d["sites"]], dtype=object).value_counts()
-    card = score_plan(d, system).table["status"].value_counts()
-    cov = d["coverage"]
+    doc = plan.document
+    card = score_plan(plan, system).table["status"].value_counts()
+    cov = doc.coverage
+    vehicles = doc.costs.extra.get("vehicles", {})
     return {
-        "plan": name, "county": d["county"]["name"], "mode": d["parameters"]["mode"],
-        "warehouses": int(kinds.get("county_warehouse", 0)),
-        "township_stations": int(kinds.get("township_station", 0)),
-        "village_stations": int(kinds.get("village_station", 0)),
-        "townships_daily": f"{cov['townships_daily']}/{cov['townships_total']}",
-        "villages_daily": f"{cov['villages_daily']}/{cov['villages_total']}",
-        "village_share": cov["village_share"], "routes": len(d["routes"]),
-        "vehicles": int(sum(d["costs"].get("vehicles", {}).values())),
-        "cost_per_day": d["costs"]["total_per_day"],
+        "plan": name, "county": doc.county.name, "mode": doc.extra["parameters"]["mode"],
+        "warehouses": len(doc.sites_of("county_warehouse")),
+        "township_stations": len(doc.sites_of("township_station")),
+        "village_stations": len(doc.sites_of("village_station")),
+        "townships_daily": f"{cov.townships_daily}/{cov.townships_total}",
+        "villages_daily": f"{cov.villages_daily}/{cov.villages_total}",
+        "village_share": cov.village_share, "routes": len(doc.routes),
+        "vehicles": int(sum(vehicles.values())),
+        "cost_per_day": doc.costs.total_per_day,
         "targets_met": int(card.get("met", 0)), "targets_not_met": int(card.get("not met", 0)),
         "targets_awaiting": int(card.get("awaiting data", 0)),
-        "synthetic": ", ".join(d["provenance"].get("synthetic_layers", [])),
+        "synthetic": ", ".join(doc.extra["provenance"].get("synthetic_layers", [])),
     }
 
 

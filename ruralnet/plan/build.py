@@ -8,7 +8,9 @@ and seed give the same plan. Parameters come from :class:`PlanParams`
 Cost figures in the defaults (vehicle and site costs per day) are planning
 assumptions of typical magnitude, not quotes; change them in a scenario.
 
-Why this module is long: PlanParams, Scenario and make_plan are the one place where geography, matrix, siting, location-routing and routing meet; the plan document they assemble is spread over several private helpers that only make sense together.
+Why this module is long: PlanParams, Scenario and make_plan are the one place where
+geography, matrix, siting, location-routing and routing meet; the plan document they
+assemble is spread over several private helpers that only make sense together.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from ruralnet._io import atomic_path
 from ruralnet.exceptions import InputFileError, PlanValidationError
 from ruralnet.geo.coords import haversine_m
+from ruralnet.plan.records import PlanDocument
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
 SCHEMA_VERSION = "1.0"
@@ -57,6 +59,11 @@ class Plan:
 
     data: dict[str, Any]
 
+    @cached_property
+    def document(self) -> PlanDocument:
+        """The plan as typed records (sites, routes, stops, coverage, costs); read-only."""
+        return PlanDocument.from_dict(self.data)
+
     @property
     def county(self) -> dict[str, Any]:
         """County name, code, province and prefecture."""
@@ -78,25 +85,25 @@ class Plan:
 
     def summary(self) -> str:
         """Return a short bilingual summary for people."""
-        d, cov, cost = self.data, self.data["coverage"], self.data["costs"]
-        kinds: dict[str, int] = {}
-        for s in d["sites"]:
-            kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+        doc = self.document
+        cov, county = doc.coverage, doc.county
+        n = {k: len(doc.sites_of(k)) for k in ("county_warehouse", "township_station",
+                                              "village_station")}
         lines = [
-            f"{d['county']['name']} ({d['county']['code']}) 物流规划 logistics plan",
-            f"  县级仓储中心 county warehouses: {kinds.get('county_warehouse', 0)}; "
-            f"乡镇中转站 township stations: {kinds.get('township_station', 0)}; "
-            f"村级服务站 village stations: {kinds.get('village_station', 0)}",
-            f"  每日配送 daily delivery: 乡镇 townships {cov['townships_daily']}/"
-            f"{cov['townships_total']}; 行政村 villages {cov['villages_daily']}/"
-            f"{cov['villages_total']} ({cov['village_share']:.1%})",
-            "  线路 routes: " + ", ".join(f"{t} {len(self.routes(t))}"
+            f"{county.name} ({county.code}) 物流规划 logistics plan",
+            f"  县级仓储中心 county warehouses: {n['county_warehouse']}; "
+            f"乡镇中转站 township stations: {n['township_station']}; "
+            f"村级服务站 village stations: {n['village_station']}",
+            f"  每日配送 daily delivery: 乡镇 townships {cov.townships_daily}/"
+            f"{cov.townships_total}; 行政村 villages {cov.villages_daily}/"
+            f"{cov.villages_total} ({cov.village_share:.1%})",
+            "  线路 routes: " + ", ".join(f"{t} {len(doc.routes_of(t))}"
                                           for t in ("trunk", "feeder", "direct")
-                                          if self.routes(t)),
-            f"  日成本 daily cost: {cost['total_per_day']:.0f} 元 CNY",
+                                          if doc.routes_of(t)),
+            f"  日成本 daily cost: {doc.costs.total_per_day:.0f} 元 CNY",
         ]
         if self.synthetic:
-            layers = ", ".join(d["provenance"]["synthetic_layers"])
+            layers = ", ".join(self.data["provenance"]["synthetic_layers"])
             lines.append(f"  【合成数据 SYNTHETIC】{layers}")
         return "\n".join(lines)
 

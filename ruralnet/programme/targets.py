@@ -26,7 +26,8 @@ Examples
 >>> system.indicator("county_warehouses").target_text()
 '1–2'
 
-Why this module is long: the indicator-system model and its TOML reader/validator are one schema: each field's check sits next to its definition.
+Why this module is long: the indicator-system model and its TOML reader/validator are one
+schema: each field's check sits next to its definition.
 """
 
 from __future__ import annotations

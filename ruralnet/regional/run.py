@@ -29,7 +29,8 @@ Examples
 >>> [r.name for r in counties_of_prefecture("迪庆")]
 ['香格里拉市', '德钦县', '维西傈僳族自治县']
 
-Why this module is long: the Dask task, its serial twin, the roll-up and the pooled-warehouse comparison share one task/record format.
+Why this module is long: the Dask task, its serial twin, the roll-up and the pooled-
+warehouse comparison share one task/record format.
 """
 
 from __future__ import annotations

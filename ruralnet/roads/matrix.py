@@ -41,7 +41,8 @@ How a matrix is computed
    ``settings.cache_dir / "matrix"``, keyed by the graph hash, the options and
    the points (ids and coordinates); ``cache_dir=None`` disables it.
 
-Why this module is long: snapping, graph contraction, the worker-process searches and the disk cache of one matrix call share the compiled graph arrays.
+Why this module is long: snapping, graph contraction, the worker-process searches and the
+disk cache of one matrix call share the compiled graph arrays.
 """
 
 from __future__ import annotations

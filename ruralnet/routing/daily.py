@@ -19,7 +19,9 @@ Units: inputs as in :mod:`ruralnet.routing.solve` (integer metres and seconds,
 kg); daily results give times in minutes after midnight, distances in km,
 costs in yuan.
 
-Why this module is long: the trunk and feeder tiers are synchronised (feeders leave after the trunk arrives): both tiers, the direct mode and the fleet curve share the county's compiled arrays.
+Why this module is long: the trunk and feeder tiers are synchronised (feeders leave after
+the trunk arrives): both tiers, the direct mode and the fleet curve share the county's
+compiled arrays.
 """
 
 from __future__ import annotations

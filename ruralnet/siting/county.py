@@ -15,7 +15,8 @@ objective is a *star* approximation of the routes that follow (each parcel
 carried straight from the site to its destination at a rate per parcel-km);
 the routing module then prices the real routes.
 
-Why this module is long: the county's three siting decisions (warehouses, township stations, village stations with quotas) share one candidate model and its quota checks.
+Why this module is long: the county's three siting decisions (warehouses, township
+stations, village stations with quotas) share one candidate model and its quota checks.
 """
 
 from __future__ import annotations

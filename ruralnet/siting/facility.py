@@ -19,7 +19,8 @@ the time limit, with its proven gap) by HiGHS through MathOpt; SCIP and CP-SAT
 can be chosen instead. Models are written as MathOpt ``ModelProto`` messages
 built from numpy arrays, which avoids a Python call per nonzero.
 
-Why this module is long: the exact models (p-median, facility location, covering) share the MathOpt model builder and the Lagrangian reduction and probing that prove them.
+Why this module is long: the exact models (p-median, facility location, covering) share
+the MathOpt model builder and the Lagrangian reduction and probing that prove them.
 """
 
 from __future__ import annotations
