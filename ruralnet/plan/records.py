@@ -19,8 +19,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
@@ -34,8 +34,11 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 @dataclass(frozen=True)
 class _Record:
-    """Fields named as in plan.json; ``extra`` holds every other key and ``key_order`` the
-    file's key order, so that writing a record back gives the same JSON text."""
+    """A plan.json object with its fields as typed attributes.
+
+    ``extra`` holds every other key and ``key_order`` the file's key order, so
+    that writing a record back gives the same JSON text.
+    """
 
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, kw_only=True, repr=False,
                                         compare=False)
