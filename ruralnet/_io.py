@@ -187,8 +187,10 @@ def cjk_font() -> str | None:
                                  text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    for line in listing.splitlines():
-        path = line.split(":")[0].strip()
+    paths = [line.split(":")[0].strip() for line in listing.splitlines()]
+    # regular faces first: a bold face registered alone makes matplotlib warn on every label
+    paths.sort(key=lambda p: ("Regular" not in p, "Bold" in p or "Black" in p, p))
+    for path in paths:
         if not path:
             continue
         try:

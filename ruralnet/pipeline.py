@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ruralnet.economics.options import EconomicsOptions
 from ruralnet.exceptions import RuralnetError
 from ruralnet.geo.county import County, load_county
 from ruralnet.plan.build import PlanParams, Scenario, Sites, fixed_sites, make_plan_for_targets
@@ -131,7 +132,8 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
                 province: str | None = None, prefecture: str | None = None,
                 system: str | None = None, design_for_targets: bool = True,
                 explicit: Iterable[str] = (), sites: Sites | str | None = None,
-                seed: int | None = None, inputs: list[PlanInputs] | None = None) -> Plan:
+                seed: int | None = None, inputs: list[PlanInputs] | None = None,
+                economics: EconomicsOptions | None = None) -> Plan:
     """Plan a county, designing for its indicator system; the one pipeline.
 
     Parameters
@@ -162,6 +164,11 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         Seed of positions and of the search (default the scenario's, else 0).
     inputs
         When a list is given, the :class:`PlanInputs` used are appended to it.
+    economics
+        Money analysis (carriers, reference price, budget, sensitivity; default
+        the scenario's ``[economics]`` table). Cost per parcel and the
+        investment per fund-table category are always added to the plan's
+        ``economics`` section.
 
     Returns
     -------
@@ -174,6 +181,8 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
     """
     scenario = county if isinstance(county, Scenario) else None
     explicit = set(explicit)
+    if scenario is not None and economics is None and scenario.economics:
+        economics = EconomicsOptions.from_table(scenario.economics)
     if scenario is not None:
         params = params or scenario.params
         explicit |= set(scenario.explicit_keys)
@@ -203,6 +212,10 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         sites = fixed_sites(county)
     plan = make_plan_for_targets(county, params, overrides, source=system_id, network=network,
                                  sites=sites, seed=seed)
+    applied = plan.data["parameters"].get("targets_applied", {}).get("applied", {})
+    effective = replace(params, **applied)  # what the plan was actually made with
+    plan.data["economics"] = (economics or EconomicsOptions()).run(
+        plan, county, effective, network=network, seed=seed)
     if inputs is not None:
         inputs.append(PlanInputs(county, system_id, overrides))
     return plan

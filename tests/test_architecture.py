@@ -23,6 +23,7 @@ LAYERS = [
     ("ruralnet.lrp",),
     ("ruralnet.plan",),
     ("ruralnet.programme",),
+    ("ruralnet.economics",),
     ("ruralnet.pipeline",),
     ("ruralnet.outputs",),
     ("ruralnet.regional",),

@@ -21,6 +21,8 @@ import click
 
 from ruralnet._io import output_folder
 from ruralnet.cli import targets as cli_targets
+from ruralnet.economics.options import EconomicsOptions
+from ruralnet.economics.summary import economics_summary
 from ruralnet.exceptions import InfeasibleError, PlanValidationError, RuralnetError
 
 EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_INTERNAL = 1, 3, 4, 70
@@ -170,6 +172,15 @@ def _step(msg: str) -> None:
 @click.option("--design-for-targets/--no-design-for-targets", default=True, show_default=True,
               help="Raise quotas and coverage to the indicator system's plan targets.")
 @click.option("--seed", default=None, type=int, help="Seed (default 0 or the scenario's).")
+@click.option("--carriers", help="共同配送: carriers table (carrier,share CSV) or 'default' "
+              "(an assumed split): plan each carrier alone and all pooled.")
+@click.option("--reference-price", type=float,
+              help="Reference price per parcel in yuan (e.g. the provincial capital's) for "
+                   "the cost-parity rows.")
+@click.option("--budget", "budget_file", type=click.Path(dir_okay=False),
+              help="Fund-table CSV to check the plan's investment against, per category.")
+@click.option("--sensitivity", is_flag=True,
+              help="Also plan at 0.5x, 1.5x and 2x the parcel volume.")
 @click.option("--workers", type=int, default=None,
               help="Prefecture/province runs: Dask worker processes (default: cores; 0/1 serial).")
 @click.option("--scheduler", help="Prefecture/province runs: an existing Dask scheduler address.")
@@ -185,7 +196,9 @@ def plan(county: str | None, scenario: str | None, province: str | None,
          prefecture: str | None, village_file: str | None, osm_file: str | None, online: bool,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
          parcels_per_village: float | None, system: str | None, design_for_targets: bool,
-         seed: int | None, workers: int | None, scheduler: str | None, pool_warehouses: int | None,
+         seed: int | None, carriers: str | None, reference_price: float | None,
+         budget_file: str | None, sensitivity: bool, workers: int | None,
+         scheduler: str | None, pool_warehouses: int | None,
          reproducible: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
@@ -221,6 +234,9 @@ def plan(county: str | None, scenario: str | None, province: str | None,
             raise RuralnetError(f"参数超出范围：{exc}", f"parameter out of range: {exc}") from None
     params = with_params(params, **over)
     seed = sc.seed if seed is None else seed
+    econ = EconomicsOptions.from_table(sc.economics | {k: v for k, v in (
+        ("carriers", carriers), ("reference_price_yuan", reference_price),
+        ("budget_file", budget_file), ("sensitivity", sensitivity or None)) if v is not None})
     out_path = Path(out)
     with output_folder(out_path, force=force,
                        inputs=[village_file, osm_file, scenario, sc.village_file, sc.osm_file]) as tmp:
@@ -240,7 +256,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         p = plan_county(c, params, network=net, system=system,
                         design_for_targets=design_for_targets,
                         explicit=set(sc.explicit_keys) | set(over),
-                        sites="fixed" if site_mode == "fixed" else None, seed=seed, inputs=used)
+                        sites="fixed" if site_mode == "fixed" else None, seed=seed, inputs=used,
+                        economics=econ)
         system = used[0].system
         if used[0].overrides:
             _step(f"按 {system} 的目标设计 designed for {system}: "
@@ -252,6 +269,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
 
         files = write_outputs(p, c, tmp, system=system)
     click.echo(p.summary())
+    click.echo(economics_summary(p.data.get("economics", {})))
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
 
 

@@ -19,7 +19,9 @@ from ruralnet.programme.scorecard import score_plan
 
 COLUMNS = ["plan", "county", "mode", "warehouses", "township_stations", "village_stations",
            "townships_daily", "villages_daily", "village_share", "routes", "vehicles",
-           "cost_per_day", "targets_met", "targets_not_met", "targets_awaiting", "synthetic"]
+           "cost_per_day", "down_yuan_per_parcel", "up_yuan_per_parcel", "capital_wan",
+           "pooling_saving_per_day", "targets_met", "targets_not_met", "targets_awaiting",
+           "synthetic"]
 
 
 def plan_row(name: str, plan: Plan, *, system: str | None = None) -> dict[str, object]:
@@ -28,6 +30,7 @@ def plan_row(name: str, plan: Plan, *, system: str | None = None) -> dict[str, o
     card = score_plan(plan, system).table["status"].value_counts()
     cov = doc.coverage
     vehicles = doc.costs.extra.get("vehicles", {})
+    econ = doc.extra.get("economics", {})
     return {
         "plan": name, "county": doc.county.name, "mode": doc.extra["parameters"]["mode"],
         "warehouses": len(doc.sites_of("county_warehouse")),
@@ -38,6 +41,10 @@ def plan_row(name: str, plan: Plan, *, system: str | None = None) -> dict[str, o
         "village_share": cov.village_share, "routes": len(doc.routes),
         "vehicles": int(sum(vehicles.values())),
         "cost_per_day": doc.costs.total_per_day,
+        "down_yuan_per_parcel": econ.get("parcel_costs", {}).get("down_per_parcel"),
+        "up_yuan_per_parcel": econ.get("parcel_costs", {}).get("up_per_parcel"),
+        "capital_wan": econ.get("investment", {}).get("capital_wan"),
+        "pooling_saving_per_day": econ.get("carriers", {}).get("saving_per_day"),
         "targets_met": int(card.get("met", 0)), "targets_not_met": int(card.get("not met", 0)),
         "targets_awaiting": int(card.get("awaiting data", 0)),
         "synthetic": ", ".join(doc.extra["provenance"].get("synthetic_layers", [])),

@@ -172,6 +172,9 @@ class Scenario:
     explicit_keys
         ``[plan]`` keys the file sets itself (indicator-system targets do not
         override them).
+    economics
+        The ``[economics]`` table as written (carriers, unit costs, budget,
+        reference price); read by :class:`ruralnet.economics.options.EconomicsOptions`.
     """
 
     name: str
@@ -184,6 +187,7 @@ class Scenario:
     osm_file: Path | None = None
     seed: int = 0
     explicit_keys: frozenset[str] = frozenset()
+    economics: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
@@ -237,6 +241,7 @@ def _scenario_from_dict(doc: dict[str, Any], path: Path) -> Scenario:
     if "demand" in top:
         plan_t["demand"] = DemandParams(**_pick(DemandParams, top.pop("demand"), "demand"))
     meta = top.pop("scenario", {})
+    economics = dict(top.pop("economics", {}))  # read by ruralnet.economics.options
     if top:
         raise KeyError(f"unknown table(s): {', '.join(sorted(top))}")
     params = PlanParams(**_pick(PlanParams, plan_t, "plan"))
@@ -250,7 +255,9 @@ def _scenario_from_dict(doc: dict[str, Any], path: Path) -> Scenario:
         name=meta.get("name", path.stem), description=meta.get("description", ""),
         county=county["name"], province=county.get("province"),
         prefecture=county.get("prefecture"), village_file=rel(county.get("village_file")),
-        osm_file=rel(county.get("osm_file")), seed=int(meta.get("seed", 0)), params=params)
+        osm_file=rel(county.get("osm_file")), seed=int(meta.get("seed", 0)), params=params,
+        economics=economics | {k: rel(economics[k]) for k in ("carriers_file", "budget_file")
+                               if isinstance(economics.get(k), str)})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any
 from ruralnet._io import atomic_path
 from ruralnet.exceptions import InputFileError, PlanValidationError
 from ruralnet.geo.coords import haversine_m
+from ruralnet.plan.economics_checks import check_economics
 from ruralnet.plan.records import PlanDocument
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
@@ -205,7 +206,8 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
     follow deliveries and pick-ups and stay within capacity, road distance is
     never shorter than the straight line, totals match their legs; feeder
     routes leave a station only after the trunk delivery there plus the
-    handling time; coverage figures equal what the routes actually visit.
+    handling time; coverage figures equal what the routes actually visit;
+    an ``economics`` section's sums agree with the routes, sites and unit costs.
 
     Parameters
     ----------
@@ -234,6 +236,7 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
         problems += _route_problems(r, params, pos, site_kind)
     problems += _sync_problems(d)
     problems += _coverage_problems(d)
+    problems += check_economics(d)
     return problems
 
 
