@@ -202,3 +202,35 @@ def test_economics_options_refuse_unknown_keys_and_bad_prices():
         EconomicsOptions.from_table({"carrier_file": "x.csv"})
     with pytest.raises(ParameterError, match="positive price"):
         EconomicsOptions(reference_price_yuan=-1)
+
+
+@pytest.mark.slow
+def test_plan_with_carriers_writes_an_economics_section_that_validates(tmp_path):
+    """`ruralnet plan --carriers ... --reference-price ...` end to end on 双柏."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ruralnet.cli import main
+    from ruralnet.plan.document import validate_plan
+
+    carriers = tmp_path / "carriers.csv"
+    carriers.write_text("carrier,share\n邮政,0.6\n中通,0.4\n", encoding="utf-8")
+    out = tmp_path / "sb"
+    r = CliRunner().invoke(main, ["plan", "--county", "双柏", "--carriers", str(carriers),
+                                  "--reference-price", "3", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "共同配送 pooled" in r.output and "每件成本 cost per parcel" in r.output
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    econ = doc["economics"]
+    assert validate_plan(doc) == []
+    car = econ["carriers"]
+    assert car["saving_per_day"] >= 0
+    assert sum(car["sharing"]["proportional"].values()) == pytest.approx(
+        car["pooled"]["cost_per_day"], abs=0.05)
+    assert set(car["sharing"]) == {"proportional", "shapley"}
+    assert all(car["sharing"]["proportional"][k] <= car["alone"][k]["cost_per_day"] + 0.01
+               for k in car["alone"])
+    assert [p["direction"] for p in econ["parity"]] == ["down", "up"]
+    assert econ["investment"]["capital_wan"] == pytest.approx(
+        sum(ln["amount_wan"] for ln in econ["investment"]["lines"]))
