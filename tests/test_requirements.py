@@ -23,5 +23,6 @@ def test_the_strictest_of_several_rows_wins():
     """灌云 asks 100% both for villages served and same-day delivery: coverage 1.0, two sources."""
     req = plan_requirements(load_system("guanyun_2020"))
     assert req.sources["coverage_target"] == ["logistics_village_coverage",
-                                              "same_day_village_delivery"]
+                                              "same_day_village_delivery",
+                                              "logistics_routes_village_2020"]
     assert "coverage_target = 1.0" in req.summary()

@@ -56,7 +56,9 @@ def plan_requirements(system: Any) -> PlanRequirements:
     """Read the plan-computed targets of an indicator system as plan parameters.
 
     Shares (%) become quotas or the daily coverage target (the strictest of
-    several rows wins); a count of village stations becomes a minimum; a
+    several rows wins); a count of village stations becomes a minimum of
+    stations in 行政村 (the planner turns it into a share of administrative
+    villages, so 社区 stations never count toward it); a
     range of county warehouses caps their number; a county service centre
     target asks the plan to propose one.
 
@@ -77,8 +79,8 @@ def plan_requirements(system: Any) -> PlanRequirements:
         src.setdefault(name, []).append(ind_id)
 
     for ind in system.indicators:
-        if ind.source != "plan" or ind.target is None:
-            continue
+        if ind.source != "plan" or ind.target is None or getattr(ind, "level", "floor") != "floor":
+            continue  # aims (力争, 基本实现) are reported, never designed for
         metric = getattr(ind, "metric", None)
         if metric in _SHARE and ind.comparator in (">=", ">"):
             put(_SHARE[metric], min(1.0, float(ind.target) / 100.0), ind.id)
