@@ -388,3 +388,57 @@ def test_atomic_path_leaves_nothing_behind_when_writing_fails(tmp_path):
         tmp.write_text("new", encoding="utf-8")
     assert target.read_text(encoding="utf-8") == "new"
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_an_entered_actual_takes_precedence_over_the_plan_value_and_both_are_shown(tiny_plan):
+    """An official's entered 40 % station coverage overrides the design's 50 %, both in the row."""
+    rows = actuals([["2019-06-30", "village_station_coverage", "40"]])
+    got = row_of(score_plan(tiny_plan, "guizhou_2017", actuals=rows), "village_station_coverage")
+    assert (got["value"], got["plan_value"], got["actual_value"]) == (40.0, 50.0, 40.0)
+    assert (got["status"], got["status_zh"]) == ("at risk", "有风险")
+    assert got["evidence"].startswith("entered 2019-06-30: 40 (1 rows) — takes precedence")
+    assert "plan: 2/4 (50.0%) 行政村 host a village_station" in got["evidence"]
+
+
+def test_a_stretch_target_not_reached_does_not_fail_the_system(tiny_plan):
+    """贵州 2017 力争 3000 trainees: 2500 at the deadline is stretch not reached, not "not met"."""
+    card = score_plan(tiny_plan, "guizhou_2017",
+                      actuals=actuals([["2019-12-31", "trainees", "2500"]]))
+    got = row_of(card, "trainees")
+    assert (got["status"], got["status_zh"], got["level"]) == (
+        "stretch not reached", "力争目标未达", "stretch")
+    assert "not met" not in card.verdict()
+    assert card.verdict()["stretch not reached"] == 1
+
+
+def test_a_placeholder_service_centre_is_proposed_not_met(tiny_plan):
+    """The planner's zero-cost centre at the seat reads 拟建 proposed; an entered 1 reads met."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["sites"].append({"id": "C1", "kind": "county_service_centre", "township_id": None,
+                          "village_id": None, "fixed_cost_yuan": 0.0,
+                          "note": "proposed at the county seat; funded and costed outside "
+                                  "logistics"})
+    got = row_of(score_plan(plan, "anxi_2018"), "county_service_centre")
+    assert (got["status"], got["status_zh"], got["value"]) == ("proposed", "拟建", 1.0)
+    built = score_plan(plan, "anxi_2018",
+                       actuals=actuals([["2019-06-30", "county_service_centre", "1"]]))
+    assert row_of(built, "county_service_centre")["status"] == "met"
+
+
+def test_village_points_count_stations_in_administrative_villages_only(tiny_plan):
+    """A station in 戊社区 is named in the evidence and not counted toward 村级服务点."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["sites"].append({"id": "S5", "kind": "village_station", "township_id": "t2",
+                          "village_id": "v5"})
+    got = row_of(score_plan(plan, "anxi_2018"), "village_points")
+    assert got["value"] == 2.0
+    assert got["evidence"].startswith("2 village_station sites in 行政村; not counted: 1 in 社区")
+
+
+def test_verdict_lines_give_one_line_per_target_group(tiny_plan):
+    """灌云's rows fall in two groups (2020 and 2021 deadlines), one verdict line each."""
+    lines = score_plan(tiny_plan, "guanyun_2020").verdict_lines()
+    assert lines[0] == "参照 borrowed: this system does not apply to 示例县"
+    assert lines[1].startswith("guanyun_2020 目标 targets due 2020-12-31: ")
+    assert lines[2].startswith("guanyun_2020 目标 targets due 2021-12-31: ")
+    assert len(lines) == 3
