@@ -442,3 +442,85 @@ def test_verdict_lines_give_one_line_per_target_group(tiny_plan):
     assert lines[1].startswith("guanyun_2020 目标 targets due 2020-12-31: ")
     assert lines[2].startswith("guanyun_2020 目标 targets due 2021-12-31: ")
     assert len(lines) == 3
+
+
+# ------------------------------------------------- the 安溪 and 灌云 default plans (slow)
+
+
+@pytest.fixture(scope="session")
+def anxi_default_plan():
+    """`ruralnet plan --county 安溪` as a plan dict (planned once per session)."""
+    import ruralnet
+
+    return ruralnet.plan_county(ruralnet.load_county("安溪")).data
+
+
+@pytest.fixture(scope="session")
+def guanyun_default_plan():
+    """`ruralnet plan --county 灌云` as a plan dict (planned once per session)."""
+    import ruralnet
+
+    return ruralnet.plan_county(ruralnet.load_county("灌云")).data
+
+
+@pytest.mark.slow
+def test_anxi_default_plan_figures_by_hand(anxi_default_plan):
+    """安溪: 355 of 443 行政村 daily, 31 passed, 57 not served; 237 stations, all in 行政村."""
+    from ruralnet.plan.figures import plan_figures
+
+    f = plan_figures(anxi_default_plan)
+    assert (f.villages_total, f.communities_total, f.other_total) == (443, 45, 4)
+    assert f.format("daily_served") == "355/443 (80.1%)"
+    assert f.count("daily_by_stop") == anxi_default_plan["coverage"]["villages_daily"] == 355
+    assert (f.count("passed_not_stopped"), f.count("not_served")) == (31, 57)
+    assert f.count("daily_served") + f.count("passed_not_stopped") + f.count("not_served") == 443
+    assert f.format("station_hosting") == "237/443 (53.5%)"
+    assert f.stations_by_village_kind == {"village": 237, "community": 0, "other": 0, "none": 0}
+    assert f.format("townships_daily") == "24/24 (100.0%)"
+
+
+@pytest.mark.slow
+def test_anxi_default_plan_scorecard_by_hand(anxi_default_plan):
+    """安溪 2018: 237 村级服务点 in 行政村 designed to meet, centre proposed, 配送到村组 short."""
+    card = score_plan(anxi_default_plan)
+    assert (card.system_id, card.scope) == ("anxi_2018", "")
+    points = row_of(card, "village_points")
+    assert (points["status"], points["value"]) == ("designed to meet", 237.0)
+    assert points["evidence"].startswith("237 village_station sites in 行政村 [synthetic")
+    coverage = row_of(card, "village_station_coverage")
+    assert (coverage["value_text"], coverage["status_zh"]) == ("53.5%", "规划达标")
+    assert coverage["value"] == pytest.approx(100 * 237 / 443)
+    assert row_of(card, "county_service_centre")["status"] == "proposed"
+    villages = row_of(card, "delivery_to_villages")
+    assert (villages["status"], villages["status_zh"], villages["value_text"]) == (
+        "stretch not reached", "基本实现目标未达", "80.1%")
+    assert card.verdict() == {"designed": 5, "proposed": 1, "stretch reached": 1,
+                              "stretch not reached": 1, "awaiting data": 5}
+
+
+@pytest.mark.slow
+def test_anxi_default_plan_on_another_countys_system_is_borrowed(anxi_default_plan):
+    """Scored on 灌云 2020 the 安溪 plan says 参照 borrowed and is short of 灌云's 100 % rows."""
+    card = score_plan(anxi_default_plan, "guanyun_2020")
+    assert card.scope == "参照 borrowed: this system does not apply to 安溪县"
+    assert card.verdict()["designed short"] == 3
+    daily = row_of(card, "same_day_village_delivery")
+    assert daily["value_text"] == "80.1%"
+    assert daily["margin"] == pytest.approx(100 * 355 / 443 - 100)
+
+
+@pytest.mark.slow
+def test_plan_command_ends_with_figures_verdicts_and_a_weakened_target_warning(
+        guanyun_default_plan, capsys):
+    """`ruralnet plan` for 灌云 prints the figures, a verdict per deadline, and warns at 0.8."""
+    from ruralnet.cli.main import echo_verdicts
+    from ruralnet.plan.build import PlanParams
+    from ruralnet.plan.document import Plan
+
+    echo_verdicts(Plan(guanyun_default_plan), "guanyun_2020", PlanParams(coverage_target=0.8),
+                  {"coverage_target"})
+    out, err = capsys.readouterr()
+    assert "每日配送行政村 daily-served administrative villages: " in out
+    assert "目标 targets: guanyun_2020 目标 targets due 2020-12-31: " in out
+    assert "目标 targets: guanyun_2020 目标 targets due 2021-12-31: " in out
+    assert "the scenario sets coverage_target = 0.8, weaker than guanyun_2020 asks (1.0)" in err

@@ -253,10 +253,10 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         files = write_outputs(p, c, tmp, system=system)
     click.echo(p.summary())
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
-    _say_verdicts(p, system, params, set(sc.explicit_keys) | set(over))
+    echo_verdicts(p, system, params, set(sc.explicit_keys) | set(over))
 
 
-def _say_verdicts(p: Any, system: str, params: Any, explicit: set[str]) -> None:
+def echo_verdicts(p: Any, system: str, params: Any, explicit: set[str]) -> None:
     """Print one verdict line per target group; warn when the scenario weakens its own targets."""
     from ruralnet.plan.figures import plan_figures
     from ruralnet.programme.requirements import weakened_targets
