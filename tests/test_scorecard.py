@@ -524,3 +524,27 @@ def test_plan_command_ends_with_figures_verdicts_and_a_weakened_target_warning(
     assert "目标 targets: guanyun_2020 目标 targets due 2020-12-31: " in out
     assert "目标 targets: guanyun_2020 目标 targets due 2021-12-31: " in out
     assert "the scenario sets coverage_target = 0.8, weaker than guanyun_2020 asks (1.0)" in err
+
+
+@pytest.mark.slow
+def test_guanyun_default_plan_meets_its_own_100_percent_rows_by_design(guanyun_default_plan):
+    """灌云: 302/302 行政村 same day and on the routes, 17/17 towns; weak villages lack data."""
+    from ruralnet.plan.figures import plan_figures
+
+    f = plan_figures(guanyun_default_plan)
+    assert f.format("daily_served") == "302/302 (100.0%)"
+    assert f.format("townships_daily") == "17/17 (100.0%)"
+    assert f.format("station_hosting") == "151/302 (50.0%)"
+    assert (f.count("passed_not_stopped"), f.count("not_served")) == (0, 0)
+    card = score_plan(guanyun_default_plan)
+    assert (card.system_id, card.scope) == ("guanyun_2020", "")
+    for ind_id in ("same_day_village_delivery", "logistics_village_coverage",
+                   "logistics_routes_village_2020", "logistics_routes_township_2020"):
+        assert row_of(card, ind_id)[["status", "value_text"]].tolist() == [
+            "designed to meet", "100.0%"]
+    weak = row_of(card, "weak_village_service_coverage")
+    assert weak["status"] == "awaiting data" and "无贫困村数据 no poor-village data" in weak[
+        "evidence"]
+    assert card.verdict_lines() == [
+        "guanyun_2020 目标 targets due 2020-12-31: 3 designed, 1 proposed, 5 awaiting data",
+        "guanyun_2020 目标 targets due 2021-12-31: 3 designed, 11 awaiting data"]
