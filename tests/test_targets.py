@@ -399,3 +399,18 @@ def test_a_system_built_in_python_checks_deadlines_too():
                        "programme 2019-01-01–2019-12-31"):
         IndicatorSystem("s", "体系", "system", "doc", date(2019, 1, 1), date(2019, 12, 31),
                         (indicator(">=", 1),))
+
+
+@pytest.mark.parametrize("system_id", ["guizhou_2017", "yunnan_2018"])
+def test_every_named_county_is_a_real_county_the_system_covers(system_id):
+    """Each county a document names resolves (old names too) and applies_to covers it."""
+    import warnings
+
+    from ruralnet.geo.admin import resolve_county
+
+    system = load_system(system_id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 道真县 → 道真仡佬族苗族自治县 etc. are renames, warned
+        records = [resolve_county(c, province=system.provinces[0]) for c in system.counties]
+    assert len({r.code for r in records}) == len(system.counties)
+    assert all(system.applies_to(r.name, r.prefecture, r.province) for r in records)
