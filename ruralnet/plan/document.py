@@ -22,6 +22,7 @@ from typing import Any
 from ruralnet._io import atomic_path
 from ruralnet.exceptions import InputFileError, PlanValidationError
 from ruralnet.geo.coords import haversine_m
+from ruralnet.plan.figures import plan_figures
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
 SCHEMA_VERSION = "1.0"
@@ -78,7 +79,7 @@ class Plan:
 
     def summary(self) -> str:
         """Return a short bilingual summary for people."""
-        d, cov, cost = self.data, self.data["coverage"], self.data["costs"]
+        d, cost, fig = self.data, self.data["costs"], plan_figures(self.data)
         kinds: dict[str, int] = {}
         for s in d["sites"]:
             kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
@@ -86,10 +87,11 @@ class Plan:
             f"{d['county']['name']} ({d['county']['code']}) 物流规划 logistics plan",
             f"  县级仓储中心 county warehouses: {kinds.get('county_warehouse', 0)}; "
             f"乡镇中转站 township stations: {kinds.get('township_station', 0)}; "
-            f"村级服务站 village stations: {kinds.get('village_station', 0)}",
-            f"  每日配送 daily delivery: 乡镇 townships {cov['townships_daily']}/"
-            f"{cov['townships_total']}; 行政村 villages {cov['villages_daily']}/"
-            f"{cov['villages_total']} ({cov['village_share']:.1%})",
+            f"村级服务站 village stations: {kinds.get('village_station', 0)} "
+            f"(in 行政村 {fig.stations_by_village_kind['village']})",
+            f"  每日配送 daily delivery: 乡镇 townships {fig.format('townships_daily')}; "
+            f"行政村 villages {fig.format('daily_served')}; 途经未停靠 passed, not stopped "
+            f"{fig.count('passed_not_stopped')}",
             "  线路 routes: " + ", ".join(f"{t} {len(self.routes(t))}"
                                           for t in ("trunk", "feeder", "direct")
                                           if self.routes(t)),
