@@ -113,7 +113,7 @@ def target_overrides(county: County, params: PlanParams, system: str | None = No
         ``(system_id, overrides)``.
     """
     sys_obj = load_system(system) if system else load_system(
-        default_system_id(county.name, county.province)[0])
+        default_system_id(county.name, county.province, county.prefecture)[0])
     if not design:
         return sys_obj.id, {}
     req = plan_requirements(sys_obj)

@@ -186,3 +186,42 @@ def test_budget_docstring_examples_run():
     result = doctest.testmod(ruralnet.programme.budget, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_anxi_table_is_checked_line_by_line():
+    """安溪's table is 10 line rules (7 central, 3 county) plus one table rule per source."""
+    rules = load_system("anxi_2018").fund_rules
+    lines = [r for r in rules if r.kind == "line"]
+    assert [(r.funding_sources[0], r.amount_wan) for r in lines] == [
+        ("central", 300.0), ("central", 350.0), ("central", 300.0), ("central", 450.0),
+        ("central", 250.0), ("central", 250.0), ("central", 100.0),
+        ("county", 150.0), ("county", 100.0), ("county", 250.0)]
+    assert sum(r.amount_wan for r in lines if r.funding_sources == ("central",)) == 2000.0
+    assert [r.id for r in rules if r.kind == "table"] == ["table_central", "table_county"]
+
+
+def test_a_budget_moved_between_lines_is_flagged_with_the_line():
+    """450 万 moved from 物流配送 to a trading platform keeps every total but fails two rules."""
+    moved = pd.read_csv(ANXI, dtype=str)
+    logistics = moved["line_item"] == "安溪县县乡村三级物流配送体系"
+    moved.loc[logistics, "amount_wan"] = "0"
+    moved = pd.concat([moved, pd.DataFrame([{
+        "line_item": "电商交易平台", "amount_wan": "450", "category": "trading_platform",
+        "funding_source": "central", "content": "网络交易平台"}])], ignore_index=True)
+    result = check_budget(read_budget(moved), load_system("anxi_2018"))
+    broken = {c.rule.id: c for c in result.violations}
+    assert set(broken) == {"line_central_logistics", "table_central"}
+    assert broken["line_central_logistics"].message_zh == (
+        "安溪县县乡村三级物流配送体系 [中央] 0.0 万元 ≠ 文件 450.0 万元 (line 5)")
+    assert broken["table_central"].line_items == ("电商交易平台",)
+    assert "电商交易平台 450.0 万元 (line 12)" in broken["table_central"].message_zh
+    assert all(c.passed for c in result.checks if c.rule.kind == "total")
+
+
+def test_a_line_missing_from_the_budget_says_so():
+    """Dropping the statistics line leaves its rule at 0 with 'not in the budget'."""
+    budget = read_budget(ANXI)
+    budget = budget[budget["line_item"] != "安溪县农村电子商务统计体系"]
+    check = {c.rule.id: c for c in check_budget(budget, load_system("anxi_2018")).checks}
+    assert not check["line_central_statistics"].passed
+    assert "不在预算中 not in the budget" in check["line_central_statistics"].message_zh

@@ -36,7 +36,7 @@ def plan():
             {"tier": "direct", "depot_site_id": "W1",
              "stops": [{"site_id": "W1"}, {"site_id": "S1"}, {"village_id": "v1"},
                        {"village_id": "c1"}, {"site_id": "W1"}],
-             # drives W1 → 乙 → 甲 … and back through 丙 (within a metre of its position)
+             # drives W1 → 乙 → 甲 → 一社区 and back through 丙 (within a metre of it)
              "path": [[117.99, 25.0], [118.01, 25.0], [118.0, 25.0], [118.03, 25.0],
                       [118.020004, 25.000003], [117.99, 25.0]]},
         ],
@@ -59,8 +59,8 @@ def test_a_village_a_route_drives_through_is_passed_not_left_out(plan):
     f = plan_figures(plan)
     assert (f.passed_not_stopped, f.not_served) == (("v3",), ("v4",))
     assert "途经未停靠 passed, not stopped (a daily route drives through): 1" in f.lines()[1]
-    far = plan_figures(plan, tolerance_m=0.1)
-    assert far.passed_not_stopped == () and far.not_served == ("v3", "v4")
+    strict = plan_figures(plan, tolerance_m=0.1)
+    assert strict.passed_not_stopped == () and strict.not_served == ("v3", "v4")
 
 
 def test_station_hosting_counts_administrative_villages_and_reports_the_rest_apart(plan):
@@ -73,7 +73,7 @@ def test_station_hosting_counts_administrative_villages_and_reports_the_rest_apa
 
 
 def test_daily_townships_are_those_whose_station_a_trunk_or_direct_route_stops_at(plan):
-    """Only 一镇's station is stopped at: 1 of 2 townships."""
+    """Only 一镇's station is stopped at: 1 of 2 townships; a feeder stop does not count."""
     f = plan_figures(plan)
     assert f.townships_daily == ("t1",)
     assert f.format("townships_daily") == "1/2 (50.0%)"

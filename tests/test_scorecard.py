@@ -69,8 +69,8 @@ def test_plan_metrics_count_sites_and_coverage_by_hand(tiny_plan):
     assert m["village_station_coverage"] == 50.0  # 甲, 丙 of 甲乙丙丁 (community excluded)
     assert m["poor_village_station_coverage"] == 50.0  # 甲 of 甲, 丁
     assert m["township_station_coverage"] == 100.0
-    assert m["villages_daily_share"] == 60.0
-    assert m["villages_served_share"] == 75.0  # 甲, 乙, 丙 of 甲乙丙丁
+    # 甲, 乙 as stops and 丙 at its station S3 of 甲乙丙丁; plan.coverage (3/5) is not used
+    assert m["villages_daily_share"] == m["villages_served_share"] == 75.0
     assert m["townships_served_share"] == 100.0
     assert m["county_service_centres"] is None
 
@@ -79,16 +79,18 @@ def test_uncovered_poor_village_is_named_in_the_evidence(tiny_plan):
     """The evidence column lists which poor villages lack a station."""
     card = score_plan(tiny_plan, "guizhou_2017")
     evidence = row_of(card, "poor_village_station_coverage")["evidence"]
-    assert "1/2 poor villages host a village_station; uncovered: 丁村" in evidence
+    assert "1/2 (50.0%) poor 行政村 host a village_station; uncovered: 丁村" in evidence
 
 
 def test_guizhou_scorecard_statuses_by_hand(tiny_plan):
-    """50 % coverage meets ≥50 %; 60 % daily village service misses ≥80 % by 20 points."""
+    """50 % coverage is designed to meet ≥50 %; 75 % of villages reached is 5 points short."""
     card = score_plan(tiny_plan, "guizhou_2017")
-    assert row_of(card, "village_station_coverage")["status"] == "met"
+    assert row_of(card, "village_station_coverage")["status"] == "designed to meet"
+    assert row_of(card, "village_station_coverage")["status_zh"] == "规划达标"
     village = row_of(card, "logistics_village_coverage")
-    assert (village["status"], village["margin"]) == ("not met", -20.0)
-    assert row_of(card, "logistics_township_coverage")["status"] == "met"
+    assert (village["status"], village["status_zh"], village["margin"]) == (
+        "designed short", "规划未达", -5.0)
+    assert row_of(card, "logistics_township_coverage")["status"] == "designed to meet"
     assert row_of(card, "trainees")["status"] == "awaiting data"
     assert row_of(card, "county_service_centre")["status"] == "awaiting data"
 
@@ -116,27 +118,28 @@ def actuals(rows):
 
 
 def test_entered_value_short_before_deadline_is_at_risk(tiny_plan):
-    """2500 trainees in mid-2019 against ≥3000 by end-2019 is at risk."""
-    card = score_plan(tiny_plan, "guizhou_2017",
+    """2500 trainees in mid-2019 against 安溪's ≥5000 by end-2020 is at risk (有风险)."""
+    card = score_plan(tiny_plan, "anxi_2018",
                       actuals=actuals([["2019-06-30", "trainees", "2500"]]))
     got = row_of(card, "trainees")
-    assert (got["status"], got["value"], got["margin"]) == ("at risk", 2500.0, -500.0)
+    assert (got["status"], got["status_zh"], got["value"], got["margin"]) == (
+        "at risk", "有风险", 2500.0, -2500.0)
 
 
 def test_entered_value_short_at_deadline_is_not_met(tiny_plan):
-    """The same shortfall on the deadline is not met."""
-    card = score_plan(tiny_plan, "guizhou_2017",
+    """The same shortfall on the deadline is not met (未达标)."""
+    card = score_plan(tiny_plan, "anxi_2018",
                       actuals=actuals([["2019-06-30", "trainees", "2500"]]),
-                      as_of=date(2019, 12, 31))
-    assert row_of(card, "trainees")["status"] == "not met"
+                      as_of=date(2020, 12, 31))
+    assert row_of(card, "trainees")[["status", "status_zh"]].tolist() == ["not met", "未达标"]
 
 
 def test_latest_entry_counts_and_as_of_ignores_later_rows(tiny_plan):
     """The latest row up to as_of is scored."""
-    rows = actuals([["2019-06-30", "trainees", "2500"], ["2019-11-30", "trainees", "3100"]])
-    assert row_of(score_plan(tiny_plan, "guizhou_2017", actuals=rows),
-                  "trainees")["status"] == "met"
-    early = score_plan(tiny_plan, "guizhou_2017", actuals=rows, as_of=date(2019, 7, 1))
+    rows = actuals([["2019-06-30", "trainees", "2500"], ["2020-11-30", "trainees", "5100"]])
+    assert row_of(score_plan(tiny_plan, "anxi_2018", actuals=rows),
+                  "trainees")[["status", "status_zh"]].tolist() == ["met", "已达标"]
+    early = score_plan(tiny_plan, "anxi_2018", actuals=rows, as_of=date(2019, 7, 1))
     assert row_of(early, "trainees")["value"] == 2500.0
 
 
@@ -168,12 +171,12 @@ def test_listed_synthetic_layers_are_reported(tiny_plan):
 
 
 def test_guanyun_full_coverage_names_the_unserved_village(tiny_plan):
-    """灌云 wants every village served: 3 of 4 misses by 25 points and names 丁村."""
+    """灌云 wants every village served: 3 of 4 is designed 25 points short and names 丁村."""
     card = score_plan(tiny_plan, "guanyun_2020")
     got = row_of(card, "logistics_village_coverage")
-    assert (got["status"], got["value"], got["margin"]) == ("not met", 75.0, -25.0)
-    assert "not served: 丁村" in got["evidence"]
-    assert row_of(card, "logistics_township_coverage")["status"] == "met"
+    assert (got["status"], got["value"], got["margin"]) == ("designed short", 75.0, -25.0)
+    assert "not served: 1 (丁村)" in got["evidence"]
+    assert row_of(card, "logistics_township_coverage")["status"] == "designed to meet"
 
 
 def test_guanyun_stretch_target_is_reported(tiny_plan):
@@ -186,38 +189,57 @@ def test_guanyun_stretch_target_is_reported(tiny_plan):
 
 
 def test_default_system_follows_the_plan_county(tiny_plan):
-    """Without a system the 贵州 plan is scored on 贵州 2017, 安溪 on 安溪 2018."""
-    assert score_plan(tiny_plan).system_id == "guizhou_2017"
+    """Without a system a listed 贵州 county is scored on 贵州 2017, 安溪 on 安溪 2018."""
     plan = copy.deepcopy(tiny_plan)
+    plan["county"] = {"name": "松桃苗族自治县", "province": "贵州省", "prefecture": "铜仁市"}
+    card = score_plan(plan)
+    assert (card.system_id, card.scope, card.borrowed) == ("guizhou_2017", "", False)
     plan["county"] = {"name": "安溪县", "province": "福建省"}
     card = score_plan(plan)
     assert card.system_id == "anxi_2018"
-    assert any("chosen for county 安溪县" in n for n in card.notes)
+    assert any("the anxi_2018 document names 安溪县" in n for n in card.notes)
 
 
-def test_unknown_province_falls_back_to_guizhou_with_a_note(tiny_plan):
-    """A county of a province without a system is scored on 贵州 2017, noted."""
+def test_a_county_no_document_names_gets_the_design_card_not_another_system(tiny_plan):
+    """示例县 of 贵州 is not among 贵州 2017's 24 counties: design card rows only, noted."""
+    card = score_plan(tiny_plan)
+    assert card.system_id == "design_card"
+    assert card.table["id"].tolist() == ["townships_daily", "villages_daily"]
+    assert card.table["status"].tolist() == ["designed to meet", "designed short"]
+    assert "no programme system selected for 示例县" in card.summary()
     plan = copy.deepcopy(tiny_plan)
     plan["county"] = {"name": "某县", "province": "河北省"}
-    card = score_plan(plan)
-    assert card.system_id == "guizhou_2017"
-    assert "using guizhou_2017 by default" in card.summary()
+    assert "no programme system names 某县 (河北省)" in score_plan(plan).summary()
+
+
+def test_a_borrowed_system_says_so_on_every_row_and_in_the_summary(tiny_plan):
+    """安溪's plan scored on 灌云 2020 carries the 参照 borrowed line everywhere."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["county"] = {"name": "安溪县", "province": "福建省"}
+    card = score_plan(plan, "guanyun_2020")
+    line = "参照 borrowed: this system does not apply to 安溪县"
+    assert card.borrowed and card.scope == line
+    assert set(card.table["scope"]) == {line}
+    assert card.summary().splitlines()[1] == f"*** {line} ***"
+    assert card.verdict_lines()[0] == line
+    assert line in card._repr_html_()
+    assert score_plan(plan, "anxi_2018").scope == ""
 
 
 def test_anxi_warehouse_range_and_township_count(tiny_plan):
     """One warehouse sits in 安溪's 1–2 range; two township stations miss ≥24."""
     card = score_plan(tiny_plan, load_system("anxi_2018"))
-    assert row_of(card, "county_warehouses")["status"] == "met"
+    assert row_of(card, "county_warehouses")["status"] == "designed to meet"
     stations = row_of(card, "township_stations")
-    assert (stations["status"], stations["margin"]) == ("not met", -22.0)
+    assert (stations["status"], stations["margin"]) == ("designed short", -22.0)
 
 
 def test_incomplete_plan_is_refused_with_the_problems(tiny_plan):
-    """A plan without coverage or village kinds is refused listing what is missing."""
+    """A plan without sites or village kinds is refused listing what is missing."""
     plan = copy.deepcopy(tiny_plan)
-    del plan["coverage"]
+    del plan["sites"]
     del plan["villages"][0]["kind"]
-    with pytest.raises(PlanValidationError, match=r"missing key 'coverage'; villages\[0\] lacks "
+    with pytest.raises(PlanValidationError, match=r"missing key 'sites'; villages\[0\] lacks "
                        r"\['kind'\]"):
         score_plan(plan, "guizhou_2017")
 
@@ -234,7 +256,8 @@ def test_summary_lists_every_indicator_with_its_status(tiny_plan):
     card = score_plan(tiny_plan, "guizhou_2017")
     text = card.summary()
     assert text.count("\n[") == len(card.table)
-    assert "met: 4, not met: 1, at risk: 0, awaiting data: 5" in text
+    assert ("规划达标 designed to meet: 4, 规划未达 designed short: 1, "
+            "待填报 awaiting data: 5") in text
 
 
 def test_score_command_writes_csv_and_prints_summary(tiny_plan, tmp_path):
@@ -251,7 +274,11 @@ def test_score_command_writes_csv_and_prints_summary(tiny_plan, tmp_path):
     assert result.exit_code == 0, result.output
     assert "logistics_village_coverage" in result.output
     written = pd.read_csv(out)
-    assert written.set_index("id").loc["village_station_coverage", "status"] == "met"
+    written = written.set_index("id")
+    assert written.loc["village_station_coverage", "status"] == "designed to meet"
+    assert written.loc["village_station_coverage", "value_text"] == "50.0%"
+    assert written.loc["village_station_coverage", "scope"] == (
+        "参照 borrowed: this system does not apply to 示例县")
 
 
 def test_score_command_reports_errors_without_traceback(tiny_plan, tmp_path):
@@ -340,7 +367,7 @@ def test_score_command_takes_actuals_and_inputs(tiny_plan, tmp_path):
     result = CliRunner().invoke(score, [*args, "--input",
                                         "national_rural_online_retail_growth=12.5"])
     assert result.exit_code == 0, result.output
-    assert "[          met] 示范县县域农村网络零售额同比增长" in result.output
+    assert "[已达标 met] 示范县县域农村网络零售额同比增长" in result.output
     bad = CliRunner().invoke(score, [*args, "--input", "national_rural_online_retail_growth"])
     assert bad.exit_code == 2
     assert "expected NAME=NUMBER" in bad.output
@@ -361,3 +388,163 @@ def test_atomic_path_leaves_nothing_behind_when_writing_fails(tmp_path):
         tmp.write_text("new", encoding="utf-8")
     assert target.read_text(encoding="utf-8") == "new"
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_an_entered_actual_takes_precedence_over_the_plan_value_and_both_are_shown(tiny_plan):
+    """An official's entered 40 % station coverage overrides the design's 50 %, both in the row."""
+    rows = actuals([["2019-06-30", "village_station_coverage", "40"]])
+    got = row_of(score_plan(tiny_plan, "guizhou_2017", actuals=rows), "village_station_coverage")
+    assert (got["value"], got["plan_value"], got["actual_value"]) == (40.0, 50.0, 40.0)
+    assert (got["status"], got["status_zh"]) == ("at risk", "有风险")
+    assert got["evidence"].startswith("entered 2019-06-30: 40 (1 rows) — takes precedence")
+    assert "plan: 2/4 (50.0%) 行政村 host a village_station" in got["evidence"]
+
+
+def test_a_stretch_target_not_reached_does_not_fail_the_system(tiny_plan):
+    """贵州 2017 力争 3000 trainees: 2500 at the deadline is stretch not reached, not "not met"."""
+    card = score_plan(tiny_plan, "guizhou_2017",
+                      actuals=actuals([["2019-12-31", "trainees", "2500"]]))
+    got = row_of(card, "trainees")
+    assert (got["status"], got["status_zh"], got["level"]) == (
+        "stretch not reached", "力争目标未达", "stretch")
+    assert "not met" not in card.verdict()
+    assert card.verdict()["stretch not reached"] == 1
+
+
+def test_a_placeholder_service_centre_is_proposed_not_met(tiny_plan):
+    """The planner's zero-cost centre at the seat reads 拟建 proposed; an entered 1 reads met."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["sites"].append({"id": "C1", "kind": "county_service_centre", "township_id": None,
+                          "village_id": None, "fixed_cost_yuan": 0.0,
+                          "note": "proposed at the county seat; funded and costed outside "
+                                  "logistics"})
+    got = row_of(score_plan(plan, "anxi_2018"), "county_service_centre")
+    assert (got["status"], got["status_zh"], got["value"]) == ("proposed", "拟建", 1.0)
+    built = score_plan(plan, "anxi_2018",
+                       actuals=actuals([["2019-06-30", "county_service_centre", "1"]]))
+    assert row_of(built, "county_service_centre")["status"] == "met"
+
+
+def test_village_points_count_stations_in_administrative_villages_only(tiny_plan):
+    """A station in 戊社区 is named in the evidence and not counted toward 村级服务点."""
+    plan = copy.deepcopy(tiny_plan)
+    plan["sites"].append({"id": "S5", "kind": "village_station", "township_id": "t2",
+                          "village_id": "v5"})
+    got = row_of(score_plan(plan, "anxi_2018"), "village_points")
+    assert got["value"] == 2.0
+    assert got["evidence"].startswith("2 village_station sites in 行政村; not counted: 1 in 社区")
+
+
+def test_verdict_lines_give_one_line_per_target_group(tiny_plan):
+    """灌云's rows fall in two groups (2020 and 2021 deadlines), one verdict line each."""
+    lines = score_plan(tiny_plan, "guanyun_2020").verdict_lines()
+    assert lines[0] == "参照 borrowed: this system does not apply to 示例县"
+    assert lines[1].startswith("guanyun_2020 目标 targets due 2020-12-31: ")
+    assert lines[2].startswith("guanyun_2020 目标 targets due 2021-12-31: ")
+    assert len(lines) == 3
+
+
+# ------------------------------------------------- the 安溪 and 灌云 default plans (slow)
+
+
+@pytest.fixture(scope="session")
+def anxi_default_plan():
+    """`ruralnet plan --county 安溪` as a plan dict (planned once per session)."""
+    import ruralnet
+
+    return ruralnet.plan_county(ruralnet.load_county("安溪")).data
+
+
+@pytest.fixture(scope="session")
+def guanyun_default_plan():
+    """`ruralnet plan --county 灌云` as a plan dict (planned once per session)."""
+    import ruralnet
+
+    return ruralnet.plan_county(ruralnet.load_county("灌云")).data
+
+
+@pytest.mark.slow
+def test_anxi_default_plan_figures_by_hand(anxi_default_plan):
+    """安溪: 355 of 443 行政村 daily, 31 passed, 57 not served; 237 stations, all in 行政村."""
+    from ruralnet.plan.figures import plan_figures
+
+    f = plan_figures(anxi_default_plan)
+    assert (f.villages_total, f.communities_total, f.other_total) == (443, 45, 4)
+    assert f.format("daily_served") == "355/443 (80.1%)"
+    assert f.count("daily_by_stop") == anxi_default_plan["coverage"]["villages_daily"] == 355
+    assert (f.count("passed_not_stopped"), f.count("not_served")) == (31, 57)
+    assert f.count("daily_served") + f.count("passed_not_stopped") + f.count("not_served") == 443
+    assert f.format("station_hosting") == "237/443 (53.5%)"
+    assert f.stations_by_village_kind == {"village": 237, "community": 0, "other": 0, "none": 0}
+    assert f.format("townships_daily") == "24/24 (100.0%)"
+
+
+@pytest.mark.slow
+def test_anxi_default_plan_scorecard_by_hand(anxi_default_plan):
+    """安溪 2018: 237 村级服务点 in 行政村 designed to meet, centre proposed, 配送到村组 short."""
+    card = score_plan(anxi_default_plan)
+    assert (card.system_id, card.scope) == ("anxi_2018", "")
+    points = row_of(card, "village_points")
+    assert (points["status"], points["value"]) == ("designed to meet", 237.0)
+    assert points["evidence"].startswith("237 village_station sites in 行政村 [synthetic")
+    coverage = row_of(card, "village_station_coverage")
+    assert (coverage["value_text"], coverage["status_zh"]) == ("53.5%", "规划达标")
+    assert coverage["value"] == pytest.approx(100 * 237 / 443)
+    assert row_of(card, "county_service_centre")["status"] == "proposed"
+    villages = row_of(card, "delivery_to_villages")
+    assert (villages["status"], villages["status_zh"], villages["value_text"]) == (
+        "stretch not reached", "基本实现目标未达", "80.1%")
+    assert card.verdict() == {"designed": 5, "proposed": 1, "stretch reached": 1,
+                              "stretch not reached": 1, "awaiting data": 5}
+
+
+@pytest.mark.slow
+def test_anxi_default_plan_on_another_countys_system_is_borrowed(anxi_default_plan):
+    """Scored on 灌云 2020 the 安溪 plan says 参照 borrowed and is short of 灌云's 100 % rows."""
+    card = score_plan(anxi_default_plan, "guanyun_2020")
+    assert card.scope == "参照 borrowed: this system does not apply to 安溪县"
+    assert card.verdict()["designed short"] == 3
+    daily = row_of(card, "same_day_village_delivery")
+    assert daily["value_text"] == "80.1%"
+    assert daily["margin"] == pytest.approx(100 * 355 / 443 - 100)
+
+
+@pytest.mark.slow
+def test_plan_command_ends_with_figures_verdicts_and_a_weakened_target_warning(
+        guanyun_default_plan, capsys):
+    """`ruralnet plan` for 灌云 prints the figures, a verdict per deadline, and warns at 0.8."""
+    from ruralnet.cli.main import echo_verdicts
+    from ruralnet.plan.build import PlanParams
+    from ruralnet.plan.document import Plan
+
+    echo_verdicts(Plan(guanyun_default_plan), "guanyun_2020", PlanParams(coverage_target=0.8),
+                  {"coverage_target"})
+    out, err = capsys.readouterr()
+    assert "每日配送行政村 daily-served administrative villages: " in out
+    assert "目标 targets: guanyun_2020 目标 targets due 2020-12-31: " in out
+    assert "目标 targets: guanyun_2020 目标 targets due 2021-12-31: " in out
+    assert "the scenario sets coverage_target = 0.8, weaker than guanyun_2020 asks (1.0)" in err
+
+
+@pytest.mark.slow
+def test_guanyun_default_plan_meets_its_own_100_percent_rows_by_design(guanyun_default_plan):
+    """灌云: 302/302 行政村 same day and on the routes, 17/17 towns; weak villages lack data."""
+    from ruralnet.plan.figures import plan_figures
+
+    f = plan_figures(guanyun_default_plan)
+    assert f.format("daily_served") == "302/302 (100.0%)"
+    assert f.format("townships_daily") == "17/17 (100.0%)"
+    assert f.format("station_hosting") == "151/302 (50.0%)"
+    assert (f.count("passed_not_stopped"), f.count("not_served")) == (0, 0)
+    card = score_plan(guanyun_default_plan)
+    assert (card.system_id, card.scope) == ("guanyun_2020", "")
+    for ind_id in ("same_day_village_delivery", "logistics_village_coverage",
+                   "logistics_routes_village_2020", "logistics_routes_township_2020"):
+        assert row_of(card, ind_id)[["status", "value_text"]].tolist() == [
+            "designed to meet", "100.0%"]
+    weak = row_of(card, "weak_village_service_coverage")
+    assert weak["status"] == "awaiting data" and "无贫困村数据 no poor-village data" in weak[
+        "evidence"]
+    assert card.verdict_lines() == [
+        "guanyun_2020 目标 targets due 2020-12-31: 3 designed, 1 proposed, 5 awaiting data",
+        "guanyun_2020 目标 targets due 2021-12-31: 3 designed, 11 awaiting data"]

@@ -32,8 +32,8 @@ def facts(*rows):
 
 @pytest.fixture(scope="module")
 def trips_only():
-    """Rules that weigh only county→township dispatches per week."""
-    return load_rules().with_weights({c: 0.0 for c in CRITERIA[1:]})
+    """Rules that weigh only county→township dispatches per week (not the nomination order)."""
+    return load_rules().with_weights({c: 0.0 for c in CRITERIA[1:]} | {"prefecture_order": 0.0})
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +220,19 @@ def test_a_bad_prefecture_order_is_refused(tiny, bad):
     with pytest.raises(TargetsError, match=f"line 2: prefecture_order = '{bad}' must be blank or "
                        "a whole number >= 1"):
         read_county_facts(with_order(tiny, {"a1": bad}), load_rules())
+
+
+def test_the_nomination_order_is_a_reference_basis_for_the_ranking(tiny, trips_only):
+    """推荐顺序 counts in the score: with its weight P1's first nominee a3 overtakes a1."""
+    rules = load_rules()
+    assert rules.order_weight == 0.05 and "推荐顺序等为参考依据" in rules.citation_order
+    frame = with_order(tiny, {"a3": "1", "a1": "2", "b2": "1", "c1": "1"})
+    flat = select_counties(frame, trips_only, n_selected=4).table.set_index("county")
+    assert flat.loc["a1", "score"] > flat.loc["a3", "score"]  # 10 vs 6 trips
+    ordered = trips_only.with_weights({"prefecture_order": 0.2})  # as heavy as trips
+    table = select_counties(frame, ordered, n_selected=4).table.set_index("county")
+    # a1: trips 1.0 (max) and order 0 → 0.5; a3: trips (6-1)/9 and order 1 → (5/9 + 1) / 2
+    assert table.loc["a1", "score"] == pytest.approx(0.5)
+    assert table.loc["a3", "score"] == pytest.approx((5 / 9 + 1) / 2, abs=1e-6)
+    assert table.loc["a3", "rank"] < table.loc["a1", "rank"]
+

@@ -126,7 +126,10 @@ def test_yunnan_growth_target_is_an_input_and_complaints_an_upper_bound():
     assert growth.resolve_target({"national_rural_online_retail_growth": 12.5}) == 12.5
     assert system.indicator("disclosure_complaints").comparator == "<="
     assert system.indicator("trainee_satisfaction").target == 90
-    assert len(system.indicators) == 14  # every row of 绩效目标表
+    assert len(system.indicators) == 15  # every row of 绩效目标表 and the 不得重复支持 declaration
+    declaration = system.indicator("no_duplicate_support")
+    assert (declaration.unit, declaration.target, declaration.source) == ("bool", 1.0, "actual")
+    assert "不得重复支持" in declaration.citation
 
 
 @pytest.mark.parametrize(
@@ -252,20 +255,69 @@ def test_indicator_lookup_raises_for_unknown_ids():
     [
         ("安溪县", "福建省", "anxi_2018"),
         ("灌云县", "江苏省", "guanyun_2020"),
-        ("某县", "江苏", "guanyun_2020"),
+        ("某县", "江苏", "design_card"),
         ("正安县", "贵州省", "guizhou_2017"),
+        ("三都水族自治县", "贵州省", "guizhou_2017"),
+        ("江口县", "贵州省", "design_card"),
         ("会泽县", "云南省", "yunnan_2018"),
-        ("某县", "河北省", "guizhou_2017"),
+        ("宣威市", "云南省", "design_card"),
+        ("白云区", "广东省", "design_card"),
+        ("某县", "河北省", "design_card"),
     ],
 )
-def test_default_system_follows_county_then_province(county, province, expected):
-    """The default system is the county's own, else its province's, else 贵州 2017."""
+def test_default_system_is_the_one_whose_document_names_the_county(county, province, expected):
+    """Only a system naming the county (or its prefecture) is chosen; else the design card."""
     assert default_system_id(county, province)[0] == expected
 
 
-def test_default_system_notes_the_fallback():
-    """Falling back to 贵州 2017 says so."""
-    assert "using guizhou_2017 by default" in default_system_id("某县", "河北省")[1]
+def test_a_named_prefecture_covers_its_counties():
+    """贵州 2017 is addressed to 铜仁市 as a whole: 江口县 of 铜仁 is covered, 云南's 州 are not."""
+    assert default_system_id("江口县", "贵州省", "铜仁市")[0] == "guizhou_2017"
+    assert default_system_id("宣威市", "云南省", "曲靖市")[0] == "design_card"
+
+
+def test_systems_list_the_divisions_their_documents_name():
+    """贵州 2017 names 铜仁市 and 24 counties; 云南 2018 25 counties in six 州市."""
+    guizhou, yunnan = load_system("guizhou_2017"), load_system("yunnan_2018")
+    assert (guizhou.prefectures, len(guizhou.counties)) == (("铜仁市",), 24)
+    assert (yunnan.prefectures, len(yunnan.counties)) == ((), 25)
+    assert load_system("anxi_2018").counties == ("安溪县",)
+
+
+def test_no_fallback_to_another_system_says_no_system_is_selected():
+    """A county outside every system gets the design card and a note saying so."""
+    sid, why = default_system_id("某县", "河北省")
+    assert sid == "design_card"
+    assert "no programme system names 某县 (河北省); scored on the design card only" in why
+    card = load_system(sid)
+    assert card.design and [i.target for i in card.indicators] == [100.0, 80.0]
+    assert [i.metric for i in card.indicators] == ["townships_daily_share",
+                                                   "villages_daily_share"]
+
+
+def test_guizhou_2017_aims_are_stretch_rows_and_the_logistics_row_reads_covered():
+    """力争实现… growth, brands and training are stretch; 配送到80%的行政村 is scored as reach."""
+    system = load_system("guizhou_2017")
+    stretch = [i.id for i in system.indicators if i.is_stretch]
+    assert stretch == ["rural_online_retail_growth", "farm_product_online_retail_growth",
+                       "local_brands", "trainees"]
+    assert system.indicator("trainees").target_text() == "力争 ≥ 3,000 人"
+    row = system.indicator("logistics_village_coverage")
+    assert (row.metric, row.target) == ("villages_served_share", 80.0)
+    assert "配送到80%的行政村" in row.citation
+
+
+def test_missing_document_rows_are_transcribed():
+    """灌云 2020's route row, 安溪's 快递到乡（镇），配送到村组 (基本实现, no figure)."""
+    guanyun = load_system("guanyun_2020")
+    routes = guanyun.indicator("logistics_routes_village_2020")
+    assert (routes.metric, routes.target, str(routes.deadline)) == (
+        "villages_served_share", 100.0, "2020-12-31")
+    assert "规划设计覆盖全部镇村物流配送服务路线" in routes.citation
+    anxi = load_system("anxi_2018")
+    for ind_id in ("express_to_townships", "delivery_to_villages"):
+        assert anxi.indicator(ind_id).level == "basic"
+        assert "基本实现快递到乡（镇），配送到村组" in anxi.indicator(ind_id).citation
 
 
 def test_target_text_shows_comparator_unit_and_stretch():
@@ -347,3 +399,18 @@ def test_a_system_built_in_python_checks_deadlines_too():
                        "programme 2019-01-01–2019-12-31"):
         IndicatorSystem("s", "体系", "system", "doc", date(2019, 1, 1), date(2019, 12, 31),
                         (indicator(">=", 1),))
+
+
+@pytest.mark.parametrize("system_id", ["guizhou_2017", "yunnan_2018"])
+def test_every_named_county_is_a_real_county_the_system_covers(system_id):
+    """Each county a document names resolves (old names too) and applies_to covers it."""
+    import warnings
+
+    from ruralnet.geo.admin import resolve_county
+
+    system = load_system(system_id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 道真县 → 道真仡佬族苗族自治县 etc. are renames, warned
+        records = [resolve_county(c, province=system.provinces[0]) for c in system.counties]
+    assert len({r.code for r in records}) == len(system.counties)
+    assert all(system.applies_to(r.name, r.prefecture, r.province) for r in records)

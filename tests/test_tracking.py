@@ -52,15 +52,16 @@ def test_linear_least_squares_through_three_points_by_hand(anxi):
     assert got["status"] == "at risk"  # 4066.67 < 5000
 
 
-def test_compound_growth_for_rates_by_hand(anxi):
-    """A rate doubling each year (10 % then 20 %) projects to 80 % two years later."""
-    result = track(actuals(["2018-01-01", "farm_product_online_retail_growth", "10"],
-                           ["2019-01-01", "farm_product_online_retail_growth", "20"]), anxi)
+def test_a_growth_rate_is_held_not_compounded(anxi):
+    """15 % then 24 % growth projects to 24 %, at risk against ≥ 30 % (compounding gave ~100 %)."""
+    result = track(actuals(["2018-06-30", "farm_product_online_retail_growth", "15"],
+                           ["2018-12-31", "farm_product_online_retail_growth", "24"]), anxi)
     got = projection(result, "farm_product_online_retail_growth")
-    assert got["method"] == "compound growth (log-linear least squares)"
-    assert got["growth_or_slope_per_year"] == pytest.approx(1.0)
-    assert got["projected"] == pytest.approx(80.0)
-    assert got["status"] == "on track"
+    assert got["method"].startswith("rate held")
+    assert got["projected"] == 24.0
+    assert got["status"] == "at risk"
+    assert "rate held" in result.summary()
+    assert got["growth_or_slope_per_year"] == pytest.approx(9.0 / 184 * 365, rel=1e-4)
 
 
 def test_project_functions_match_closed_forms():
@@ -82,10 +83,15 @@ def test_upper_bound_counts_project_against_the_limit():
     assert got["status"] == "at risk"
 
 
-def test_a_rate_with_a_zero_falls_back_to_linear(anxi):
-    """Compound growth needs positive values; a zero switches to linear, noted."""
+def test_a_compound_series_with_a_zero_falls_back_to_linear(anxi):
+    """Compound growth (on request) needs positive values; a zero switches to linear, noted."""
+    from dataclasses import replace
+
+    system = replace(anxi, indicators=tuple(
+        replace(i, projection="compound") if i.id == "rural_online_retail_growth" else i
+        for i in anxi.indicators))
     result = track(actuals(["2018-01-01", "rural_online_retail_growth", "0"],
-                           ["2019-01-01", "rural_online_retail_growth", "10"]), anxi)
+                           ["2019-01-01", "rural_online_retail_growth", "10"]), system)
     got = projection(result, "rural_online_retail_growth")
     assert got["method"] == "linear least squares"
     assert "linear used" in got["note"]
@@ -194,7 +200,7 @@ def test_track_command_picks_the_county_system():
     """Without --system, 安溪 resolves to 福建 and the 安溪 2018 system."""
     result = CliRunner().invoke(track_command, ["--county", "安溪", "--actuals", str(SAMPLE)])
     assert result.exit_code == 0, result.output
-    assert "chosen for county 安溪县" in result.output
+    assert "the anxi_2018 document names 安溪县" in result.output
 
 
 # ---------------------------------------------------------------- actuals files

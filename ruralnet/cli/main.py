@@ -271,6 +271,26 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     click.echo(p.summary())
     click.echo(economics_summary(p.data.get("economics", {})))
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
+    echo_verdicts(p, system, params, set(sc.explicit_keys) | set(over))
+
+
+def echo_verdicts(p: Any, system: str, params: Any, explicit: set[str]) -> None:
+    """Print one verdict line per target group; warn when the scenario weakens its own targets."""
+    from ruralnet.plan.figures import plan_figures
+    from ruralnet.programme.requirements import weakened_targets
+    from ruralnet.programme.scorecard import score_plan
+    from ruralnet.programme.targets import load_system
+
+    card = score_plan(p, system)
+    for line in plan_figures(p).lines():
+        click.echo(line)
+    sys_obj = load_system(system)
+    county = p.data["county"]
+    if sys_obj.applies_to(county.get("name"), county.get("prefecture"), county.get("province")):
+        for zh, en in weakened_targets(sys_obj, params, explicit):
+            click.echo(click.style("警告 warning: ", fg="yellow") + f"{zh} | {en}", err=True)
+    for line in card.verdict_lines():
+        click.echo(click.style("目标 targets: ", bold=True) + line)
 
 
 def _plan_region(prefecture: str | None, province: str | None, workers: int | None,

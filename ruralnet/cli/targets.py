@@ -131,7 +131,7 @@ def track(county: str, province: str | None, actuals: str, system_name: str | No
 
         record = resolve_county(county, province=province)
         name = record.name
-        system_name, why = default_system_id(record.name, record.province)
+        system_name, why = default_system_id(record.name, record.province, record.prefecture)
         click.echo(f"注 note: {why}")
     system = load_system(system_name)
     result = track_actuals(actuals, system, county=name)

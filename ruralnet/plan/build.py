@@ -436,24 +436,27 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
     warehouses, lrp_record = _joint_warehouses(county, distance_m, duration_s, stations,
                                                tuple(int(i) for i in wh.sites), params)
     n_stations = None
+    village_share = params.village_station_share
     if params.min_village_stations:
+        # The count quota (安溪: 237 村级服务点) counts 行政村 only, as the programme does:
+        # it becomes a share of administrative villages, so 社区 stations never fill it.
         kinds = np.asarray(inp.kinds)
         n_vill = int((kinds == "village").sum())
         n_poor = int(((kinds == "village") & inp.poor).sum())
-        by_quota = max(math.ceil(params.village_station_share * n_vill - 1e-9),
-                       math.ceil(params.poor_village_station_share * n_poor - 1e-9))
-        n_stations = max(by_quota, params.min_village_stations)
-        if n_stations > len(inp.village_points):
+        if params.min_village_stations > n_vill:
             raise InfeasibleError(
-                f"要求至少 {params.min_village_stations} 个村级服务站，但全县只有 "
-                f"{len(inp.village_points)} 个村级单位",
-                f"at least {params.min_village_stations} village stations are required but the "
-                f"county has only {len(inp.village_points)} village-level units",
+                f"要求至少 {params.min_village_stations} 个村级服务站（行政村），但全县只有 "
+                f"{n_vill} 个行政村",
+                f"at least {params.min_village_stations} village stations in administrative "
+                f"villages are required but the county has only {n_vill}",
                 constraint="min_village_stations")
+        need_admin = max(math.ceil(village_share * n_vill - 1e-9), params.min_village_stations)
+        village_share = need_admin / n_vill
+        n_stations = max(need_admin, math.ceil(params.poor_village_station_share * n_poor - 1e-9))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         vs = siting.site_village_stations(
-            inp, min_share_villages=params.village_station_share,
+            inp, min_share_villages=village_share,
             min_share_poor=params.poor_village_station_share, radius_m=params.service_radius_m,
             cost_per_day=params.village_station_fixed_yuan, n_stations=n_stations,
             existing_discount=params.existing_site_discount)

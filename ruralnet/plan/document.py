@@ -24,6 +24,7 @@ from ruralnet._io import atomic_path
 from ruralnet.exceptions import InputFileError, PlanValidationError
 from ruralnet.geo.coords import haversine_m
 from ruralnet.plan.economics_checks import check_economics
+from ruralnet.plan.figures import plan_figures
 from ruralnet.plan.records import PlanDocument
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
@@ -86,18 +87,18 @@ class Plan:
 
     def summary(self) -> str:
         """Return a short bilingual summary for people."""
-        doc = self.document
-        cov, county = doc.coverage, doc.county
+        doc, fig = self.document, plan_figures(self.data)
         n = {k: len(doc.sites_of(k)) for k in ("county_warehouse", "township_station",
                                               "village_station")}
         lines = [
-            f"{county.name} ({county.code}) 物流规划 logistics plan",
+            f"{doc.county.name} ({doc.county.code}) 物流规划 logistics plan",
             f"  县级仓储中心 county warehouses: {n['county_warehouse']}; "
             f"乡镇中转站 township stations: {n['township_station']}; "
-            f"村级服务站 village stations: {n['village_station']}",
-            f"  每日配送 daily delivery: 乡镇 townships {cov.townships_daily}/"
-            f"{cov.townships_total}; 行政村 villages {cov.villages_daily}/"
-            f"{cov.villages_total} ({cov.village_share:.1%})",
+            f"村级服务站 village stations: {n['village_station']} "
+            f"(in 行政村 {fig.stations_by_village_kind['village']})",
+            f"  每日配送 daily delivery: 乡镇 townships {fig.format('townships_daily')}; "
+            f"行政村 villages {fig.format('daily_served')}; 途经未停靠 passed, not stopped "
+            f"{fig.count('passed_not_stopped')}",
             "  线路 routes: " + ", ".join(f"{t} {len(doc.routes_of(t))}"
                                           for t in ("trunk", "feeder", "direct")
                                           if doc.routes_of(t)),

@@ -9,7 +9,11 @@ A budget is a CSV with one line item per row::
 of :data:`CATEGORIES`. The rules come from the system's ``[[fund_rules]]``
 (e.g. 云南 2018: the county public service centre may take at most 15 % of
 central funds, the supply chain at least 50 %, and central funds may not pay
-for platforms, buildings, operating costs or traffic).
+for platforms, buildings, operating costs or traffic). A document's fund
+table becomes one ``line`` rule per line item and source (安溪 2018: 450 万元
+central funds on 县乡村三级物流配送体系) and a ``table`` rule (no line outside
+the table), so money moved between lines is flagged with the budget line, not
+only when a total changes.
 
 Examples
 --------
@@ -83,7 +87,7 @@ class RuleCheck:
     message_zh, message_en
         The finding with its figures, e.g. ``县级公共服务中心 占中央资金 18.0% > 15%``.
     line_items
-        Line items behind a forbidden-use finding.
+        Line items behind a forbidden-use, line or table finding.
     """
 
     rule: FundRule
@@ -244,7 +248,7 @@ def check_budget(budget: pd.DataFrame | str | Path, system: IndicatorSystem) -> 
     if not (isinstance(budget, pd.DataFrame) and "line" in budget):
         budget = read_budget(budget)
     totals = budget.groupby("funding_source")["amount_wan"].sum()
-    checks = tuple(_apply(rule, budget) for rule in system.fund_rules)
+    checks = tuple(_apply(rule, budget, system.fund_rules) for rule in system.fund_rules)
     for c in checks:
         logger.info("fund rule %s: %s", c.rule.id, c.message_en)
     return BudgetCheck(system.id, checks,
@@ -255,10 +259,14 @@ def _source_label(rule: FundRule, lang: int) -> str:
     return "+".join(FUNDING_SOURCES[s][lang] for s in rule.funding_sources)
 
 
-def _apply(rule: FundRule, budget: pd.DataFrame) -> RuleCheck:
+def _apply(rule: FundRule, budget: pd.DataFrame, rules: tuple[FundRule, ...] = ()) -> RuleCheck:
     pool = budget[budget["funding_source"].isin(rule.funding_sources)]
     total = float(pool["amount_wan"].sum())
     src_zh, src_en = _source_label(rule, 0), _source_label(rule, 1)
+    if rule.kind == "line":
+        return _line(rule, pool, src_zh, src_en)
+    if rule.kind == "table":
+        return _table(rule, pool, rules, src_zh, src_en)
     if rule.kind == "total":
         ok = abs(total - rule.amount_wan) < 1e-6  # type: ignore[operator]
         sign = "=" if ok else "≠"
@@ -297,3 +305,43 @@ def _apply(rule: FundRule, budget: pd.DataFrame) -> RuleCheck:
         f"{rule.name_zh} 占{src_zh}资金 {share:.1f}% {sign} {limit:g}%",
         f"{rule.name_en} takes {share:.1f}% of {src_en} funds {sign} {limit:g}%",
     )
+
+
+def _where(rows: pd.DataFrame) -> str:
+    return ", ".join(f"line {n}" for n in rows["line"])
+
+
+def _line(rule: FundRule, pool: pd.DataFrame, src_zh: str, src_en: str) -> RuleCheck:
+    """Check the document's amount on one line item from one source against the budget's."""
+    rows = pool[pool["line_item"].str.strip() == rule.line_item]
+    amount = float(rows["amount_wan"].sum())
+    ok = abs(amount - rule.amount_wan) < 1e-6  # type: ignore[operator]
+    where = f" ({_where(rows)})" if len(rows) else " (不在预算中 not in the budget)"
+    sign = "=" if ok else "≠"
+    return RuleCheck(
+        rule, ok, amount,
+        f"{rule.line_item} [{src_zh}] {amount:,.1f} 万元 {sign} 文件 {rule.amount_wan:,.1f} 万元"
+        f"{where}",
+        f"{rule.line_item} [{src_en}]: {amount:,.1f} wan yuan {sign} the document's "
+        f"{rule.amount_wan:,.1f}{where}",
+        tuple(rows["line_item"]))
+
+
+def _table(rule: FundRule, pool: pd.DataFrame, rules: tuple[FundRule, ...], src_zh: str,
+           src_en: str) -> RuleCheck:
+    """Check that every budget line from the rule's sources is a line of the document's table."""
+    known = {(r.line_item, r.funding_sources[0]) for r in rules if r.kind == "line"}
+    unlisted = pd.Series([(str(i).strip(), f) not in known for i, f in
+                          zip(pool["line_item"], pool["funding_source"], strict=True)],
+                         index=pool.index, dtype=bool)
+    extra = pool[unlisted & (pool["amount_wan"] > 0)]
+    if not len(extra):
+        return RuleCheck(rule, True, 0.0, f"{rule.name_zh}: {src_zh}资金各行均在文件资金表内",
+                         f"{rule.name_en}: every {src_en} line is in the document's table")
+    listed = "、".join(f"{i} {a:,.1f} 万元 (line {n})" for i, a, n in zip(
+        extra["line_item"], extra["amount_wan"], extra["line"], strict=True))
+    amount = float(extra["amount_wan"].sum())
+    return RuleCheck(rule, False, amount,
+                     f"{rule.name_zh}: 文件资金表没有的{src_zh}资金行: {listed}",
+                     f"{rule.name_en}: {src_en} lines not in the document's table: {listed}",
+                     tuple(extra["line_item"]))

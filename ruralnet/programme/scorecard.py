@@ -1,21 +1,31 @@
 """Score a plan (and entered actuals) against a programme indicator system.
 
 A plan computes the network indicators (sites by kind, station coverage of
-administrative and poor villages, daily township and village service); the
-actuals file supplies the rest (training, growth, brands, jobs, ...). Each
-indicator gets one of four statuses:
+administrative and poor villages, daily township and village service; see
+:mod:`ruralnet.programme.metrics`); the actuals file supplies the rest
+(training, growth, brands, jobs, ...) and, when entered, **takes precedence**
+over the plan's value of the same indicator (both are shown). Verdicts say
+what is known:
 
-``met``
-    The value satisfies the target.
-``not met``
-    It does not, and either it comes from the plan (a design either meets
-    its target or not) or the deadline has passed.
-``at risk``
-    An entered value is short of the target while the deadline is still
-    ahead (see :mod:`ruralnet.programme.tracking` for the projection).
-``awaiting data``
-    No value yet (no actuals row, or the target depends on an input that
-    was not given).
+``规划达标 designed to meet`` / ``规划未达 designed short``
+    A plan-derived value: the design meets the target or not. Nothing is
+    built yet.
+``已达标 met`` / ``未达标 not met`` / ``有风险 at risk``
+    An entered value: it meets the target; it does not and the deadline
+    has passed; it does not yet, with the deadline still ahead.
+``拟建 proposed``
+    The value rests only on a placeholder site (the county service centre
+    the planner proposes at the seat at no cost).
+``力争目标已达 stretch reached`` / ``力争目标未达 stretch not reached``
+    A 力争 (aim) row, or a 基本实现 row without a figure (its Chinese word
+    then reads 基本实现目标已达/未达): reported, never failing the system.
+``待填报 awaiting data``
+    No value yet, or the target depends on an input not given.
+
+A system that does not name the plan's county may still be used, but every
+row and the summary carry ``参照 borrowed: this system does not apply to
+<county>``; with no system given, a county no system names is scored on the
+design card only (:data:`ruralnet.programme.targets.DESIGN_CARD`), noted.
 
 Examples
 --------
@@ -29,13 +39,13 @@ Examples
 ...         "townships": [{"id": "t1", "name": "一镇"}],
 ...         "sites": [{"id": "s1", "kind": "village_station", "township_id": "t1",
 ...                    "village_id": "v1"}],
-...         "routes": [],
-...         "coverage": {"townships_daily": 1, "townships_total": 1,
-...                      "villages_daily": 2, "villages_total": 2}}
+...         "routes": []}
 >>> card = score_plan(plan, load_system("guizhou_2017"))
 >>> row = card.table.set_index("id").loc["village_station_coverage"]
->>> float(row["value"]), row["status"]
-(50.0, 'met')
+>>> float(row["value"]), row["status"], row["status_zh"]
+(50.0, 'designed to meet', '规划达标')
+>>> card.scope
+'参照 borrowed: this system does not apply to 示例县'
 """
 
 from __future__ import annotations
@@ -50,30 +60,42 @@ from typing import Any
 
 import pandas as pd
 
-from ruralnet.exceptions import PlanValidationError
 from ruralnet.plan.document import Plan
+from ruralnet.plan.figures import format_percent
+from ruralnet.programme.metrics import MetricValue, plan_metrics, synthetic_layers
 from ruralnet.programme.targets import Indicator, IndicatorSystem, default_system_id, load_system
 from ruralnet.programme.tracking import input_values, read_actuals
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("met", "not met", "at risk", "awaiting data")
+__all__ = ["COLUMNS", "STATUSES", "STATUS_ZH", "VERDICT_GROUPS", "MetricValue", "Scorecard",
+           "plan_metrics", "score_plan", "synthetic_layers"]
+
+STATUS_ZH = {
+    "designed to meet": "规划达标", "designed short": "规划未达",
+    "met": "已达标", "not met": "未达标", "at risk": "有风险",
+    "proposed": "拟建",
+    "stretch reached": "力争目标已达", "stretch not reached": "力争目标未达",
+    "awaiting data": "待填报",
+}
+"""Status → Chinese verdict word."""
+STATUSES = tuple(STATUS_ZH)
+VERDICT_GROUPS = {"met": ("met",), "designed": ("designed to meet",),
+                  "not met": ("not met",), "designed short": ("designed short",),
+                  "at risk": ("at risk",), "proposed": ("proposed",),
+                  "stretch reached": ("stretch reached",),
+                  "stretch not reached": ("stretch not reached",),
+                  "awaiting data": ("awaiting data",)}
+"""The verdict groups of :meth:`Scorecard.verdict`: group → statuses."""
 COLUMNS = [
-    "id", "indicator", "indicator_en", "unit", "source", "target", "value", "status",
-    "margin", "deadline", "evidence", "citation",
+    "id", "indicator", "indicator_en", "unit", "source", "level", "target", "value",
+    "value_text", "status", "status_zh", "margin", "plan_value", "actual_value", "deadline",
+    "evidence", "scope", "citation",
 ]
-_MAX_LISTED = 8
-
-
-@dataclass(frozen=True)
-class MetricValue:
-    """A metric computed from a plan, with the evidence behind it.
-
-    ``value`` is ``None`` when the plan cannot compute the metric.
-    """
-
-    value: float | None
-    evidence: str
+_COLOURS = {"met": "#d4edda", "designed to meet": "#e3f2e8", "not met": "#f8d7da",
+            "designed short": "#fbe3e5", "at risk": "#fff3cd", "proposed": "#e0ecff",
+            "stretch reached": "#d4edda", "stretch not reached": "#f3f4f6",
+            "awaiting data": "#e2e3e5"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,14 +109,18 @@ class Scorecard:
     county
         County name from the plan.
     table
-        One row per indicator with columns ``id, indicator, indicator_en,
-        unit, source, target, value, status, margin, deadline, evidence,
-        citation``; ``margin`` is in the indicator's unit (percentage points
-        for ``%``) and is >= 0 on the right side of the target.
+        One row per indicator (:data:`COLUMNS`): ``value`` is the value
+        scored (the entered one when there is one), ``plan_value`` and
+        ``actual_value`` both sources, ``value_text`` the value for people
+        (``'51.5%'``), ``margin`` in the indicator's unit (percentage points
+        for ``%``, >= 0 on the right side), ``scope`` the borrowed line.
     notes
         How the system was chosen, synthetic layers, assumptions.
     synthetic_layers
         Plan layers whose provenance is ``synthetic``.
+    scope
+        ``""`` when the system names the county; else the prominent
+        ``参照 borrowed: …`` line, or the design-card line.
     """
 
     system_id: str
@@ -103,201 +129,68 @@ class Scorecard:
     table: pd.DataFrame
     notes: tuple[str, ...] = ()
     synthetic_layers: tuple[str, ...] = field(default=())
+    scope: str = ""
 
     def __post_init__(self) -> None:
         bad = set(self.table["status"]) - set(STATUSES)
         if bad:
             raise ValueError(f"status must be one of {STATUSES}, got {sorted(bad)}")
 
+    @property
+    def borrowed(self) -> bool:
+        """Whether the system was written for other divisions than this county."""
+        return self.scope.startswith("参照")
+
     def status_counts(self) -> dict[str, int]:
         """Count indicators per status, in :data:`STATUSES` order."""
         counts = self.table["status"].value_counts()
         return {s: int(counts.get(s, 0)) for s in STATUSES}
 
+    def verdict(self, rows: pd.DataFrame | None = None) -> dict[str, int]:
+        """Count rows per verdict group (:data:`VERDICT_GROUPS`), omitting empty groups."""
+        counts = (self.table if rows is None else rows)["status"].value_counts()
+        out = {g: int(sum(counts.get(s, 0) for s in ss)) for g, ss in VERDICT_GROUPS.items()}
+        return {g: n for g, n in out.items() if n}
+
+    def verdict_lines(self) -> list[str]:
+        """One line per target group (the rows due by one deadline), for the console."""
+        lines = [self.scope] if self.scope else []
+        for deadline, rows in self.table.groupby("deadline", sort=True):
+            parts = ", ".join(f"{n} {g}" for g, n in self.verdict(rows).items())
+            lines.append(f"{self.system_id} 目标 targets due {deadline}: {parts}")
+        return lines
+
     def summary(self) -> str:
         """Render the scorecard as text for people, one line per indicator."""
-        counts = self.status_counts()
-        lines = [
-            f"{self.county} — {self.system_name} ({self.system_id})",
-            ", ".join(f"{k}: {v}" for k, v in counts.items()),
-        ]
+        counts = {k: v for k, v in self.status_counts().items() if v}
+        lines = [f"{self.county} — {self.system_name} ({self.system_id})"]
+        if self.scope:
+            lines.append(f"*** {self.scope} ***")
+        lines.append(", ".join(f"{STATUS_ZH[k]} {k}: {v}" for k, v in counts.items()))
         lines += [f"注 note: {n}" for n in self.notes]
         for row in self.table.itertuples():
-            unit = "%" if row.unit == "%" else ""
-            value = "—" if pd.isna(row.value) else f"{row.value:,.4g}{unit}"
             lines.append(
-                f"[{row.status:>13}] {row.indicator} ({row.id}): {value} vs {row.target}"
-                + (f" — {row.evidence}" if row.evidence else "")
+                f"[{row.status_zh} {row.status}] {row.indicator} ({row.id}): {row.value_text} "
+                f"vs {row.target}" + (f" — {row.evidence}" if row.evidence else "")
             )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        colours = {"met": "#d4edda", "not met": "#f8d7da", "at risk": "#fff3cd",
-                   "awaiting data": "#e2e3e5"}
         head = (f"<h4>{html.escape(self.county)} — {html.escape(self.system_name)} "
                 f"({html.escape(self.system_id)})</h4>")
+        if self.scope:
+            head += f"<p><b>{html.escape(self.scope)}</b></p>"
         if self.synthetic_layers:
             head += ("<p><b>合成数据 synthetic:</b> "
                      f"{html.escape(', '.join(self.synthetic_layers))}</p>")
+        cols = ("indicator", "target", "value_text", "status_zh", "status", "margin", "evidence")
         rows = []
         for rec in self.table.to_dict("records"):
             cells = "".join(
-                f"<td>{html.escape('' if pd.isna(rec[c]) else str(rec[c]))}</td>"
-                for c in ("indicator", "target", "value", "status", "margin", "evidence")
-            )
-            rows.append(f'<tr style="background:{colours[rec["status"]]}">{cells}</tr>')
-        header = "".join(f"<th>{c}</th>" for c in
-                         ("indicator", "target", "value", "status", "margin", "evidence"))
+                f"<td>{html.escape('' if pd.isna(rec[c]) else str(rec[c]))}</td>" for c in cols)
+            rows.append(f'<tr style="background:{_COLOURS[rec["status"]]}">{cells}</tr>')
+        header = "".join(f"<th>{c}</th>" for c in cols)
         return f"{head}<table><tr>{header}</tr>{''.join(rows)}</table>"
-
-
-# ---------------------------------------------------------------- plan metrics
-
-
-def _check_plan(plan: Mapping[str, Any]) -> None:
-    problems = [f"missing key {k!r}" for k in
-                ("county", "villages", "townships", "sites", "routes", "coverage")
-                if k not in plan]
-    for i, v in enumerate(plan.get("villages", [])):
-        missing = {"id", "kind", "poor"} - set(v)
-        if missing:
-            problems.append(f"villages[{i}] lacks {sorted(missing)}")
-    for i, s in enumerate(plan.get("sites", [])):
-        if "kind" not in s:
-            problems.append(f"sites[{i}] lacks 'kind'")
-    if problems:
-        raise PlanValidationError(
-            "计划文件不完整: " + "; ".join(problems),
-            "plan is incomplete: " + "; ".join(problems),
-            problems=problems,
-        )
-
-
-def _names(items: list[Mapping[str, Any]]) -> str:
-    listed = [str(i.get("name") or i.get("id")) for i in items[:_MAX_LISTED]]
-    more = len(items) - len(listed)
-    return "、".join(listed) + (f" …(+{more})" if more > 0 else "")
-
-
-def _share(covered: int, total: int) -> float | None:
-    return None if total == 0 else 100.0 * covered / total
-
-
-def plan_metrics(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
-    """Compute every metric of :data:`ruralnet.programme.targets.PLAN_METRICS` from a plan dict.
-
-    Village-station coverage counts administrative villages
-    (``kind == "village"``) hosting a ``village_station`` site over all of
-    them; the poor-village share does the same over poor ones. Daily
-    shares come from the plan's ``coverage``; "served" shares from the
-    route stops (administrative villages only, as the programme counts).
-
-    Raises
-    ------
-    PlanValidationError
-        When a key the metrics need is missing.
-    """
-    _check_plan(plan)
-    sites = plan["sites"]
-    by_kind: dict[str, list[Mapping[str, Any]]] = {}
-    for s in sites:
-        by_kind.setdefault(s["kind"], []).append(s)
-    out: dict[str, MetricValue] = {}
-    for metric, kind in (("county_warehouses", "county_warehouse"),
-                         ("township_stations", "township_station"),
-                         ("village_stations", "village_station")):
-        out[metric] = MetricValue(float(len(by_kind.get(kind, []))),
-                                  f"{len(by_kind.get(kind, []))} sites of kind {kind}")
-    centres = by_kind.get("county_service_centre", [])
-    out["county_service_centres"] = (
-        MetricValue(float(len(centres)), f"{len(centres)} sites of kind county_service_centre")
-        if centres else MetricValue(
-            None, "计划未设县级公共服务中心 (planner sites warehouses and stations only); "
-                  "enter it in the actuals file")
-    )
-    out.update(_station_coverage(plan, by_kind))
-    out.update(_daily_shares(plan["coverage"]))
-    out.update(_served_shares(plan))
-    return out
-
-
-def _station_coverage(
-    plan: Mapping[str, Any], by_kind: Mapping[str, list]
-) -> dict[str, MetricValue]:
-    hosting = {s.get("village_id") for s in by_kind.get("village_station", [])}
-    admin = [v for v in plan["villages"] if v["kind"] == "village"]
-    poor = [v for v in admin if v["poor"]]
-    out = {}
-    for metric, group, label in (("village_station_coverage", admin, "administrative villages"),
-                                 ("poor_village_station_coverage", poor, "poor villages")):
-        uncovered = [v for v in group if v["id"] not in hosting]
-        covered = len(group) - len(uncovered)
-        evidence = f"{covered}/{len(group)} {label} host a village_station"
-        if uncovered:
-            evidence += f"; uncovered: {_names(uncovered)}"
-        out[metric] = MetricValue(_share(covered, len(group)), evidence)
-    towns = plan["townships"]
-    with_station = {s.get("township_id") for s in by_kind.get("township_station", [])}
-    missing = [t for t in towns if t["id"] not in with_station]
-    evidence = f"{len(towns) - len(missing)}/{len(towns)} townships host a township_station"
-    if missing:
-        evidence += f"; without: {_names(missing)}"
-    out["township_station_coverage"] = MetricValue(
-        _share(len(towns) - len(missing), len(towns)), evidence)
-    return out
-
-
-def _daily_shares(coverage: Mapping[str, Any]) -> dict[str, MetricValue]:
-    out = {}
-    for metric, daily, total, label in (
-        ("townships_daily_share", "townships_daily", "townships_total", "townships"),
-        ("villages_daily_share", "villages_daily", "villages_total",
-         "administrative villages"),
-    ):
-        d, t = coverage.get(daily), coverage.get(total)
-        if d is None or t is None:
-            out[metric] = MetricValue(None, f"plan.coverage lacks {daily}/{total}")
-        else:
-            out[metric] = MetricValue(
-                _share(int(d), int(t)), f"{d}/{t} {label} served daily (plan.coverage)")
-    return out
-
-
-def _served_shares(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
-    sites = {s["id"]: s for s in plan["sites"] if "id" in s}
-    villages = {v["id"]: v for v in plan["villages"]}
-    admin = [v for v in plan["villages"] if v["kind"] == "village"]
-    served_v: set[str] = set()
-    served_t: set[str] = set()
-    for route in plan["routes"]:
-        for stop in route.get("stops", []):
-            site = sites.get(stop.get("site_id"), {})
-            vid = stop.get("village_id") or site.get("village_id")
-            if vid:
-                served_v.add(vid)
-                served_t.add(villages.get(vid, {}).get("township_id"))
-            if site.get("township_id"):
-                served_t.add(site["township_id"])
-    out = {}
-    for metric, items, served, label in (
-        ("villages_served_share", admin, served_v, "administrative villages"),
-        ("townships_served_share", plan["townships"], served_t, "townships"),
-    ):
-        missing = [i for i in items if i["id"] not in served]
-        evidence = f"{len(items) - len(missing)}/{len(items)} {label} on a route"
-        if missing:
-            evidence += f"; not served: {_names(missing)}"
-        out[metric] = MetricValue(_share(len(items) - len(missing), len(items)), evidence)
-    return out
-
-
-def synthetic_layers(plan: Mapping[str, Any]) -> tuple[str, ...]:
-    """Name the plan's synthetic layers (source ``synthetic`` or listed in ``synthetic_layers``)."""
-    prov = plan.get("provenance", {}) or {}
-    layers = [k for k, v in prov.items()
-              if isinstance(v, Mapping) and v.get("source") == "synthetic"]
-    listed = prov.get("synthetic_layers") or []
-    return tuple(layers + [k for k in listed if k not in layers])
 
 
 # --------------------------------------------------------------------- scoring
@@ -319,10 +212,13 @@ def score_plan(
         The parsed ``plan.json`` dict.
     system
         An :class:`IndicatorSystem`, a system id or alias, or ``None`` for
-        the county's own or province's system (else ``guizhou_2017``, noted).
+        the system whose document names the county (else the design card,
+        noted). A system that does not name the county is scored as
+        borrowed (:attr:`Scorecard.scope`).
     actuals
         Entered values (``date, indicator, value``) as a path or DataFrame;
-        see :func:`ruralnet.programme.tracking.read_actuals`.
+        see :func:`ruralnet.programme.tracking.read_actuals`. An entered
+        value of a plan indicator takes precedence over the plan's.
     inputs
         Values of the system's inputs, e.g.
         ``{"national_rural_online_retail_growth": 12.4}``; an actuals row
@@ -345,12 +241,17 @@ def score_plan(
         plan = plan.data
     notes: list[str] = []
     county = plan.get("county", {}) or {}
+    name = str(county.get("name", "?"))
     if not isinstance(system, IndicatorSystem):
         if system is None:
-            sid, why = default_system_id(county.get("name"), county.get("province"))
+            sid, why = default_system_id(county.get("name"), county.get("province"),
+                                         county.get("prefecture"))
             notes.append(why)
             system = sid
         system = load_system(system)
+    scope = _scope(system, county)
+    if scope:
+        notes.insert(0, scope)
     metrics = plan_metrics(plan)
     frame = None
     if actuals is not None:
@@ -363,56 +264,98 @@ def score_plan(
     if layers:
         notes.append(f"合成数据层 synthetic layers: {', '.join(layers)} — plan figures are "
                      "illustrative, not observed")
-    rows = [_score(ind, metrics, frame, values, as_of, layers) for ind in system.indicators]
+    rows = [_score(ind, metrics, frame, values, as_of, layers) | {"scope": scope}
+            for ind in system.indicators]
     table = pd.DataFrame(rows, columns=COLUMNS)
-    card = Scorecard(system.id, system.name_zh, str(county.get("name", "?")), table,
-                     tuple(notes), layers)
-    logger.info("scored %s against %s: %s", card.county, system.id, card.status_counts())
+    card = Scorecard(system.id, system.name_zh, name, table, tuple(notes), layers, scope)
+    logger.info("scored %s against %s: %s", card.county, system.id, card.verdict())
     return card
+
+
+def _scope(system: IndicatorSystem, county: Mapping[str, Any]) -> str:
+    name = str(county.get("name") or "该县")
+    if system.design:
+        return (f"设计卡 design card: 未选用示范体系 no programme system selected for {name}; "
+                "network design rows only")
+    if system.applies_to(county.get("name"), county.get("prefecture"), county.get("province")):
+        return ""
+    return f"参照 borrowed: this system does not apply to {name}"
+
+
+def _blank_row(ind: Indicator, inputs: Mapping[str, float]) -> dict[str, Any]:
+    return {"id": ind.id, "indicator": ind.name_zh, "indicator_en": ind.name_en,
+            "unit": ind.unit, "source": ind.source, "level": ind.level,
+            "target": ind.target_text(inputs=inputs), "value": float("nan"), "value_text": "—",
+            "status": "awaiting data", "status_zh": STATUS_ZH["awaiting data"],
+            "margin": float("nan"), "plan_value": float("nan"),
+            "actual_value": float("nan"), "deadline": ind.deadline, "evidence": "",
+            "citation": ind.citation}
 
 
 def _score(ind: Indicator, metrics: Mapping[str, MetricValue], actuals: pd.DataFrame | None,
            inputs: Mapping[str, float], as_of: date | None,
            layers: tuple[str, ...]) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": ind.id, "indicator": ind.name_zh, "indicator_en": ind.name_en,
-                           "unit": ind.unit, "source": ind.source,
-                           "target": ind.target_text(inputs=inputs), "value": float("nan"),
-                           "status": "awaiting data", "margin": float("nan"),
-                           "deadline": ind.deadline, "evidence": "", "citation": ind.citation}
-    value, evidence, from_plan = None, "", False
-    if ind.source == "plan":
-        mv = metrics[ind.metric]  # type: ignore[index]
-        value, evidence, from_plan = mv.value, mv.evidence, mv.value is not None
-        if layers and from_plan:
-            evidence += f" [synthetic: {', '.join(layers)}]"
-    if value is None:
-        value, entered = _latest(ind.id, actuals, as_of)
-        evidence = "; ".join(e for e in (evidence, entered) if e)
+    row = _blank_row(ind, inputs)
+    planned = metrics[ind.metric] if ind.source == "plan" else None  # type: ignore[index]
+    entered, entered_text = _latest(ind.id, actuals, as_of)
+    evidence = []
+    if planned is not None:
+        plan_text = planned.evidence + (f" [synthetic: {', '.join(layers)}]"
+                                        if layers and planned.value is not None else "")
+        evidence.append(("plan: " if entered is not None else "") + plan_text)
+        if planned.value is not None:
+            row["plan_value"] = planned.value
+    if entered is not None:
+        row["actual_value"] = entered
+        evidence.insert(0, entered_text + (" — takes precedence over the plan value"
+                                           if planned is not None else ""))
+    elif ind.source == "actual" or (planned is not None and planned.value is None):
+        evidence.append(entered_text)
+    from_plan = entered is None
+    value = entered if entered is not None else (planned.value if planned else None)
     goal = ind.resolve_target(inputs)
-    row["evidence"] = evidence
     if goal is None:
-        row["evidence"] = "; ".join(e for e in (
-            evidence, f"target needs input {ind.target_input} (not given)") if e)
-        if value is not None:
-            row["value"] = value
-        return row
+        evidence.append(f"target needs input {ind.target_input} (not given)")
+    row["evidence"] = "; ".join(e for e in evidence if e)
     if value is None:
         return row
-    met = ind.is_met(value, goal)
-    row.update(value=value, margin=ind.margin(value, goal))
-    if met:
-        row["status"] = "met"
-    elif from_plan or (as_of is not None and as_of >= ind.deadline):
-        row["status"] = "not met"
-    else:
-        row["status"] = "at risk"
-    if met and not from_plan and ind.comparator in ("<=", "<") and (
+    row.update(value=value, value_text=_value_text(value, ind.unit))
+    if goal is None:
+        return row
+    row["margin"] = ind.margin(value, goal)
+    row["status"] = _status(ind, value, goal, from_plan, planned, as_of)
+    if row["status"] == "met" and ind.comparator in ("<=", "<") and (
             as_of is None or as_of < ind.deadline):
         row["evidence"] += f"; so far — the limit holds until {ind.deadline}"
     if ind.stretch is not None:
         reached = ind.margin(value, ind.stretch) >= 0  # 力争 X 以上 includes X
         row["evidence"] += f"; 力争 {ind.stretch:g}: {'reached' if reached else 'not reached'}"
+    row["status_zh"] = STATUS_ZH[row["status"]]
+    if ind.level == "basic" and row["status"].startswith("stretch"):
+        row["status_zh"] = row["status_zh"].replace("力争", "基本实现")
     return row
+
+
+def _status(ind: Indicator, value: float, goal: float, from_plan: bool,
+            planned: MetricValue | None, as_of: date | None) -> str:
+    met = ind.is_met(value, goal)
+    if ind.is_stretch:
+        return "stretch reached" if met else "stretch not reached"
+    if from_plan:
+        if planned is not None and planned.proposed:
+            return "proposed"
+        return "designed to meet" if met else "designed short"
+    if met:
+        return "met"
+    return "not met" if as_of is not None and as_of >= ind.deadline else "at risk"
+
+
+def _value_text(value: float, unit: str) -> str:
+    if unit == "%":
+        return format_percent(value)
+    if unit == "bool":
+        return "是 yes" if value == 1.0 else "否 no"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _latest(ind_id: str, actuals: pd.DataFrame | None, as_of: date | None

@@ -103,6 +103,11 @@ class SelectionRules:
     direct_label
         ``prefecture`` value of directly administered counties, which apply
         themselves and are outside the cap.
+    order_weight, citation_order
+        Weight of the prefecture's nomination order (推荐顺序) in the score,
+        as a reference basis for the ranking: first nominee 1, last 0 (a
+        county without an order drops the term, like a blank optional
+        criterion); the section of the notice it comes from.
     """
 
     id: str
@@ -113,8 +118,14 @@ class SelectionRules:
     max_per_prefecture: int = 2
     excluded_labels: tuple[str, ...] = ()
     direct_label: str = "省直管"
+    order_weight: float = 0.0
+    citation_order: str = ""
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.order_weight) and self.order_weight >= 0):
+            raise TargetsError(f"order_weight 须 ≥ 0, 实为 {self.order_weight!r}",
+                               f"order_weight must be >= 0, got {self.order_weight!r}",
+                               field="order_weight")
         for name in ("n_selected", "max_per_prefecture"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -132,14 +143,15 @@ class SelectionRules:
         TargetsError
             A column that is not a criterion.
         """
-        known = {c.column for c in self.criteria}
+        known = {c.column for c in self.criteria} | {ORDER_COLUMN}
         unknown = sorted(set(weights) - known)
         if unknown:
             raise TargetsError(f"未知准则 {unknown}; 可用: {', '.join(sorted(known))}",
                                f"unknown criteria {unknown}; known: {', '.join(sorted(known))}")
         criteria = tuple(replace(c, weight=float(weights.get(c.column, c.weight)))
                          for c in self.criteria)
-        return replace(self, criteria=criteria)
+        return replace(self, criteria=criteria,
+                       order_weight=float(weights.get(ORDER_COLUMN, self.order_weight)))
 
 
 def load_rules(name_or_path: str | Path = "guizhou_2016_selection", *,
@@ -168,6 +180,8 @@ def load_rules(name_or_path: str | Path = "guizhou_2016_selection", *,
             max_per_prefecture=data["max_per_prefecture"],
             excluded_labels=tuple(data.get("excluded_labels", ())),
             direct_label=data.get("direct_label", "省直管"),
+            order_weight=float(data.get("order_weight", 0.0)),
+            citation_order=data.get("citation_order", ""),
         )
     except KeyError as exc:
         raise TargetsError(f"{path} 缺少字段 {exc.args[0]}", f"{path} lacks field {exc.args[0]}",
@@ -354,6 +368,14 @@ def _scores(table: pd.DataFrame, rules: SelectionRules) -> pd.Series:
         have = col.notna()
         weighted[have] += crit.weight * norm[have]
         weights[have] += crit.weight
+    if rules.order_weight > 0 and ORDER_COLUMN in table:
+        order = table[ORDER_COLUMN].where(table["eligible"])
+        lo, hi = order.min(), order.max()
+        norm = (hi - order) / (hi - lo) if hi > lo else order * 0.0 + 1.0
+        table[f"n_{ORDER_COLUMN}"] = norm.round(6)
+        have = order.notna()
+        weighted[have] += rules.order_weight * norm[have]
+        weights[have] += rules.order_weight
     score = (weighted / weights.where(weights > 0)).round(6)
     return score.where(table["eligible"])
 

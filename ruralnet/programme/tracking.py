@@ -10,14 +10,19 @@ Projection methods (stated in every result row):
     Ordinary least squares line ``value = a + b·t`` through the dated
     values (``t`` in days), evaluated at the deadline. Used for counts,
     which are cumulative to each date (trainees, operators, complaints).
+``rate``
+    The default for rates (``%``: growth rates, shares, satisfaction). A
+    rate is not accumulated and not compounded: the projection at the
+    deadline is the **latest reported rate, held**. 农产品网络零售额增长
+    15 % then 24 % projects to 24 % (short of a 30 % target: at risk), the
+    same verdict the scorecard gives; compounding the rate would have
+    projected about 100 %.
 ``compound``
-    Compound growth: least squares on ``ln(value) = a + b·t``, i.e. a
-    constant growth factor ``exp(365·b)`` per year, evaluated at the
-    deadline. Used for rates (``%``), which must then be positive; a series
-    with a value ≤ 0 falls back to linear, noted. It extrapolates the trend
-    of the rate itself (15 % then 24 % half a year later projects to about
-    100 % two years on), so read far projections as a warning sign, not a
-    forecast.
+    Compound growth, on request only (``projection = "compound"``): least
+    squares on ``ln(value) = a + b·t``, i.e. a constant growth factor
+    ``exp(365·b)`` per year, evaluated at the deadline; for a positive
+    amount that grows by a steady factor. A series with a value ≤ 0 falls
+    back to linear, noted.
 
 At least two dated values are needed to project. A projection status is
 ``met`` (the latest value already meets the target; for an upper bound
@@ -57,6 +62,7 @@ logger = logging.getLogger(__name__)
 PROJECTION_STATUSES = ("met", "not met", "on track", "at risk", "awaiting data")
 METHOD_TEXT = {
     "linear": "linear least squares",
+    "rate": "rate held (latest reported rate carried to the deadline; not compounded)",
     "compound": "compound growth (log-linear least squares)",
     "none": "not projected",
 }
@@ -362,7 +368,11 @@ def _project(ind: Indicator, rows: pd.DataFrame, goal: float | None, as_of: date
         method, out["note"] = "linear", "a value ≤ 0 cannot grow compoundly; linear used"
     days = (rows["date"] - rows["date"].iloc[0]).dt.days.to_numpy(dtype=float)
     at_day = float((pd.Timestamp(ind.deadline) - rows["date"].iloc[0]).days)
-    if method != "none" and len(np.unique(days)) >= 2:
+    if method == "rate":
+        out["projected"], out["method"] = float(values[-1]), METHOD_TEXT["rate"]
+        if len(np.unique(days)) >= 2:
+            out["growth_or_slope_per_year"] = project_linear(days, values, 0.0)[1]
+    elif method != "none" and len(np.unique(days)) >= 2:
         fit = project_linear if method == "linear" else project_compound
         out["projected"], out["growth_or_slope_per_year"] = fit(days, values, at_day)
         out["method"] = METHOD_TEXT[method]
@@ -445,7 +455,10 @@ def _plot_one(ax, row, history: pd.DataFrame, use_zh: bool, prop) -> None:
     dates = pd.to_datetime(hist["date"])
     ax.plot(dates, hist["value"], "o-", color="tab:blue",
             label="实际" if use_zh else "actual")
-    if not pd.isna(row.projected):
+    if not pd.isna(row.projected) and row.method.startswith("rate"):
+        ax.plot([dates.iloc[-1], pd.Timestamp(row.deadline)], [row.projected] * 2, "--",
+                color="tab:orange", label=("预测" if use_zh else "projection") + " (rate held)")
+    elif not pd.isna(row.projected):
         start = dates.iloc[0]
         days = (dates - start).dt.days.to_numpy(dtype=float)
         grid = np.linspace(0.0, float((pd.Timestamp(row.deadline) - start).days), 40)
