@@ -20,7 +20,8 @@ from ruralnet.programme.scorecard import score_plan
 COLUMNS = ["plan", "county", "mode", "warehouses", "township_stations", "village_stations",
            "townships_daily", "villages_daily", "village_share", "routes", "vehicles",
            "cost_per_day", "down_yuan_per_parcel", "up_yuan_per_parcel", "capital_wan",
-           "pooling_saving_per_day", "targets_met", "targets_not_met", "targets_awaiting",
+           "pooling_saving_per_day", "targets_designed", "targets_designed_short", "targets_met",
+           "targets_not_met", "targets_awaiting",
            "synthetic"]
 
 
@@ -45,6 +46,8 @@ def plan_row(name: str, plan: Plan, *, system: str | None = None) -> dict[str, o
         "up_yuan_per_parcel": econ.get("parcel_costs", {}).get("up_per_parcel"),
         "capital_wan": econ.get("investment", {}).get("capital_wan"),
         "pooling_saving_per_day": econ.get("carriers", {}).get("saving_per_day"),
+        "targets_designed": int(card.get("designed to meet", 0)),
+        "targets_designed_short": int(card.get("designed short", 0)),
         "targets_met": int(card.get("met", 0)), "targets_not_met": int(card.get("not met", 0)),
         "targets_awaiting": int(card.get("awaiting data", 0)),
         "synthetic": ", ".join(doc.extra["provenance"].get("synthetic_layers", [])),

@@ -82,15 +82,16 @@ __all__ = [
 ROLLUP_COLUMNS = [
     "county", "code", "prefecture", "province", "status", "error", "townships_served",
     "townships_total", "villages_served", "villages_total", "village_share", "village_stations",
-    "daily_cost_yuan", "vehicles", "targets_met", "targets_not_met", "targets_at_risk",
-    "targets_awaiting", "system", "synthetic", "seconds", "peak_rss_mb",
+    "daily_cost_yuan", "vehicles", "targets_designed", "targets_designed_short", "targets_met",
+    "targets_not_met", "targets_at_risk", "targets_awaiting", "system", "synthetic", "seconds",
+    "peak_rss_mb",
 ]
 #: Columns that depend on the machine and its load, not on the plan: seconds spent on the
 #: county and the peak resident memory so far of the process that planned it.
 RUN_COLUMNS = ("seconds", "peak_rss_mb")
 _INT_COLUMNS = ("townships_served", "townships_total", "villages_served", "villages_total",
-                "village_stations", "vehicles", "targets_met", "targets_not_met",
-                "targets_at_risk", "targets_awaiting")
+                "village_stations", "vehicles", "targets_designed", "targets_designed_short",
+                "targets_met", "targets_not_met", "targets_at_risk", "targets_awaiting")
 
 
 # ------------------------------------------------------------------ which counties
@@ -227,7 +228,9 @@ def _plan_into(task: _Task, rec: dict[str, Any]) -> None:
         townships_total=cov["townships_total"], villages_served=cov["villages_daily"],
         villages_total=cov["villages_total"], village_share=cov["village_share"],
         village_stations=cov["village_stations"], daily_cost_yuan=costs["total_per_day"],
-        vehicles=int(sum(costs["vehicles"].values())), targets_met=counts["met"],
+        vehicles=int(sum(costs["vehicles"].values())),
+        targets_designed=counts["designed to meet"],
+        targets_designed_short=counts["designed short"], targets_met=counts["met"],
         targets_not_met=counts["not met"], targets_at_risk=counts["at risk"],
         targets_awaiting=counts["awaiting data"], system=card.system_id,
         synthetic=plan.synthetic)
@@ -545,7 +548,8 @@ def region_map(result: RegionResult, *, coverage_target: float = 0.8) -> Any:
     group = folium.FeatureGroup(name="县域 counties").add_to(m)
     for o in result.outlines.itertuples():
         row = rows.loc[o.code]
-        good = row["status"] == "ok" and row["targets_not_met"] + row["targets_at_risk"] == 0
+        good = row["status"] == "ok" and (row["targets_not_met"] + row["targets_at_risk"]
+                                          + row["targets_designed_short"]) == 0
         style = {"fillColor": _fill(row["village_share"], row["status"], coverage_target),
                  "fillOpacity": 0.55, "color": "#14532d" if good else "#7f1d1d",
                  "weight": 2.5, "dashArray": None if good else "6 4", "className": "rn-county"}
@@ -577,9 +581,11 @@ def _county_popup(row: pd.Series) -> str:
         f"行政村每日配送 villages daily: {row['villages_served']}/{row['villages_total']} "
         f"({row['village_share']:.1%})<br>乡镇 townships: {row['townships_served']}/"
         f"{row['townships_total']}<br>日成本 daily cost: {row['daily_cost_yuan']:,.0f} 元 · "
-        f"车辆 vehicles {row['vehicles']}<br>指标 targets ({escape_html(row['system'])}): 达标 met "
-        f"{row['targets_met']}, 未达标 not met {row['targets_not_met']}, 有风险 at risk "
-        f"{row['targets_at_risk']}, 待数据 awaiting {row['targets_awaiting']}")
+        f"车辆 vehicles {row['vehicles']}<br>指标 targets ({escape_html(row['system'])}): "
+        f"规划达标 designed to meet {row['targets_designed']}, 规划未达 designed short "
+        f"{row['targets_designed_short']}, 已达标 met {row['targets_met']}, 未达标 not met "
+        f"{row['targets_not_met']}, 有风险 at risk {row['targets_at_risk']}, 待填报 awaiting "
+        f"{row['targets_awaiting']}")
 
 
 def _region_legend(target: float) -> str:
