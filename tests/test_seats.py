@@ -62,6 +62,12 @@ SAMPLE = [
     ("500115", "凤城街道", 107.06019, 29.82587),  # 长寿区, 重庆 (8416626)
     ("310120", "奉城镇", 121.6404, 30.91578),   # 奉贤区, 上海 (1811415)
     ("350524", "湖头镇", 118.04848, 25.22979),  # 安溪县, 福建 (1787231)
+    ("520326", "茅天镇", 108.08435, 28.94526),  # 务川县, 贵州 (1550533)
+    ("510821", "东河镇", 106.30126, 32.23341),  # 旺苍县, 四川: county seat (PPLA3 1808103)
+    ("421202", "横沟桥镇", 114.35629, 29.9322),  # 咸安区, 湖北 (1808490)
+    ("445203", "霖磐镇", 116.23655, 23.55462),  # 揭东区, 广东 (1919667)
+    ("230223", "依龙镇", 125.35867, 47.47105),  # 依安县, 黑龙江 (2033398)
+    ("654301", "萨尔胡松乡", 87.54161, 47.49371),  # 阿勒泰市, 新疆 (8549378)
 ]
 
 
@@ -204,3 +210,15 @@ def test_plan_json_counts_positions_by_source(tmp_path):
     # validate_plan notices counts that disagree with the features
     d["townships"][0]["seat_source"] = "user"
     assert any("counts.township_seats" in p for p in validate_plan(d))
+
+
+def test_written_layers_carry_each_features_source(anxi, tmp_path):
+    """county.gpkg: township seats say geonames or synthetic one by one, villages likewise."""
+    import geopandas as gpd
+    anxi.to_file(tmp_path)
+    seats = gpd.read_file(tmp_path / "county.gpkg", layer="township_seats")
+    assert seats["data_source"].value_counts().to_dict() == {"geonames": 22, "synthetic": 2}
+    feng = seats.set_index("name").loc["凤城镇"]
+    assert haversine_m(feng.geometry.x, feng.geometry.y, 118.182, 25.057) < 500
+    vills = gpd.read_file(tmp_path / "county.gpkg", layer="villages")
+    assert set(vills["data_source"]) == {"synthetic"}
