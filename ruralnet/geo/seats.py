@@ -4,6 +4,9 @@ Real seats come first: township and county seats matched from GeoNames
 (``data/admin/seats.csv.gz``, see ``data/README.md``; CC BY 4.0) are used where
 known, and only the remaining seats, the township territories and the village
 points are generated (:mod:`ruralnet.geo.synthetic`) — around the real seats.
+A township without a real seat but with a credible ``sizhi`` bounding box
+(``data/admin/township_boxes.csv.gz``) gets its synthetic seat at the box
+centre, so its territory forms there; it is still labelled ``synthetic``.
 Every seat carries its source in ``seat_source`` (``geonames``, ``user`` or
 ``synthetic``) and :func:`position_counts` says how many of each.
 
@@ -26,7 +29,7 @@ import shapely
 from shapely.geometry import Point
 
 from ruralnet.geo import synthetic as syn
-from ruralnet.geo.admin import CountyRecord, seats_of
+from ruralnet.geo.admin import CountyRecord, seats_of, township_boxes
 from ruralnet.geo.provenance import LayerProvenance
 
 GEONAMES_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
@@ -102,6 +105,10 @@ def place_layers(record: CountyRecord, boundary: gpd.GeoDataFrame, towns: pd.Dat
     if known.any():
         pts = gpd.GeoSeries(shapely.points(real_ll[known]), crs="EPSG:4326").to_crs(utm)
         real_xy[known] = np.column_stack([pts.x, pts.y])
+    boxed = _box_anchors(record.code, list(towns["code"]), poly, utm, known)
+    anchored = np.isfinite(boxed).all(axis=1)
+    real_xy[anchored] = boxed[anchored]
+    fixed_mask = known | anchored
     rng = syn.rng_for(record.code, seed, "partition")
     seat_i = real_seat_town if real_seat_town is not None else county_seat_township(towns)
     order = [seat_i] + [i for i in range(len(towns)) if i != seat_i]
@@ -109,20 +116,20 @@ def place_layers(record: CountyRecord, boundary: gpd.GeoDataFrame, towns: pd.Dat
     weight = np.array([max(float(counts.get(towns.loc[i, "code"], 0)), 3.0) for i in order])
     n_samples = int(np.clip(60 * len(towns), 600, 3000))
     xy = syn.sample_in_polygon(poly, n_samples, rng)
-    if known.any():  # the real seats are samples too, so each lies in its own territory
-        xy = np.concatenate([xy, real_xy[known]])
+    if fixed_mask.any():  # the fixed seats are samples too, so each lies in its own territory
+        xy = np.concatenate([xy, real_xy[fixed_mask]])
     start = np.array(poly.representative_point().coords[0])
     if real_county is not None and not known[seat_i]:
         cpt = gpd.GeoSeries([real_county], crs="EPSG:4326").to_crs(utm).iloc[0]
         start = np.array(cpt.coords[0])
-    fixed = real_xy[order] if known.any() else None
+    fixed = real_xy[order] if fixed_mask.any() else None
     labels = syn.balanced_partition(xy, weight / weight.sum(), start, rng, fixed=fixed)
     terr = syn.territories(xy, labels, len(order), poly)
     seats = np.empty((len(towns), 2))
     geoms: list = [None] * len(towns)
     for region, i in enumerate(order):
         pts = xy[labels == region]
-        if known[i]:
+        if fixed_mask[i]:
             seats[i] = real_xy[i]
         else:
             centroid = pts.mean(axis=0) if len(pts) else start
@@ -143,6 +150,25 @@ def place_layers(record: CountyRecord, boundary: gpd.GeoDataFrame, towns: pd.Dat
     row = town_gdf.iloc[seat_i]
     return (town_gdf, vill_gdf, Point(row["seat_lon"], row["seat_lat"]),
             str(row["seat_source"]))
+
+
+def _box_anchors(code: str, township_codes: list[str], poly, utm, known: np.ndarray) -> np.ndarray:
+    """Seats of townships with a ``sizhi`` box: its centre, else a point of box ∩ county."""
+    out = np.full((len(township_codes), 2), np.nan)
+    boxes = township_boxes(code).set_index("code")
+    for i, t in enumerate(township_codes):
+        if known[i] or t not in boxes.index:
+            continue
+        b = boxes.loc[t]
+        box = gpd.GeoSeries([shapely.box(b["west"], b["south"], b["east"], b["north"])],
+                            crs="EPSG:4326").to_crs(utm).iloc[0]
+        area = box.intersection(poly)
+        if area.is_empty:
+            continue
+        centre = box.centroid
+        pt = centre if area.contains(centre) else area.representative_point()
+        out[i] = pt.coords[0]
+    return out
 
 
 def _villages(record: CountyRecord, vills: pd.DataFrame, towns: pd.DataFrame, geoms: list,
@@ -238,7 +264,8 @@ def positions_provenance(counts: dict[str, dict[str, int]], seed: int,
         parts.append(base.description)
     else:
         parts.append(f"synthetic territories and village points generated inside the real "
-                     f"boundary around the seats (seed {seed}); NOT real locations")
+                     f"boundary around the seats (seed {seed}; a synthetic seat sits at the centre "
+                     f"of its township's sizhi box where one is known); NOT real locations")
     if real or counts["county_seat"].get("geonames"):
         parts.append(f"seats: {GEONAMES_ATTRIBUTION}")
     source = "synthetic" if synthetic_left else (base.source if base is not None else "user")
