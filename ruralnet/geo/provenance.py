@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 SourceKind = Literal["official", "synthetic", "user", "osm"]
@@ -24,14 +24,20 @@ class LayerProvenance:
         Hash of the input file when the layer was read from one.
     vintage
         Date or year the data describe, when known.
+    counts
+        Per-feature sources when a layer is mixed, e.g. ``{"township_seats":
+        {"geonames": 22, "synthetic": 2}, "villages": {"synthetic": 492},
+        "county_seat": {"geonames": 1}}``; None for a uniform layer.
     """
 
     source: SourceKind
     description: str
     sha256: str | None = None
     vintage: str | None = None
+    counts: dict[str, dict[str, int]] | None = field(default=None, hash=False)
 
     @property
     def synthetic(self) -> bool:
-        """Whether this layer is generated rather than observed."""
-        return self.source == "synthetic"
+        """Whether this layer is generated (wholly or in part) rather than observed."""
+        return self.source == "synthetic" or any(
+            c.get("synthetic", 0) for c in (self.counts or {}).values())

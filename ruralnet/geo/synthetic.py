@@ -11,11 +11,14 @@ Method
    (a power diagram): each region has an additive weight adjusted until its
    share of the samples matches the township's share of village-level
    units (subdistricts and empty units get a small share). The county-seat
-   township starts at the polygon's representative point.
+   township starts at the polygon's representative point. Townships whose
+   real seat is known (GeoNames, see ``data/README.md``) keep their centre
+   fixed at that seat, and their weight is raised at the end where needed so
+   that the seat lies in its own region.
 3. Territories are the Voronoi cells of the samples, dissolved per region and
-   clipped to the boundary; the township seat is the sample nearest the
-   region's centroid; villages are drawn inside the territory with a minimum
-   spacing, communities (居委会) near the seat, as towns are.
+   clipped to the boundary; a township without a known seat gets the sample
+   nearest the region's centroid; villages are drawn inside the territory with
+   a minimum spacing, communities (居委会) near the seat, as towns are.
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ def sample_in_polygon(poly: BaseGeometry, n: int, rng: np.random.Generator) -> n
 
 
 def balanced_partition(xy: np.ndarray, shares: np.ndarray, first_centre: np.ndarray,
-                       rng: np.random.Generator, *, iterations: int = 60) -> np.ndarray:
+                       rng: np.random.Generator, *, iterations: int = 60,
+                       fixed: np.ndarray | None = None) -> np.ndarray:
     """Assign sample points to ``len(shares)`` regions of the given relative sizes.
 
     Parameters
@@ -65,6 +69,10 @@ def balanced_partition(xy: np.ndarray, shares: np.ndarray, first_centre: np.ndar
         Random generator for the k-means++ start of the other regions.
     iterations
         Rounds of weight adjustment and centre update.
+    fixed
+        Optional known seats, shape (k, 2), NaN rows for regions without one:
+        those centres stay put (a real seat does not move), and each fixed
+        seat ends inside its own region.
 
     Returns
     -------
@@ -73,11 +81,19 @@ def balanced_partition(xy: np.ndarray, shares: np.ndarray, first_centre: np.ndar
     """
     k = len(shares)
     n = len(xy)
+    is_fixed = (np.zeros(k, dtype=bool) if fixed is None
+                else np.isfinite(np.asarray(fixed, dtype=float)).all(axis=1))
     centres = np.empty((k, 2))
-    centres[0] = first_centre
-    d2 = ((xy - centres[0]) ** 2).sum(axis=1)
+    if is_fixed.any():
+        centres[is_fixed] = np.asarray(fixed, dtype=float)[is_fixed]
+    if not is_fixed[0]:
+        centres[0] = first_centre
+    seeded = np.flatnonzero(is_fixed | (np.arange(k) == 0))
+    d2 = ((xy[:, None, :] - centres[None, seeded, :]) ** 2).sum(axis=2).min(axis=1)
     for j in range(1, k):
-        probs = d2 / d2.sum()
+        if is_fixed[j]:
+            continue
+        probs = d2 / d2.sum() if d2.sum() > 0 else None
         centres[j] = xy[rng.choice(n, p=probs)]
         d2 = np.minimum(d2, ((xy - centres[j]) ** 2).sum(axis=1))
     weights = np.zeros(k)
@@ -91,9 +107,31 @@ def balanced_partition(xy: np.ndarray, shares: np.ndarray, first_centre: np.ndar
         step = scale * 0.5 * (1.0 - it / iterations)
         weights += step * (target - sizes) / np.maximum(target, 1)
         for j in range(k):
-            if sizes[j]:
+            if sizes[j] and not is_fixed[j]:
                 centres[j] = xy[labels == j].mean(axis=0)
+    if is_fixed.any():
+        weights = _own_seats(centres, weights, is_fixed)
+        cost = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2) - weights[None, :]
+        labels = cost.argmin(axis=1)
     return labels
+
+
+def _own_seats(centres: np.ndarray, weights: np.ndarray, is_fixed: np.ndarray) -> np.ndarray:
+    """Raise the weights of fixed seats until each lies in its own power cell."""
+    w = weights.copy()
+    d2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(d2, np.inf)
+    for _ in range(len(centres)):
+        changed = False
+        for j in np.flatnonzero(is_fixed):
+            # seat j is in cell j iff d2[j, m] - w[m] >= -w[j] for every m.
+            need = float(np.max(w - d2[j])) + 1.0
+            if w[j] < need - 1e-9:
+                w[j] = need
+                changed = True
+        if not changed:
+            break
+    return w
 
 
 def territories(xy: np.ndarray, labels: np.ndarray, k: int,

@@ -29,6 +29,7 @@ import numpy as np
 
 from ruralnet.exceptions import InfeasibleError, InputFileError
 from ruralnet.geo.county import County, DemandParams
+from ruralnet.geo.seats import GEONAMES_ATTRIBUTION, seat_sentence
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 from ruralnet.routing import (
     DailyRoutingParams,
@@ -291,8 +292,11 @@ def _points(county: County) -> _Points:
 
 
 def _layer(p: Any) -> dict[str, Any]:
-    return {"source": p.source, "description": p.description, "sha256": p.sha256,
-            "vintage": p.vintage}
+    out = {"source": p.source, "description": p.description, "sha256": p.sha256,
+           "vintage": p.vintage}
+    if getattr(p, "counts", None):
+        out["counts"] = p.counts
+    return out
 
 
 def _round(x: float, nd: int = 2) -> float:
@@ -681,10 +685,17 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
     prov = {k: _layer(p) for k, p in county.provenance.items()}
     prov["geography"] = prov.pop("positions")
     prov["network"] = _layer(network.provenance)
-    synthetic = sorted(k for k, p in prov.items() if p["source"] == "synthetic")
+    synthetic = sorted(k for k, p in prov.items() if p["source"] == "synthetic"
+                       or any(c.get("synthetic") for c in p.get("counts", {}).values()))
     prov["synthetic_layers"] = synthetic
     if synthetic:
         prov["notice"] = f"{SYNTHETIC_NOTICE_ZH} {SYNTHETIC_NOTICE_EN}"
+    counts = prov["geography"].get("counts")
+    if counts:
+        prov["positions_summary"] = seat_sentence(counts)
+        if "geonames" in counts.get("township_seats", {}) or "geonames" in counts.get(
+                "county_seat", {}):
+            prov["attribution"] = f"乡镇与县城驻地 seats: {GEONAMES_ATTRIBUTION}"
     n_vill = int((v["kind"] == "village").sum())
     daily = sum(1 for x in villages if x["kind"] == "village" and x["daily"])
     station_set = set(st_ids)
@@ -697,7 +708,8 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
         "schema_version": "1.0",
         "generated_by": f"ruralnet {__version__}",
         "county": {"name": county.name, "code": county.code, "province": county.province,
-                   "prefecture": county.prefecture},
+                   "prefecture": county.prefecture,
+                   "seat_source": getattr(county, "seat_source", "synthetic")},
         "provenance": prov,
         "parameters": {"day_start_min": params.day_start_min, "day_end_min": params.day_end_min,
                        "handling_min": params.handling_min,
@@ -706,6 +718,7 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
                        "sites": sites.how.get("mode", "optimised"), "all": params.to_dict()},
         "townships": [{"id": str(r.township_id), "name": str(r.name), "kind": str(r.kind),
                        "seat_lon": _round(r.seat_lon, 6), "seat_lat": _round(r.seat_lat, 6),
+                       "seat_source": str(getattr(r, "seat_source", "synthetic")),
                        "n_villages": int(r.n_villages)} for r in t.itertuples()],
         "villages": villages,
         "sites": site_recs,

@@ -29,11 +29,11 @@ from ruralnet.plan.records import PlanDocument
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
 SCHEMA_VERSION = "1.0"
-SYNTHETIC_NOTICE_ZH = ("本方案含合成数据：村庄位置、乡镇驻地与路网为程序生成的示意数据，"
-                       "不是实测位置，不能直接用于施工或采购。")
-SYNTHETIC_NOTICE_EN = ("This plan contains SYNTHETIC data: village positions, township seats and "
-                       "roads are generated for illustration, not surveyed; do not use them as "
-                       "real locations.")
+SYNTHETIC_NOTICE_ZH = ("本方案含合成数据：村庄位置、路网及没有真实位置的乡镇驻地"
+                       "为程序生成的示意数据，不是实测位置，不能直接用于施工或采购。")
+SYNTHETIC_NOTICE_EN = ("This plan contains SYNTHETIC data: village positions, roads and township "
+                       "seats without a real position are generated for illustration, not "
+                       "surveyed; do not use them as real locations.")
 TIME_TOL_MIN = 0.51  # minutes are rounded to 0.1 in the file; allow rounding on each leg
 KM_TOL = 0.011  # km rounded to 0.01
 
@@ -104,6 +104,11 @@ class Plan:
                                           if doc.routes_of(t)),
             f"  日成本 daily cost: {doc.costs.total_per_day:.0f} 元 CNY",
         ]
+        prov = self.data["provenance"]
+        if prov.get("positions_summary"):
+            lines.append(f"  位置 positions: {prov['positions_summary']}")
+        if prov.get("attribution"):
+            lines.append(f"  {prov['attribution']}")
         if self.synthetic:
             layers = ", ".join(self.data["provenance"]["synthetic_layers"])
             lines.append(f"  【合成数据 SYNTHETIC】{layers}")
@@ -237,8 +242,33 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
         problems += _route_problems(r, params, pos, site_kind)
     problems += _sync_problems(d)
     problems += _coverage_problems(d)
+    problems += _position_count_problems(d)
     problems += check_economics(d)
     return problems
+
+
+def _position_count_problems(d: dict[str, Any]) -> list[str]:
+    """Check that the geography layer's per-source counts match the features' own labels."""
+    prov = d["provenance"]
+    counts = prov.get("geography", {}).get("counts")
+    if not counts:
+        return []
+    out = []
+    for key, rows, field in (("township_seats", d["townships"], "seat_source"),
+                             ("villages", d["villages"], "position_source")):
+        if key not in counts or not all(field in r for r in rows):
+            continue
+        tally: dict[str, int] = {}
+        for r in rows:
+            tally[r[field]] = tally.get(r[field], 0) + 1
+        if tally != counts[key]:
+            out.append(f"provenance.geography.counts.{key} {counts[key]} ≠ the {field} of "
+                       f"the {key.replace('_', ' ')} {tally}")
+    if any(c.get("synthetic") for c in counts.values()) and \
+            "geography" not in prov["synthetic_layers"]:
+        out.append("provenance: geography has synthetic positions but is not listed in "
+                   "synthetic_layers")
+    return out
 
 
 def _route_problems(r: dict[str, Any], params: dict[str, Any],
