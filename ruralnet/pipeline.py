@@ -31,6 +31,7 @@ from ruralnet.exceptions import RuralnetError
 from ruralnet.geo.county import County, load_county
 from ruralnet.plan.build import PlanParams, Scenario, Sites, fixed_sites, make_plan_for_targets
 from ruralnet.plan.document import Plan
+from ruralnet.programme.plan_spend import plan_against_fund_table
 from ruralnet.programme.requirements import plan_requirements
 from ruralnet.programme.targets import default_system_id, load_system
 from ruralnet.roads import network as rn
@@ -214,8 +215,12 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
                                  sites=sites, seed=seed)
     applied = plan.data["parameters"].get("targets_applied", {}).get("applied", {})
     effective = replace(params, **applied)  # what the plan was actually made with
-    plan.data["economics"] = (economics or EconomicsOptions()).run(
-        plan, county, effective, network=network, seed=seed)
+    econ = (economics or EconomicsOptions()).run(plan, county, effective, network=network,
+                                                 seed=seed)
+    fund = plan_against_fund_table(econ["investment"], load_system(system_id))
+    if any(r["budget_wan"] is not None for r in fund):
+        econ["investment"]["fund_table"] = {"system": system_id, "rows": fund}
+    plan.data["economics"] = econ
     if inputs is not None:
         inputs.append(PlanInputs(county, system_id, overrides))
     return plan

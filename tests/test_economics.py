@@ -234,3 +234,16 @@ def test_plan_with_carriers_writes_an_economics_section_that_validates(tmp_path)
     assert [p["direction"] for p in econ["parity"]] == ["down", "up"]
     assert econ["investment"]["capital_wan"] == pytest.approx(
         sum(ln["amount_wan"] for ln in econ["investment"]["lines"]))
+
+
+def test_plan_capital_is_checked_against_anxi_fund_table_lines():
+    """237 village stations at 1.5 万 = 355.5 万 exceed 安溪's 350 万 服务站体系 line."""
+    from ruralnet.programme.plan_spend import plan_against_fund_table
+    from ruralnet.programme.targets import load_system
+
+    inv = {"by_category_wan": {"logistics": 376.0, "service_stations": 237 * 1.5}}
+    rows = {r["category"]: r for r in plan_against_fund_table(inv, load_system("anxi_2018"))}
+    assert rows["service_stations"]["budget_wan"] == 350 and rows["service_stations"]["fits"] is False
+    assert rows["service_stations"]["gap_wan"] == -5.5
+    assert rows["logistics"]["fits"] is True and "物流" in rows["logistics"]["lines"][0]["line_item"]
+    assert "安政综〔2018〕30号" in rows["logistics"]["citation"]

@@ -49,8 +49,15 @@ def economics_summary(econ: Mapping[str, Any]) -> str:
                      f"operating {inv['operating_per_year_wan']:,.1f} 万元/年; {inv['source']}")
         for row in inv.get("budget_check", []):
             if row["fits"] is False:
-                lines.append(f"    超出资金表 over the fund table: {row['category']} 计划 planned "
-                             f"{row['planned_wan']:,.1f} > 预算 budget {row['budget_wan']:,.1f} 万元")
+                lines.append(f"    超出预算 over the budget file: {row['category']} 计划 planned "
+                             f"{row['planned_wan']:,.1f} > 预算 {row['budget_wan']:,.1f} 万元")
+    fund = (inv or {}).get("fund_table")
+    for row in (fund or {}).get("rows", []):
+        if row["budget_wan"] is None:
+            continue
+        word = "在资金表内 fits" if row["fits"] else "超出资金表 over the fund table"
+        lines.append(f"    {fund['system']} 资金表 fund table, {row['category']}: 计划 planned "
+                     f"{row['planned_wan']:,.1f} / 资金表 {row['budget_wan']:,.1f} 万元 → {word}")
     for row in econ.get("sensitivity", []):
         lines.append(f"  件量 × {row['volume_factor']:g}: {row['cost_per_day']:,.0f} 元/日, "
                      f"下行 {_yuan(row['down_per_parcel'])} / 上行 {_yuan(row['up_per_parcel'])} "
