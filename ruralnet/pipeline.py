@@ -33,6 +33,7 @@ from ruralnet.plan.document import Plan
 from ruralnet.programme.requirements import plan_requirements
 from ruralnet.programme.targets import default_system_id, load_system
 from ruralnet.roads import network as rn
+from ruralnet.roads.osm import network_from_osm_file
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def load_network(county: County, *, osm_file: str | Path | None = None, online: 
     boundary = county.boundary.geometry.iloc[0]
     if osm_file:
         logger.info("reading OSM extract %s", osm_file)
-        return rn.network_from_osm_file(osm_file, boundary)
+        return network_from_osm_file(osm_file, boundary)
     if online:
         logger.info("downloading OSM roads with osmnx")
         return rn.network_from_osmnx_online(boundary)
