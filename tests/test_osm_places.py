@@ -167,3 +167,58 @@ def test_name_key_strips_committee_and_settlement_words():
     assert name_key("上西社区居委会")[:2] == ("上西", "community")
     assert name_key("德苑社区居民会")[0] == name_key("德苑")[0] == "德苑"
     assert name_key("岭美村民委员会") == ("岭美", "village", "岭美村")
+
+
+# ---------------------------------------------------------------- end to end
+
+
+def test_geography_cli_reads_the_osm_file_for_roads_and_villages(pbf, tmp_path):
+    """`ruralnet geography --osm-file` writes OSM villages, OSM roads and the unmatched CSV."""
+    import geopandas as gpd
+    from click.testing import CliRunner
+
+    from ruralnet.cli import main
+
+    out = tmp_path / "geo"
+    res = CliRunner().invoke(main, ["geography", "--county", "安溪", "--osm-file", str(pbf),
+                                    "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "村庄位置 village positions：OSM 8 / 合成 synthetic 484" in res.output
+    villages = gpd.read_file(out / "villages.geojson")
+    assert (villages["position_source"] == "osm").sum() == 8
+    roads = gpd.read_file(out / "roads.geojson")
+    assert set(roads["source"]) == {"osm"}
+    table = pd.read_csv(out / "osm_villages.csv", dtype=str, encoding="utf-8-sig")
+    assert len(table) == (492 - 8) + 4  # 下洋村, two 湖一村, 无名坑
+
+
+def test_plan_cli_refuses_an_extract_of_elsewhere_without_a_traceback(tmp_path):
+    """`ruralnet plan --osm-file` with the Finnish extract exits 1 naming both boxes."""
+    from click.testing import CliRunner
+    from osm_data import registry_extract
+
+    from ruralnet.cli import main
+
+    res = CliRunner().invoke(main, ["plan", "--county", "安溪", "--osm-file",
+                                    str(registry_extract()), "--out", str(tmp_path / "p")])
+    assert res.exit_code == 1, res.output
+    assert "does not overlap the county: file box [26.9300" in res.output
+    assert "Traceback" not in res.output and "internal error" not in res.output
+
+
+@pytest.mark.slow
+# the test roads are simplified to their junctions, so villages far from one get access legs
+@pytest.mark.filterwarnings("ignore:.*joined by an access leg:UserWarning")
+def test_plan_county_with_the_extract_counts_positions_in_plan_json(pbf):
+    """plan_county(osm_file=...) plans on OSM roads and records 8 OSM / 484 synthetic villages."""
+    from ruralnet.pipeline import plan_county
+
+    used = []
+    plan = plan_county("安溪", osm_file=pbf, inputs=used)
+    geo = plan.data["provenance"]["geography"]
+    assert geo["village_positions"] == {"osm": 8, "synthetic": 484}
+    assert plan.data["provenance"]["network"]["source"] == "osm"
+    refs = {v["id"]: v.get("position_ref") for v in plan.data["villages"]
+            if v["position_source"] == "osm"}
+    assert refs["350524100201"] == "node/1000000101" and len(refs) == 8
+    assert used[0].osm.match.counts()["matched"] == 8

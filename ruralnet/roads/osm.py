@@ -75,7 +75,7 @@ ROAD_TAGS = ("highway", "name", "ref", "maxspeed", "access", "area", "junction",
 FORMATS = {".osm": "OSM XML", ".osm.bz2": "OSM XML (bzip2)", ".osm.gz": "OSM XML (gzip)",
            ".osm.pbf": "OSM PBF", ".pbf": "OSM PBF"}
 _SCALE = 1e-7  # libosmium stores coordinates as integers of 1e-7 degree
-_FAR = int(1.0 / _SCALE)  # ways starting more than 1 degree outside the box are skipped
+_FAR = int(0.25 / _SCALE)  # ways with both ends 0.25 degree beyond one side are skipped
 _ONEWAY = {"yes", "true", "1", "-1", "reverse"}
 _REVERSED = {"-1", "reverse"}
 
@@ -266,27 +266,40 @@ class _ExtractHandler(osmium.SimpleHandler):
 
     def way(self, w: Any) -> None:
         """Keep a road near the box (cut at missing nodes) or a named settlement area."""
+        nodes = w.nodes
+        if len(nodes) < 2:
+            return
+        a, b = nodes[0].location, nodes[len(nodes) - 1].location
+        if a.valid():
+            self._extend(a.x, a.y)
+            if b.valid() and self._far(a.x, a.y, b.x, b.y):
+                return  # most of a provincial extract: decided without touching its nodes
         tags = w.tags
         highway = tags.get("highway")
         if highway is not None:
             if road_class(highway) in self.classes:
-                self._road(w, tags)
+                self._road(nodes, w.id, tags)
         elif w.is_closed() and _is_settlement_area(tags):
             self._area(w, tags)
 
-    def _road(self, w: Any, tags: Any) -> None:
-        nodes = w.nodes
-        first = nodes[0].location if len(nodes) else None
-        if first is not None and first.valid():
-            x, y = first.x, first.y
-            self._extend(x, y)
-            if (x < self.x0 - _FAR or x > self.x1 + _FAR or y < self.y0 - _FAR
-                    or y > self.y1 + _FAR):
-                return
+    def _far(self, ax: int, ay: int, bx: int, by: int) -> bool:
+        """Whether both ends lie more than ``_FAR`` beyond the same side of the box.
+
+        Such a way could reach the box only by running more than twice
+        ``_FAR`` (about 50 km) in and out again in one piece; OSM splits roads
+        far more often than that.
+        """
+        return ((ax < self.x0 - _FAR and bx < self.x0 - _FAR)
+                or (ax > self.x1 + _FAR and bx > self.x1 + _FAR)
+                or (ay < self.y0 - _FAR and by < self.y0 - _FAR)
+                or (ay > self.y1 + _FAR and by > self.y1 + _FAR))
+
+    def _road(self, nodes: Any, way_id: int, tags: Any) -> None:
         runs: list[list[int]] = [[]]
         seen: list[tuple[int, int, int]] = []
         near = False
         missing = 0
+        x0, y0, x1, y1 = self.x0, self.y0, self.x1, self.y1
         for nd in nodes:
             loc = nd.location
             if not loc.valid():
@@ -295,7 +308,8 @@ class _ExtractHandler(osmium.SimpleHandler):
                     runs.append([])
                 continue
             x, y = loc.x, loc.y
-            near = near or self._inside(x, y)
+            if not near and x0 <= x <= x1 and y0 <= y <= y1:
+                near = True
             seen.append((nd.ref, x, y))
             runs[-1].append(nd.ref)
         if not near and missing < len(nodes):
@@ -312,7 +326,7 @@ class _ExtractHandler(osmium.SimpleHandler):
         attrs = {k: tags.get(k) for k in ROAD_TAGS if k in tags}
         attrs["oneway"] = tags.get("oneway", "")
         for run in kept:
-            self.roads.append((w.id, run, attrs))
+            self.roads.append((way_id, run, attrs))
 
     def _area(self, w: Any, tags: Any) -> None:
         xy = []
