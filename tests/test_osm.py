@@ -168,6 +168,34 @@ def test_entity_expansion_xml_is_refused(tmp_path):
             read_osm_extract(path, REAL_AREA)
 
 
+def test_pbf_saved_as_osm_is_named_as_pbf(tmp_path):
+    """A .osm.pbf renamed to .osm is refused with the rename to make."""
+    bad = tmp_path / "anxi.osm"
+    bad.write_bytes(REAL.read_bytes())
+    with pytest.raises(InputFileError, match=r"anxi.osm is a PBF file, not XML: rename it"):
+        read_osm_extract(bad, REAL_AREA)
+
+
+def test_unsorted_file_gets_the_sort_hint(tmp_path):
+    """Ways listed before their nodes lose them all; the warning says to run osmium sort."""
+    xml = tmp_path / "unsorted.osm"
+    xml.write_text(
+        '<?xml version="1.0"?>\n<osm version="0.6">'
+        '<way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="tertiary"/></way>'
+        '<way id="2" version="1"><nd ref="3"/><nd ref="4"/><tag k="highway" v="tertiary"/></way>'
+        '<node id="1" version="1" lat="60.53" lon="26.95"/>'
+        '<node id="2" version="1" lat="60.53" lon="26.951"/>'
+        '<node id="3" version="1" lat="60.531" lon="26.95"/>'
+        '<node id="4" version="1" lat="60.531" lon="26.951"/>'
+        '<node id="5" version="1" lat="60.532" lon="26.95"/>'
+        '<node id="6" version="1" lat="60.532" lon="26.951"/>'
+        '<way id="3" version="1"><nd ref="5"/><nd ref="6"/><tag k="highway" v="tertiary"/></way>'
+        '</osm>\n')
+    with pytest.warns(DataQualityWarning, match=r"2 dropped\. .*run `osmium sort"):
+        ex = read_osm_extract(xml, REAL_AREA, buffer_m=0)
+    assert sorted(ex.network.graph.nodes) == [5, 6]
+
+
 def test_unknown_file_kind_is_refused_with_the_accepted_kinds(tmp_path):
     """A .geojson passed as an OSM extract is refused, listing the accepted kinds."""
     bad = tmp_path / "roads.geojson"

@@ -441,6 +441,11 @@ def _refuse_entities(path: Path, kind: str) -> None:
         raise InputFileError(
             f"无法读取 OSM 文件 {path.name}（{FORMATS[kind]}）：{exc}",
             f"cannot read OSM file {path.name} ({FORMATS[kind]}): {exc}", path=str(path)) from exc
+    if b"OSMHeader" in head[:32]:
+        raise InputFileError(
+            f"OSM 文件 {path.name} 实为 PBF 格式，请改名为 .osm.pbf 后再读。",
+            f"OSM file {path.name} is a PBF file, not XML: rename it to .osm.pbf.",
+            path=str(path))
     if re.search(rb"<!(DOCTYPE|ENTITY)", head):
         raise InputFileError(
             f"OSM 文件 {path.name} 含有 XML 实体声明（<!DOCTYPE>/<!ENTITY>），为安全起见拒绝读取；"
@@ -511,7 +516,16 @@ def _warn_repairs(path: Path, stats: ReadStats) -> None:
         f"{stats.ways_cut} 条道路在文件边缘被截断，{stats.ways_dropped} 条道路被舍弃。"
         f" | OSM file {path.name} lacks {stats.refs_missing} node(s) its roads reference "
         f"(normal for a bounding-box cut): {stats.ways_cut} road(s) cut at the file's edge, "
-        f"{stats.ways_dropped} dropped."), stacklevel=3)
+        f"{stats.ways_dropped} dropped.{_unsorted_hint(stats)}"), stacklevel=3)
+
+
+def _unsorted_hint(stats: ReadStats) -> str:
+    """Return a hint when most roads lost their nodes: the file may list ways before nodes."""
+    if stats.ways_dropped <= stats.roads_kept:
+        return ""
+    return (" 大多数道路缺少节点：若文件未排序（节点应在道路之前），请先运行 osmium sort。"
+            " | Most roads lack their nodes: if the file is not sorted (nodes before ways), "
+            "run `osmium sort IN -o OUT.osm.pbf` first.")
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
