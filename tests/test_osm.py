@@ -166,6 +166,11 @@ def test_entity_expansion_xml_is_refused(tmp_path):
     for path in (plain, packed):
         with pytest.raises(InputFileError, match="declares XML entities"):
             read_osm_extract(path, REAL_AREA)
+    # declared past the 64 KB the pre-check reads: libosmium's own refusal is reported
+    late = tmp_path / "late.osm"
+    late.write_text(lol.replace("\n<!DOCTYPE", "\n<!--" + "x" * 70_000 + "-->\n<!DOCTYPE", 1))
+    with pytest.raises(InputFileError, match="uses XML entities and is refused for safety"):
+        read_osm_extract(late, REAL_AREA)
 
 
 def test_pbf_saved_as_osm_is_named_as_pbf(tmp_path):
