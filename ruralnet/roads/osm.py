@@ -143,12 +143,20 @@ def network_from_osm_file(path: str | Path, boundary: Any, *, buffer_m: float = 
 
     Examples
     --------
-    >>> from pathlib import Path
+    Two nodes 1 km apart on a tertiary road:
+
+    >>> import tempfile
     >>> from shapely.geometry import box
-    >>> tiny = Path("tests/data/tiny_county.osm")
-    >>> net = network_from_osm_file(tiny, box(117.99, 24.99, 118.06, 25.03), buffer_m=1000)
-    >>> net.provenance.source, net.n_nodes
-    ('osm', 4)
+    >>> xml = ('<?xml version="1.0"?><osm version="0.6">'
+    ...        '<node id="1" version="1" lat="25.0" lon="118.0"/>'
+    ...        '<node id="2" version="1" lat="25.009" lon="118.0"/>'
+    ...        '<way id="1" version="1"><nd ref="1"/><nd ref="2"/>'
+    ...        '<tag k="highway" v="tertiary"/></way></osm>')
+    >>> path = Path(tempfile.mkdtemp()) / "two.osm"
+    >>> _ = path.write_text(xml)
+    >>> net = network_from_osm_file(path, box(117.99, 24.99, 118.01, 25.01), buffer_m=0)
+    >>> net.provenance.source, net.n_nodes, round(net.graph[1][2][0]["length"])
+    ('osm', 2, 1001)
     """
     return read_osm_extract(path, boundary, buffer_m=buffer_m, speeds=speeds,
                             source=source).network
