@@ -15,11 +15,16 @@ keeps only what lies in the county's buffered bounding box:
   --strategy simple``) and dropped when nothing routable is left, with a
   :class:`~ruralnet.exceptions.DataQualityWarning` giving the counts.
 
-Memory, measured by ``benchmarks/bench_osm.py``: the node index plus
-pyosmium's buffers, about 16-20 bytes per node of the file, i.e. roughly
-1.2 GB for a 500 MB provincial ``.pbf`` (about 60 million nodes), whatever
-the county; the roads and places kept in Python are those of the county's box
-only.
+Memory and time, measured by ``benchmarks/bench_osm.py`` on a generated
+10-million-node, 51 MB ``.pbf`` over Fujian (2 shared cores, load ~8): the
+streaming pass (node index and buffers) grows by about 28 bytes per node of
+the file (+267 MB, 10 s); reading 安溪 out of it took 85 s at 891 MB peak,
+the rest being the county's own road graph (about 200,000 raw nodes). For a
+500 MB Geofabrik extract, assuming ~8 bytes per node (~65 million nodes),
+that extrapolates to ~1.7 GB for the pass plus the county's graph; the
+roads and places kept in Python are those of the county's box only.
+Ways whose two ends both lie more than 0.25 degree beyond the same side of
+the box are skipped without reading their nodes.
 
 Files that cannot be read are refused with :class:`InputFileError` naming the
 file, the format and, for XML, the line. XML with entity declarations (the
