@@ -11,7 +11,7 @@ import pytest
 from osm_data import convert, registry_extract
 from shapely.geometry import Point, box
 
-from ruralnet.exceptions import DataQualityWarning, InputFileError
+from ruralnet.exceptions import DataQualityWarning, InputFileError, NetworkError
 from ruralnet.geo.county import load_county
 from ruralnet.roads.matrix import travel_matrix
 from ruralnet.roads.osm import read_osm_extract
@@ -141,6 +141,21 @@ def test_extract_elsewhere_is_refused_with_both_bounding_boxes():
                        r"60.5200, 26.9700, 60.5400\], county box \(with buffer\) \[117\.") as info:
         read_osm_extract(REAL, county.boundary)
     assert "不重叠" in str(info.value)
+
+
+def test_roads_in_the_box_but_outside_the_boundary_are_no_network(tmp_path):
+    """A road inside the boundary's box but outside its (triangular) polygon is refused."""
+    from shapely.geometry import Polygon
+
+    xml = tmp_path / "corner.osm"
+    xml.write_text('<?xml version="1.0"?>\n<osm version="0.6">'
+                   '<node id="1" version="1" lat="25.015" lon="118.015"/>'
+                   '<node id="2" version="1" lat="25.016" lon="118.016"/>'
+                   '<way id="1" version="1"><nd ref="1"/><nd ref="2"/>'
+                   '<tag k="highway" v="tertiary"/></way></osm>\n')
+    triangle = Polygon([(117.99, 24.99), (118.02, 24.99), (117.99, 25.02)])
+    with pytest.raises(NetworkError, match="does the extract cover this county"):
+        read_osm_extract(xml, triangle, buffer_m=0)
 
 
 def test_garbage_named_pbf_is_refused_as_pbf_not_as_xml(tmp_path):

@@ -49,6 +49,7 @@ import networkx as nx
 import numpy as np
 import osmium
 import pandas as pd
+import shapely
 from shapely.geometry import Polygon
 
 from ruralnet._validate import WGS84, boundary_polygon, check_range
@@ -231,9 +232,10 @@ def read_osm_extract(path: str | Path, boundary: Any, *, buffer_m: float = 3000.
     file_box = header_box or handler.extent()
     stats = ReadStats(len(handler.roads), handler.ways_cut, handler.ways_dropped,
                       handler.refs_missing, len(handler.places), read_box, file_box)
-    if not handler.roads:
-        if file_box is not None and not _overlap(file_box, read_box):
-            _refuse_elsewhere(path, read_box, file_box)
+    if not handler.roads and file_box is not None and not _overlap(file_box, read_box):
+        _refuse_elsewhere(path, read_box, file_box)
+    G = _road_graph(handler, area) if handler.roads else nx.MultiDiGraph()
+    if len(G) == 0:
         raise NetworkError(
             f"OSM 文件 {path.name} 在县域边界（含 {buffer_m:g} m 缓冲区）内没有道路；"
             f"县域范围 {_fmt(read_box)}，文件范围 {_fmt(file_box)}：文件是否覆盖了本县？",
@@ -241,7 +243,7 @@ def read_osm_extract(path: str | Path, boundary: Any, *, buffer_m: float = 3000.
             f"(county box {_fmt(read_box)}, file box {_fmt(file_box)}): "
             "does the extract cover this county?")
     _warn_repairs(path, stats)
-    G = prepare_osm_graph(_road_graph(handler), polygon, buffer_m, speeds_)
+    G = prepare_osm_graph(G, polygon, buffer_m, speeds_)
     desc = f"OpenStreetMap extract {path.name} ({FORMATS[kind]})"
     prov = LayerProvenance(source, desc, sha256=file_sha256(path), vintage=vintage)
     network = Network(G, prov)
@@ -398,23 +400,45 @@ def _is_settlement_area(tags: Any) -> bool:
                 and tags.get("admin_level", "") in ("9", "10", "11")))
 
 
-def _road_graph(h: _ExtractHandler) -> nx.MultiDiGraph:
-    """osmnx-style graph of the kept roads (unsimplified, great-circle lengths)."""
+def _road_graph(h: _ExtractHandler, area: Any) -> nx.MultiDiGraph:
+    """osmnx-style graph of the kept roads inside ``area`` (unsimplified, great-circle lengths).
+
+    Cut as osmnx's ``truncate_graph_polygon(truncate_by_edge=True)`` cuts:
+    the nodes inside ``area``, their neighbours along a road, and every road
+    segment between two such nodes. Doing it here, on arrays, spares building
+    the networkx graph of the box's corners (osmnx's own truncation, run
+    afterwards by :func:`~ruralnet.roads.network.prepare_osm_graph`, then
+    finds nothing left to cut).
+    """
     import osmnx as ox
 
+    refs = np.fromiter(h.coords.keys(), dtype=np.int64, count=len(h.coords))
+    xy = np.array(list(h.coords.values()), dtype=float).reshape(-1, 2) * _SCALE
+    inside = dict(zip(refs.tolist(), shapely.contains_xy(area, xy[:, 0], xy[:, 1]).tolist(),
+                      strict=True))
+    keep = {r for r, flag in inside.items() if flag}
+    for _, run, _ in h.roads:
+        for a, b in zip(run[:-1], run[1:], strict=True):
+            if inside[a] or inside[b]:
+                keep.add(a)
+                keep.add(b)
     G = nx.MultiDiGraph(crs=WGS84)
-    used = {ref for _, run, _ in h.roads for ref in run}
     G.add_nodes_from((ref, {"x": h.coords[ref][0] * _SCALE, "y": h.coords[ref][1] * _SCALE})
-                     for ref in sorted(used))
+                     for ref in sorted(keep))
     for way_id, run, attrs in h.roads:
         oneway_tag = str(attrs.get("oneway", "")).lower()
         oneway = oneway_tag in _ONEWAY or attrs.get("junction") == "roundabout"
         if oneway_tag in _REVERSED:
             run = run[::-1]
+        pairs = [(u, v) for u, v in zip(run[:-1], run[1:], strict=True)
+                 if u in keep and v in keep]
+        if not pairs:
+            continue
         edge = {k: v for k, v in attrs.items() if k != "oneway" and v is not None}
-        xy = np.array([h.coords[r] for r in run], dtype=float) * _SCALE
-        lengths = ox.distance.great_circle(xy[:-1, 1], xy[:-1, 0], xy[1:, 1], xy[1:, 0])
-        for u, v, length in zip(run[:-1], run[1:], np.atleast_1d(lengths), strict=True):
+        a = np.array([h.coords[u] for u, _ in pairs], dtype=float) * _SCALE
+        b = np.array([h.coords[v] for _, v in pairs], dtype=float) * _SCALE
+        lengths = np.atleast_1d(ox.distance.great_circle(a[:, 1], a[:, 0], b[:, 1], b[:, 0]))
+        for (u, v), length in zip(pairs, lengths, strict=True):
             G.add_edge(u, v, osmid=way_id, oneway=oneway, reversed=False,
                        length=float(length), **edge)
             if not oneway:
