@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -279,10 +279,16 @@ def with_osm_positions(county: County, match: PlaceMatch) -> County:
     prov = dict(county.provenance)
     old = prov.get("positions", LayerProvenance("synthetic", "positions"))
     line = position_counts_line(v)
-    prov["positions"] = replace(
-        old, description=f"{old.description}; {line} (village positions from {match.source}: "
+    changes: dict[str, Any] = {"description": (
+        f"{old.description}; {line} (village positions from {match.source}: "
         f"{int(movable.sum())} moved, {len(hit) - int(movable.sum())} kept from the "
-        "planner's file)")
+        "planner's file)")}
+    if "counts" in {f.name for f in fields(old)}:  # per-feature counts, where the layer has them
+        counts = dict(getattr(old, "counts", None) or {})
+        counts["villages"] = {str(k): int(n) for k, n in
+                              sorted(v["position_source"].value_counts().items())}
+        changes["counts"] = counts
+    prov["positions"] = replace(old, **changes)
     return replace(county, villages=v, provenance=prov)
 
 
