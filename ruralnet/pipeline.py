@@ -6,8 +6,9 @@ that the same inputs and seed give the same plan wherever it is asked for:
 
 1. resolve and load the county (:func:`ruralnet.geo.county.load_county`),
    with the planner's village file when one is given;
-2. load the road network: an OSM extract when one is given, else OSM online
-   when asked for, else the synthetic network of the county;
+2. load the road network: an OSM extract when one is given (read once for
+   roads and village positions: :func:`ruralnet.roads.osm_county.read_county_osm`),
+   else OSM online when asked for, else the synthetic network of the county;
 3. design for the county's indicator system: quotas, village-station counts,
    daily coverage and warehouse range from the system's plan targets
    (:func:`ruralnet.programme.requirements.plan_requirements`), except the
@@ -35,6 +36,8 @@ from ruralnet.programme.plan_spend import plan_against_fund_table
 from ruralnet.programme.requirements import plan_requirements
 from ruralnet.programme.targets import default_system_id, load_system
 from ruralnet.roads import network as rn
+from ruralnet.roads.osm import network_from_osm_file
+from ruralnet.roads.osm_county import CountyOsm, read_county_osm
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +56,14 @@ class PlanInputs:
         The indicator system the plan was designed for and is scored against.
     overrides
         Plan parameters the system's targets asked for (before any relaxation).
+    osm
+        The OSM extract's village match and read counts, when one was read.
     """
 
     county: County
     system: str
     overrides: dict[str, Any]
+    osm: CountyOsm | None = None
 
 
 def load_network(county: County, *, osm_file: str | Path | None = None, online: bool = False,
@@ -82,7 +88,7 @@ def load_network(county: County, *, osm_file: str | Path | None = None, online: 
     boundary = county.boundary.geometry.iloc[0]
     if osm_file:
         logger.info("reading OSM extract %s", osm_file)
-        return rn.network_from_osm_file(osm_file, boundary)
+        return network_from_osm_file(osm_file, boundary)
     if online:
         logger.info("downloading OSM roads with osmnx")
         return rn.network_from_osmnx_online(boundary)
@@ -147,7 +153,9 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         Plan parameters (default: the scenario's, else :class:`PlanParams`).
     network
         A ready :class:`~ruralnet.roads.network.Network`; else one is loaded
-        by :func:`load_network` from ``osm_file``/``online``/synthetic roads.
+        from ``osm_file`` (with the extract's village positions, see
+        :func:`ruralnet.roads.osm_county.read_county_osm`), ``online`` or
+        synthetic roads.
     village_file, osm_file, online, province, prefecture
         As for ``ruralnet plan``; ignored for a county already loaded
         (``village_file``, ``province``, ``prefecture``).
@@ -202,7 +210,11 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         raise RuralnetError("county 必须是县名、县代码、County 或 Scenario。",
                             f"county must be a name, a code, a County or a Scenario, "
                             f"got {type(county).__name__}")
-    if network is None:
+    osm = None
+    if network is None and osm_file:
+        osm = read_county_osm(county, osm_file)
+        county, network = osm.county, osm.network
+    elif network is None:
         network = load_network(county, osm_file=osm_file, online=online, seed=seed)
     system_id, overrides = target_overrides(county, params, system,
                                             design=design_for_targets, explicit=explicit)
@@ -222,7 +234,7 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         econ["investment"]["fund_table"] = {"system": system_id, "rows": fund}
     plan.data["economics"] = econ
     if inputs is not None:
-        inputs.append(PlanInputs(county, system_id, overrides))
+        inputs.append(PlanInputs(county, system_id, overrides, osm))
     return plan
 
 

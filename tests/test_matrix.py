@@ -23,7 +23,8 @@ from ruralnet.roads.matrix import (
     straight_line_matrix,
     travel_matrix,
 )
-from ruralnet.roads.network import Network, network_from_osm_file, synthetic_network
+from ruralnet.roads.network import Network, synthetic_network
+from ruralnet.roads.osm import network_from_osm_file
 
 TINY_OSM = Path(__file__).parent / "data" / "tiny_county.osm"
 R = 6_371_009.0

@@ -21,10 +21,10 @@ from ruralnet.roads.network import (
     add_speeds,
     graph_hash,
     haversine_m,
-    network_from_osm_file,
     network_from_osmnx_online,
     synthetic_network,
 )
+from ruralnet.roads.osm import network_from_osm_file
 
 DATA = Path(__file__).parent / "data"
 TINY_OSM = DATA / "tiny_county.osm"
@@ -127,16 +127,19 @@ def test_osm_file_raises_when_file_is_missing(tmp_path):
 def test_osm_file_raises_with_line_number_when_xml_is_broken(tmp_path):
     """A truncated XML file raises InputFileError with the line of the defect."""
     bad = tmp_path / "broken.osm"
-    bad.write_text('<?xml version="1.0"?>\n<osm>\n<node id="1" lat="25" lon="118">\n</osm>\n')
-    with pytest.raises(InputFileError, match="not valid XML at line 4") as info:
+    bad.write_text('<?xml version="1.0"?>\n<osm version="0.6">\n<node id="1" lat="25" lon="118">'
+                   '\n</osm>\n')
+    with pytest.raises(InputFileError, match="not valid OSM XML at line 4") as info:
         network_from_osm_file(bad, TINY_BOUNDARY)
     assert info.value.details["line"] == 4
 
 
 def test_osm_file_raises_when_extract_does_not_cover_the_county():
-    """A boundary far from every road raises NetworkError."""
-    with pytest.raises(NetworkError, match="does the extract cover this county"):
+    """A boundary far from every road is refused with both bounding boxes."""
+    with pytest.raises(InputFileError, match=r"does not overlap the county: file box \[118.0000, "
+                       r"25.0000, .*\], county box \(with buffer\) \[99.98\d\d, 29.99\d\d") as info:
         network_from_osm_file(TINY_OSM, box(100.0, 30.0, 100.1, 30.1), buffer_m=1000)
+    assert info.value.details["file_box"][0] == 118.0
 
 
 def test_osm_file_rejects_negative_buffer():

@@ -123,21 +123,31 @@ def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
               help="Also write the road network layer.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
+@click.option("--osm-file", type=click.Path(dir_okay=False),
+              help="OSM extract (.osm, .osm.bz2, .osm.pbf) for roads and village positions.")
 @guarded
 def geography(county: str, province: str | None, prefecture: str | None,
               village_file: str | None, seed: int, out: str, fmt: str, network: bool,
-              force: bool) -> None:
+              force: bool, osm_file: str | None) -> None:
     """Write a county's layers (boundary, townships, villages, roads) / 输出县域图层."""
     from ruralnet.geo.county import load_county
 
     c = load_county(county, province=province, prefecture=prefecture,
                     village_file=village_file, seed=seed)
-    with output_folder(Path(out), force=force, inputs=[village_file]) as tmp:
+    osm_read = None
+    if osm_file:
+        from ruralnet.roads.osm_county import read_county_osm
+
+        osm_read = read_county_osm(c, osm_file)
+        c = osm_read.county
+    with output_folder(Path(out), force=force, inputs=[village_file, osm_file]) as tmp:
         files = c.to_file(tmp, driver="GPKG" if fmt == "gpkg" else "GeoJSON")
+        if osm_read is not None:
+            files.append(osm_read.match.write_csv(tmp / "osm_villages.csv"))
         if network:
             from ruralnet.roads.network import synthetic_network
 
-            net = synthetic_network(c, seed=seed)
+            net = osm_read.network if osm_read is not None else synthetic_network(c, seed=seed)
             nodes, edges = net.to_geodataframes()
             if fmt == "gpkg":
                 edges.to_file(tmp / "county.gpkg", layer="roads", driver="GPKG")
@@ -145,6 +155,8 @@ def geography(county: str, province: str | None, prefecture: str | None,
                 edges.to_file(tmp / "roads.geojson", driver="GeoJSON")
                 files.append(tmp / "roads.geojson")
     click.echo(c.summary())
+    if osm_read is not None:
+        click.echo(osm_read.summary())
     click.echo(f"已写入 wrote {len(files)} file(s) to {out}")
 
 
@@ -159,7 +171,9 @@ def _step(msg: str) -> None:
 @click.option("--prefecture", help="Qualifier for ambiguous names (贵阳市).")
 @click.option("--village-file", type=click.Path(dir_okay=False),
               help="Planner's village file (CSV/GeoJSON/GPKG) with real positions.")
-@click.option("--osm-file", type=click.Path(dir_okay=False), help="OSM extract (.osm) for roads.")
+@click.option("--osm-file", type=click.Path(dir_okay=False),
+              help="OSM extract (.osm, .osm.bz2, .osm.pbf; a whole province is fine) for roads "
+                   "and village positions.")
 @click.option("--online", is_flag=True, help="Download OSM roads with osmnx (needs internet).")
 @click.option("--mode", type=click.Choice(["two_tier", "direct", "auto"]), help="Delivery mode.")
 @click.option("--coverage", type=float, help="Share of villages served daily (default 0.8).")
@@ -250,7 +264,15 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         _step("读取 OSM 路网 reading the OSM extract" if osm else
               "下载 OSM 路网 downloading OSM roads" if online else
               "生成合成路网 building the SYNTHETIC road network")
-        net = load_network(c, osm_file=osm, online=online, seed=seed)
+        osm_read = None
+        if osm:
+            from ruralnet.roads.osm_county import read_county_osm
+
+            osm_read = read_county_osm(c, osm)
+            c, net = osm_read.county, osm_read.network
+            click.echo(osm_read.summary(), err=True)
+        else:
+            net = load_network(c, osm_file=None, online=online, seed=seed)
         _step("选址与每日线路规划 siting and daily routes (OR-Tools / PyVRP)")
         used: list[Any] = []
         p = plan_county(c, params, network=net, system=system,
@@ -268,6 +290,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         from ruralnet.outputs.write import write_outputs
 
         files = write_outputs(p, c, tmp, system=system)
+        if osm_read is not None:
+            files = [*files, osm_read.match.write_csv(tmp / "osm_villages.csv").name]
     click.echo(p.summary())
     click.echo(economics_summary(p.data.get("economics", {})))
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")

@@ -229,10 +229,12 @@ def seat_sentence(counts: dict[str, dict[str, int]]) -> str:
     n = sum(seats.values())
     real = seats.get("geonames", 0)
     vill = counts["villages"]
-    if vill.get("synthetic", 0) == 0:
+    names = {"user": "规划者文件", "osm": "OSM", "synthetic": "合成"}
+    if vill.get("synthetic", 0) == 0 and set(vill) <= {"user"}:
         vtext = "村庄位置来自规划者文件"
-    elif vill.get("user", 0):
-        vtext = f"村庄位置 {vill['user']}/{sum(vill.values())} 来自规划者文件，其余为合成"
+    elif set(vill) - {"synthetic"}:
+        vtext = "村庄位置：" + " / ".join(f"{names.get(k, k)} {vill[k]}" for k in
+                                       ("user", "osm", "synthetic") if vill.get(k))
     else:
         vtext = "村庄位置为合成"
     if real:

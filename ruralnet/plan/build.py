@@ -681,13 +681,16 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
             "deliver_kg": _round(row.parcels_down * params.demand.kg_per_parcel, 2),
             "pickup_kg": _round(row.parcels_up * params.demand.kg_per_parcel, 2),
             "position_source": row.position_source, "daily": str(row.village_id) in visited,
-            "has_station": str(row.village_id) in hosts})
+            "has_station": str(row.village_id) in hosts,
+            **({"position_ref": row.position_ref} if getattr(row, "position_ref", "") else {})})
     prov = {k: _layer(p) for k, p in county.provenance.items()}
     prov["geography"] = prov.pop("positions")
     prov["network"] = _layer(network.provenance)
     synthetic = sorted(k for k, p in prov.items() if p["source"] == "synthetic"
                        or any(c.get("synthetic") for c in p.get("counts", {}).values()))
     prov["synthetic_layers"] = synthetic
+    prov["geography"]["village_positions"] = {
+        str(k): int(n) for k, n in v["position_source"].value_counts().sort_index().items()}
     if synthetic:
         prov["notice"] = f"{SYNTHETIC_NOTICE_ZH} {SYNTHETIC_NOTICE_EN}"
     counts = prov["geography"].get("counts")

@@ -16,15 +16,17 @@ ignored, because vans on rural roads rarely reach the posted limit.
 
 Three doors, one post-processing path:
 
-* :func:`network_from_osm_file` reads a ``.osm`` XML extract (tested offline);
+* :func:`ruralnet.roads.osm.network_from_osm_file` reads a planner's ``.osm``,
+  ``.osm.bz2`` or ``.osm.pbf`` extract (in :mod:`ruralnet.roads.osm`, which
+  also reads the extract's settlement places);
 * :func:`network_from_osmnx_online` downloads the same roads with osmnx
   (cached by osmnx; a thin wrapper over the same post-processing);
 * :func:`synthetic_network` builds a plausible graph over a synthetic county
   and labels it ``synthetic``.
 
-Why this module is long: the network model and its three sources (OSM file, osmnx
-download, synthetic graph) must produce the same attribute set; keeping them together
-keeps that contract in one place.
+Why this module is long: the network model, the shared OSM post-processing and the synthetic
+graph must produce the same attribute set; keeping them together keeps that contract in one
+place (the OSM file reader lives in :mod:`ruralnet.roads.osm`).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from scipy.spatial import Delaunay, QhullError, cKDTree
 from shapely.geometry import MultiPolygon, Polygon
 
 from ruralnet._validate import WGS84, boundary_polygon, check_graph, check_range
-from ruralnet.exceptions import InputFileError, NetworkError
+from ruralnet.exceptions import NetworkError
 from ruralnet.geo.coords import EARTH_RADIUS_M, haversine_m
 from ruralnet.geo.county import County, LayerProvenance
 
@@ -154,7 +156,7 @@ class Network:
         """Road length per ``highway`` class, counting each two-way road once (km)."""
         out: dict[str, float] = {}
         for _, _, d in self.graph.edges(data=True):
-            cls = _road_class(d.get("highway"))
+            cls = road_class(d.get("highway"))
             share = 1.0 if d.get("oneway") else 0.5
             out[cls] = out.get(cls, 0.0) + share * d["length"] / 1000.0
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
@@ -165,7 +167,7 @@ class Network:
         by_class = self.road_length_km()
         speeds: dict[str, list[float]] = {}
         for _, _, d in self.graph.edges(data=True):
-            speeds.setdefault(_road_class(d.get("highway")), []).append(d["speed_kph"])
+            speeds.setdefault(road_class(d.get("highway")), []).append(d["speed_kph"])
         p = self.provenance
         lines = [
             f"Road network [{p.source}{' (SYNTHETIC, not real roads)' if p.synthetic else ''}]"
@@ -243,8 +245,14 @@ def graph_hash(G: nx.MultiDiGraph) -> str:
 # --------------------------------------------------------------------------
 
 
-def _road_class(highway: Any) -> str:
-    """Return the base class of an OSM ``highway`` value (first of a list, ``_link`` dropped)."""
+def road_class(highway: Any) -> str:
+    """Return the base class of an OSM ``highway`` value (first of a list, ``_link`` dropped).
+
+    Examples
+    --------
+    >>> road_class("primary_link"), road_class(["track", "service"])
+    ('primary', 'track')
+    """
     if isinstance(highway, list | tuple):
         highway = highway[0] if highway else ""
     return str(highway or "").removesuffix("_link")
@@ -290,7 +298,7 @@ def add_speeds(G: nx.MultiDiGraph, speeds: Mapping[str, float] | None = None) ->
     speeds = _check_speeds(speeds)
     fallback = speeds.get("road", DEFAULT_SPEEDS_KPH["road"])
     for _, _, d in G.edges(data=True):
-        kph = speeds.get(_road_class(d.get("highway")), fallback)
+        kph = speeds.get(road_class(d.get("highway")), fallback)
         legal = _maxspeed_kph(d.get("maxspeed"))
         if legal is not None and 0 < legal < kph:
             kph = legal
@@ -313,83 +321,6 @@ def _check_speeds(speeds: Mapping[str, float] | None) -> dict[str, float]:
 # --------------------------------------------------------------------------
 
 
-def network_from_osm_file(
-    path: str | Path,
-    boundary: Any,
-    *,
-    buffer_m: float = 3000.0,
-    speeds: Mapping[str, float] | None = None,
-    source: Literal["osm", "user"] = "osm",
-) -> Network:
-    """Read a planner's OpenStreetMap XML extract and clip it to the county.
-
-    Parameters
-    ----------
-    path
-        ``.osm`` XML file (``.osm.bz2`` works too), e.g. exported from JOSM or
-        cut with osmium from a Geofabrik extract.
-    boundary
-        County boundary: ``County.boundary`` or a shapely polygon (lon/lat).
-    buffer_m
-        Roads up to this distance outside the boundary are kept, because the
-        shortest road between two villages often crosses a neighbour county.
-    speeds
-        km/h per ``highway`` class; the keys also decide which classes are
-        drivable (footways, paths, steps... are dropped unless listed).
-    source
-        Provenance label: ``"osm"`` for an unedited extract, ``"user"`` for
-        a planner's edited file.
-
-    Returns
-    -------
-    Network
-        Disconnected pieces are kept (``retain_all``): a village road that
-        OSM does not link to the rest still serves its village, and the
-        matrix step reports points it cannot reach.
-
-    Raises
-    ------
-    InputFileError
-        The file is missing, not XML, or holds no roads.
-    NetworkError
-        No drivable road lies within the buffered boundary.
-    """
-    import xml.sax
-    from xml.etree import ElementTree
-
-    import osmnx as ox
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(
-            f"找不到 OSM 文件 {path}", f"OSM file not found: {path}", path=str(path)
-        )
-    check_range("buffer_m", buffer_m, 0.0, 100_000.0, error=NetworkError)
-    try:
-        G = ox.graph_from_xml(path, simplify=False, retain_all=True)
-    except (ElementTree.ParseError, xml.sax.SAXParseException, UnicodeDecodeError) as exc:
-        line = _xml_error_line(exc)
-        hint = " (convert .pbf first: osmium cat in.osm.pbf -o out.osm)" \
-            if path.suffix == ".pbf" else ""
-        raise InputFileError(
-            f"OSM 文件 {path} 第 {line} 行不是有效的 XML：{exc}{hint}",
-            f"OSM file {path} is not valid XML at line {line}: {exc}{hint}",
-            path=str(path),
-            line=line,
-        ) from exc
-    except ox._errors.InsufficientResponseError as exc:
-        raise InputFileError(
-            f"OSM 文件 {path} 中没有节点或道路", f"OSM file {path} holds no nodes or ways",
-            path=str(path),
-        ) from exc
-    G = _prepare_osm_graph(G, boundary_polygon(boundary), buffer_m, speeds)
-    desc = f"OpenStreetMap extract {path.name}"
-    prov = LayerProvenance(source, desc, sha256=_file_sha256(path), vintage=_osm_timestamp(path))
-    network = Network(G, prov)
-    logger.info("road network from %s: %d nodes, %d edges", path.name, len(G), len(G.edges))
-    return network
-
-
 def network_from_osmnx_online(
     boundary: Any,
     *,
@@ -399,7 +330,8 @@ def network_from_osmnx_online(
 ) -> Network:
     """Download the county's roads from OpenStreetMap with osmnx (needs internet).
 
-    Same road classes, clipping and speeds as :func:`network_from_osm_file`;
+    Same road classes, clipping and speeds as
+    :func:`ruralnet.roads.osm.network_from_osm_file`;
     osmnx caches the Overpass responses under ``cache_folder`` (default
     ``settings.cache_dir / "osmnx"``), so a second call works offline.
 
@@ -432,23 +364,27 @@ def network_from_osmnx_online(
     ox.settings.use_cache, ox.settings.cache_folder = True, str(folder)
     try:
         G = ox.graph_from_polygon(
-            _buffered(polygon, buffer_m), custom_filter=flt, simplify=False, retain_all=True
+            buffered_polygon(polygon, buffer_m), custom_filter=flt, simplify=False, retain_all=True
         )
     finally:
         ox.settings.use_cache, ox.settings.cache_folder = saved
-    G = _prepare_osm_graph(G, polygon, buffer_m, speeds_)
+    G = prepare_osm_graph(G, polygon, buffer_m, speeds_)
     today = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
     prov = LayerProvenance("osm", f"OpenStreetMap via osmnx (Overpass), {today}", vintage=today)
     return Network(G, prov)
 
 
-def _prepare_osm_graph(
+def prepare_osm_graph(
     G: nx.MultiDiGraph,
     polygon: Polygon | MultiPolygon,
     buffer_m: float,
     speeds: Mapping[str, float] | None,
 ) -> nx.MultiDiGraph:
-    """Keep drivable roads inside the buffered boundary, simplify, add speeds and times."""
+    """Keep drivable roads inside the buffered boundary, simplify, add speeds and times.
+
+    The one post-processing path of every OSM source: ``G`` is an
+    unsimplified osmnx-style graph with ``length`` on each edge.
+    """
     import osmnx as ox
 
     speeds_ = _check_speeds(speeds)
@@ -465,7 +401,7 @@ def _prepare_osm_graph(
             "the OSM data hold no drivable road (no highway class listed in speeds)",
         )
     try:
-        G = ox.truncate.truncate_graph_polygon(G, _buffered(polygon, buffer_m),
+        G = ox.truncate.truncate_graph_polygon(G, buffered_polygon(polygon, buffer_m),
                                                truncate_by_edge=True)
     except ValueError as exc:
         raise NetworkError(
@@ -482,13 +418,21 @@ def _prepare_osm_graph(
 def _drivable(d: Mapping[str, Any], speeds: Mapping[str, float]) -> bool:
     highway = d.get("highway")
     classes = highway if isinstance(highway, list) else [highway]
-    if not any(_road_class(c) in speeds for c in classes if c):
+    if not any(road_class(c) in speeds for c in classes if c):
         return False
     return d.get("area") != "yes" and d.get("access") not in ("no", "private")
 
 
-def _buffered(polygon: Polygon | MultiPolygon, buffer_m: float) -> Polygon | MultiPolygon:
-    """Buffer a lon/lat polygon by metres in its UTM zone."""
+def buffered_polygon(polygon: Polygon | MultiPolygon, buffer_m: float) -> Polygon | MultiPolygon:
+    """Buffer a lon/lat polygon by metres in its UTM zone.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> b = buffered_polygon(box(118.0, 25.0, 118.1, 25.1), 1000).bounds
+    >>> round(b[1], 3), round(b[3], 3)
+    (24.991, 25.109)
+    """
     import osmnx as ox
 
     if buffer_m == 0:
@@ -498,30 +442,13 @@ def _buffered(polygon: Polygon | MultiPolygon, buffer_m: float) -> Polygon | Mul
     return out
 
 
-def _xml_error_line(exc: Exception) -> int | None:
-    if hasattr(exc, "position"):
-        return int(exc.position[0])
-    if hasattr(exc, "getLineNumber"):
-        return int(exc.getLineNumber())
-    return None
-
-
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _osm_timestamp(path: Path) -> str | None:
-    """Return the extract's ``osm_base``/``timestamp`` header date if the file states one."""
-    if path.suffix != ".osm":
-        return None
-    with path.open("r", encoding="utf-8", errors="replace") as f:
-        head = f.read(4096)
-    m = re.search(r'(?:osm_base|timestamp)="(\d{4}-\d{2}-\d{2})', head)
-    return m.group(1) if m else None
 
 
 def _plain(value: Any) -> Any:
