@@ -31,7 +31,7 @@ from shapely.geometry import Point, shape
 from ruralnet.exceptions import DataError
 from ruralnet.geo import synthetic as syn
 from ruralnet.geo.admin import CountyRecord, resolve_county, townships_of, villages_of
-from ruralnet.geo.provenance import LayerProvenance
+from ruralnet.geo.provenance import LayerProvenance, demand_provenance
 from ruralnet.geo.village_file import merge_village_file
 from ruralnet.settings import settings
 
@@ -354,19 +354,19 @@ def load_county(query: str, *, province: str | None = None, prefecture: str | No
     prov["positions"] = LayerProvenance(
         "synthetic", f"synthetic township territories, seats and village points generated "
         f"inside the real boundary (seed {seed}); NOT real locations", vintage=None)
-    user_demand = False
     if village_file is not None:
-        vill_gdf, town_gdf, seat, prov["positions"], user_demand = merge_village_file(
+        vill_gdf, town_gdf, seat, prov["positions"], _ = merge_village_file(
             village_file, vill_gdf, town_gdf, boundary, seat)
+    given = np.isfinite(vill_gdf["parcels_down"].to_numpy(dtype=float))
+    vill_gdf["demand_source"] = np.where(given, "user", "assumed")
     vill_gdf = apply_demand(vill_gdf, demand)
-    prov["demand"] = LayerProvenance(
-        "user" if user_demand else "synthetic",
-        "parcels per village from the planner's file" if user_demand else
+    prov["demand"] = demand_provenance(
+        vill_gdf["demand_source"],
         f"assumed {demand.parcels_per_village:g} parcels/day down per village, "
         f"{demand.pickup_share:.0%} up, {demand.kg_per_parcel:g} kg/parcel (planning "
-        "assumption, not measured)")
+        "assumption, not measured)", Path(village_file).name if village_file else None)
     cols = ["village_id", "name", "township_id", "kind", "poor", "population", "existing_site",
-            "parcels_down", "parcels_up", "position_source", "geometry"]
+            "parcels_down", "parcels_up", "position_source", "demand_source", "geometry"]
     return County(code=record.code, name=record.name, province=record.province,
                   prefecture=record.prefecture, boundary=boundary,
                   townships=town_gdf[["township_id", "name", "kind", "in_mca_2025", "n_villages",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,14 +26,56 @@ class LayerProvenance:
         Hash of the input file when the layer was read from one.
     vintage
         Date or year the data describe, when known.
+    counts
+        How many features of the layer come from each source when they
+        differ per feature, e.g. ``{"user": 298, "assumed": 194}``.
     """
 
     source: SourceKind
     description: str
     sha256: str | None = None
     vintage: str | None = None
+    counts: dict[str, int] | None = None
 
     @property
     def synthetic(self) -> bool:
         """Whether this layer is generated rather than observed."""
         return self.source == "synthetic"
+
+
+def demand_provenance(sources: Iterable[str], assumed: str,
+                      file_name: str | None = None) -> LayerProvenance:
+    """Label the demand layer from each village's ``demand_source`` (``user`` or ``assumed``).
+
+    The layer is ``user`` only when every village's parcels come from the
+    planner's file; a file that covers part of the county leaves the rest
+    assumed, and the layer is then labelled ``synthetic`` with both counts.
+
+    Parameters
+    ----------
+    sources
+        Per village, ``"user"`` or ``"assumed"``.
+    assumed
+        How the assumed figures were made, e.g. "assumed 30 parcels/day …".
+    file_name
+        The planner's file the user figures come from.
+
+    Examples
+    --------
+    >>> p = demand_provenance(["user"] * 298 + ["assumed"] * 194, "assumed 30/day", "v.csv")
+    >>> p.source, p.counts
+    ('synthetic', {'user': 298, 'assumed': 194})
+    >>> print(p.description)
+    298 of 492 villages: parcels/day from the planner's file v.csv; 194 villages: assumed 30/day
+    """
+    n = Counter(sources)
+    counts = {"user": n.get("user", 0), "assumed": n.get("assumed", 0)}
+    total = counts["user"] + counts["assumed"]
+    if counts["user"] == 0:
+        return LayerProvenance("synthetic", assumed, counts=counts)
+    text = (f"{counts['user']} of {total} villages: parcels/day from the planner's file "
+            f"{file_name or ''}".rstrip())
+    if counts["assumed"] == 0:
+        return LayerProvenance("user", text, counts=counts)
+    return LayerProvenance("synthetic", f"{text}; {counts['assumed']} villages: {assumed}",
+                           counts=counts)

@@ -282,8 +282,11 @@ def _points(county: County) -> _Points:
 
 
 def _layer(p: Any) -> dict[str, Any]:
-    return {"source": p.source, "description": p.description, "sha256": p.sha256,
-            "vintage": p.vintage}
+    doc = {"source": p.source, "description": p.description, "sha256": p.sha256,
+           "vintage": p.vintage}
+    if getattr(p, "counts", None):
+        doc["counts"] = dict(p.counts)
+    return doc
 
 
 def _round(x: float, nd: int = 2) -> float:
@@ -664,7 +667,9 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
             "parcels_down": float(row.parcels_down), "parcels_up": float(row.parcels_up),
             "deliver_kg": _round(row.parcels_down * params.demand.kg_per_parcel, 2),
             "pickup_kg": _round(row.parcels_up * params.demand.kg_per_parcel, 2),
-            "position_source": row.position_source, "daily": str(row.village_id) in visited,
+            "position_source": row.position_source,
+            "demand_source": str(getattr(row, "demand_source", "assumed")),
+            "daily": str(row.village_id) in visited,
             "has_station": str(row.village_id) in hosts})
     prov = {k: _layer(p) for k, p in county.provenance.items()}
     prov["geography"] = prov.pop("positions")
