@@ -51,8 +51,9 @@ def test_chinese_headers_and_gbk_encoding_are_accepted(anxi, tmp_path):
 def test_missing_column_is_named_with_the_fix(tmp_path):
     """A file without lat is refused, naming the column and the template."""
     p = _write(tmp_path, "township,village,lon\n凤城镇,下西社区居委会,118.1\n")
-    with pytest.raises(InputFileError, match="缺少必需的列：lat；文件中的表头为：township、village、lon"
-                       ".*village_template.csv.*headers found are: township, village, lon"):
+    with pytest.raises(InputFileError, match="缺少必需的列：lat；文件中的表头为：township、"
+                       "village、lon.*village_template.csv.*headers found are: township, "
+                       "village, lon"):
         load_county("安溪", village_file=p)
 
 

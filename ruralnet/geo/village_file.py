@@ -168,7 +168,7 @@ def _far_points(lon: np.ndarray, lat: np.ndarray, town_ids: np.ndarray,
     utm = boundary.estimate_utm_crs()
     poly = boundary.to_crs(utm).geometry.iloc[0]
     pts = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326").to_crs(utm)
-    dist = pts.distance(poly).to_numpy()
+    dist = pts.distance(poly).to_numpy().copy()
     far = dist > OUTSIDE_TOLERANCE_M
     why = ["county" if f else "" for f in far]
     for tid in np.unique(town_ids):
