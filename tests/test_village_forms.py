@@ -305,3 +305,71 @@ def test_partial_demand_is_labelled_per_village_with_counts(anxi, tmp_path):
         "2 of 492 villages: parcels/day from the planner's file d.csv")
     assert (c.villages["demand_source"] == "user").sum() == 2
     assert c.provenance["positions"].counts == {"user": 3, "synthetic": 489}
+
+
+def test_cli_template_lists_every_official_village_and_reads_back_filled(tmp_path):
+    """geography --template writes 492 rows with codes; a partly filled copy is read back."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli.main import main
+
+    path = tmp_path / "villages.xlsx"
+    r = CliRunner().invoke(main, ["geography", "--county", "安溪", "--template", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "492 villages" in r.output
+    book = openpyxl.load_workbook(path)
+    ws = book["村庄"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:6] == ("乡镇", "村代码", "村名", "经度", "纬度", "坐标系")
+    assert len(rows) == 493 and rows[1][:3] == ("凤城镇", "350524100001", "下西社区居委会")
+    b = coordTransform.wgs84_to_bd09(118.182, 25.057)
+    ws["D2"], ws["E2"], ws["F2"] = b[0], b[1], "BD09"
+    ws["J3"] = 20  # parcels for 祥都 without coordinates: used, position stays synthetic
+    book.save(path)
+    c, rec = _load(path)
+    row = c.villages.set_index("name")
+    assert _dist_m(c, "下西社区居委会", 118.182, 25.057) < 1.0
+    assert row.loc["祥都社区居委会", "position_source"] == "synthetic"
+    assert row.loc["祥都社区居委会", "parcels_down"] == 20
+    assert c.provenance["demand"].counts == {"user": 1, "assumed": 491}
+    assert not _text(rec, InputFileWarning)  # every template column is a known header
+    r = CliRunner().invoke(main, ["geography", "--county", "安溪", "--template", str(path)])
+    assert r.exit_code == 1 and "exists and is not overwritten" in r.output
+
+
+def test_cli_empty_village_file_exits_1_with_a_message(tmp_path):
+    """The 0-byte file of issue 18 gives exit 1 and a bilingual message, not exit 70."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli.main import main
+
+    r = CliRunner().invoke(main, ["geography", "--county", "安溪", "--village-file",
+                                  str(DATA / "village_empty.csv"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1 and "文件为空" in r.output and "file is empty" in r.output
+    assert "Traceback" not in r.output and "internal error" not in r.output
+
+
+def test_cli_crs_option_converts_a_baidu_file(anxi, tmp_path):
+    """geography --village-file baidu.csv --crs bd09 writes WGS-84 village positions."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ruralnet.cli.main import main
+
+    (t1, v1, x1, y1), *_ = _rows(anxi)
+    b = coordTransform.wgs84_to_bd09(x1, y1)
+    p = tmp_path / "baidu.csv"
+    p.write_text(f"乡镇,村名,经度,纬度\n{t1},{v1},{b[0]},{b[1]}\n", encoding="utf-8")
+    out = tmp_path / "g"
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # the CLI prints warnings instead of raising them
+        r = CliRunner().invoke(main, ["geography", "--county", "安溪", "--village-file", str(p),
+                                      "--crs", "bd09", "--no-network", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "警告 warning: baidu.csv：官方名单中 491 个村没有可用坐标" in r.output
+    feats = json.loads((out / "villages.geojson").read_text(encoding="utf-8"))["features"]
+    mine = next(f for f in feats if f["properties"]["name"] == v1)
+    lon, lat = mine["geometry"]["coordinates"]
+    assert float(haversine_m(lon, lat, x1, y1)) < 1.0
+    assert mine["properties"]["position_source"] == "user"

@@ -98,6 +98,23 @@ def counties(query: str, province: str | None, limit: int) -> None:
                    f"{r.communities}")
 
 
+village_file_options = [
+    click.option("--crs", "village_crs", default=None,
+                 help="Datum of the village file's coordinates: wgs84 (GPS, default), gcj02 "
+                      "(高德/腾讯) or bd09 (百度); a crs column overrides it per row."),
+    click.option("--sheet", default=None, help="Excel sheet of the village file (default: first)."),
+]
+
+
+def village_spec(path: str | None, crs: str | None, sheet: str | None) -> Any:
+    """Return the village file as given: a path, or a VillageFile with --crs and --sheet."""
+    if path is None or (crs is None and sheet is None):
+        return path
+    from ruralnet.geo.village_file import VillageFile
+
+    return VillageFile(path, crs=crs, sheet=sheet)
+
+
 def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by commands that load one county."""
     for opt in reversed([
@@ -105,7 +122,9 @@ def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--province", help="Qualifier for ambiguous names (贵州)."),
         click.option("--prefecture", help="Qualifier for ambiguous names (贵阳市)."),
         click.option("--village-file", type=click.Path(dir_okay=False),
-                     help="Planner's village file (CSV/GeoJSON/GPKG) with real positions."),
+                     help="Planner's village file (CSV/TSV/XLSX/GeoJSON/GPKG/SHP/KML/KMZ) with "
+                          "real positions; see data/village_dictionary.md."),
+        *village_file_options,
         click.option("--seed", default=0, show_default=True, help="Seed of synthetic positions."),
     ]):
         fn = opt(fn)
@@ -114,7 +133,10 @@ def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @county_options
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--template", type=click.Path(dir_okay=False),
+              help="Write a fill-in village file (.xlsx/.csv) with every official village "
+                   "name and code, instead of the layers.")
 @click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson"]), default="geojson",
               show_default=True)
 @click.option("--network/--no-network", default=True, show_default=True,
@@ -123,13 +145,24 @@ def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
 @guarded
 def geography(county: str, province: str | None, prefecture: str | None,
-              village_file: str | None, seed: int, out: str, fmt: str, network: bool,
+              village_file: str | None, village_crs: str | None, sheet: str | None, seed: int,
+              out: str | None, template: str | None, fmt: str, network: bool,
               force: bool) -> None:
     """Write a county's layers (boundary, townships, villages, roads) / 输出县域图层."""
     from ruralnet.geo.county import load_county
 
+    if template:
+        from ruralnet.geo.village_template import write_village_template
+
+        n = write_village_template(county, template, province=province, prefecture=prefecture,
+                                   force=force)
+        click.echo(f"已写入村庄模板 wrote the village template ({n} villages) to {template}")
+        return
+    if not out:
+        raise click.UsageError("需要 --out 输出目录（或 --template 模板文件）| "
+                               "--out is required (or --template FILE).")
     c = load_county(county, province=province, prefecture=prefecture,
-                    village_file=village_file, seed=seed)
+                    village_file=village_spec(village_file, village_crs, sheet), seed=seed)
     with output_folder(Path(out), force=force, inputs=[village_file]) as tmp:
         files = c.to_file(tmp, driver="GPKG" if fmt == "gpkg" else "GeoJSON")
         if network:
@@ -156,7 +189,9 @@ def _step(msg: str) -> None:
 @click.option("--province", help="Qualifier for ambiguous names (贵州).")
 @click.option("--prefecture", help="Qualifier for ambiguous names (贵阳市).")
 @click.option("--village-file", type=click.Path(dir_okay=False),
-              help="Planner's village file (CSV/GeoJSON/GPKG) with real positions.")
+              help="Planner's village file (CSV/TSV/XLSX/GeoJSON/GPKG/SHP/KML/KMZ).")
+@village_file_options[0]
+@village_file_options[1]
 @click.option("--osm-file", type=click.Path(dir_okay=False), help="OSM extract (.osm) for roads.")
 @click.option("--online", is_flag=True, help="Download OSM roads with osmnx (needs internet).")
 @click.option("--mode", type=click.Choice(["two_tier", "direct", "auto"]), help="Delivery mode.")
@@ -182,7 +217,8 @@ def _step(msg: str) -> None:
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
 @guarded
 def plan(county: str | None, scenario: str | None, province: str | None,
-         prefecture: str | None, village_file: str | None, osm_file: str | None, online: bool,
+         prefecture: str | None, village_file: str | None, village_crs: str | None,
+         sheet: str | None, osm_file: str | None, online: bool,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
          parcels_per_village: float | None, system: str | None, design_for_targets: bool,
          seed: int | None, workers: int | None, scheduler: str | None, pool_warehouses: int | None,
@@ -227,7 +263,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         _step(f"载入县域 loading county {county or sc.county}")
         c = load_county(county or sc.county, province=province or sc.province,
                         prefecture=prefecture or sc.prefecture,
-                        village_file=village_file or sc.village_file, seed=seed,
+                        village_file=village_spec(village_file or sc.village_file,
+                                                  village_crs, sheet), seed=seed,
                         demand=params.demand)
         click.echo(c.summary(), err=True)
         osm = osm_file or (str(sc.osm_file) if sc.osm_file else None)

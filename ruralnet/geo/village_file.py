@@ -125,15 +125,21 @@ def _flags(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
 
 def _coordinates(df: pd.DataFrame, path: Path, default_crs: str | None):
     """WGS-84 lon/lat of every row, converted from each row's datum."""
-    lon = _numbers(df, "lon", path, required=True)
-    lat = _numbers(df, "lat", path, required=True)
-    swapped = (lon >= 15) & (lon <= 55) & (lat >= 70) & (lat <= 140)
+    lon = _numbers(df, "lon", path, required=False)
+    lat = _numbers(df, "lat", path, required=False)
+    half = np.isnan(lon) != np.isnan(lat)
+    if half.any():
+        raise _err(path, df, "经度和纬度只填了一个；请两个都填，或都留空（该村保留合成位置）。",
+                   "only one of lon and lat is given; give both, or leave both empty (the "
+                   "village then keeps a synthetic position).", int(np.flatnonzero(half)[0]))
+    given = np.isfinite(lon)
+    swapped = given & (lon >= 15) & (lon <= 55) & (lat >= 70) & (lat <= 140)
     if swapped.any():
         raise _err(path, df, "经纬度似乎写反了（经度应在 73–135，纬度应在 18–54）。"
                    "请交换经度与纬度两列。",
                    "longitude and latitude look swapped (lon should be 73–135, lat 18–54); "
                    "swap the lon and lat columns.", int(np.flatnonzero(swapped)[0]))
-    bad = ~((lon >= 73) & (lon <= 136) & (lat >= 3) & (lat <= 54))
+    bad = given & ~((lon >= 73) & (lon <= 136) & (lat >= 3) & (lat <= 54))
     if bad.any():
         raise _err(path, df, "坐标不在中国境内范围（经纬度应为十进制度）。",
                    "coordinates are outside China (decimal degrees expected).",
@@ -156,7 +162,7 @@ def _coordinates(df: pd.DataFrame, path: Path, default_crs: str | None):
                                "(Amap/Tencent) or BD09 (Baidu).", i)
                 datum[i] = d
     for d in ("gcj02", "bd09"):
-        rows = datum == d
+        rows = (datum == d) & given
         if rows.any():
             lon[rows], lat[rows] = to_wgs84(lon[rows], lat[rows], d)
     return lon, lat, datum
@@ -279,13 +285,14 @@ def merge_village_file(path: str | Path | VillageFile, villages: gpd.GeoDataFram
         values["poor"] = _flags(df, "poor", path)
     if "existing_site" in df.columns:
         values["existing_site"] = np.array(site_values(df, used["existing_site"]), dtype=object)
-    far, dist, why = _far_points(lon[hit], lat[hit],
-                                 villages["township_id"].to_numpy()[match[hit]], boundary)
+    located = hit[np.isfinite(lon[hit])]  # rows of the official list with coordinates
+    far, dist, why = _far_points(lon[located], lat[located],
+                                 villages["township_id"].to_numpy()[match[located]], boundary)
     if far.any():
-        names = villages["name"].to_numpy()[match[hit][far]]
-        _warn_far(path, df, hit[far], dist, why, names)
+        names = villages["name"].to_numpy()[match[located][far]]
+        _warn_far(path, df, located[far], dist, why, names)
     v = villages.copy()
-    pos_rows, pos_hit = match[hit][~far], hit[~far]
+    pos_rows, pos_hit = match[located][~far], located[~far]
     geom = v.geometry.to_numpy().copy()
     geom[pos_rows] = shapely.points(lon[pos_hit], lat[pos_hit])
     v = v.set_geometry(gpd.GeoSeries(geom, crs="EPSG:4326", index=v.index))
