@@ -373,3 +373,43 @@ def test_cli_crs_option_converts_a_baidu_file(anxi, tmp_path):
     lon, lat = mine["geometry"]["coordinates"]
     assert float(haversine_m(lon, lat, x1, y1)) < 1.0
     assert mine["properties"]["position_source"] == "user"
+
+
+@pytest.mark.slow
+def test_plan_json_labels_demand_per_village_with_counts(tmp_path):
+    """A 双柏 file with parcels for 5 villages: plan.json says 5 user / 80 assumed, per village."""
+    from ruralnet.plan.build import make_plan
+    from ruralnet.plan.document import validate_plan
+
+    base = load_county("双柏")
+    t = base.townships.set_index("township_id")["name"]
+    five = base.villages.head(5)
+    lines = [f"{t[r.township_id]},{r.name},,,{10 + i}" for i, r in enumerate(five.itertuples())]
+    p = tmp_path / "d.csv"
+    p.write_text("乡镇,村名,经度,纬度,日均下行件\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    c, _ = _load_named("双柏", p)
+    plan = make_plan(c, seed=0)
+    demand = plan.data["provenance"]["demand"]
+    assert demand["counts"] == {"user": 5, "assumed": 80} and demand["source"] == "synthetic"
+    assert "demand" in plan.data["provenance"]["synthetic_layers"]
+    by_id = {v["id"]: v for v in plan.data["villages"]}
+    assert [by_id[str(i)]["demand_source"] for i in five["village_id"]] == ["user"] * 5
+    assert sum(v["demand_source"] == "assumed" for v in plan.data["villages"]) == 80
+    assert validate_plan(plan) == []  # includes the JSON schema (demand_source, counts)
+
+
+def _load_named(county, path):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        c = load_county(county, village_file=path)
+    return c, rec
+
+
+def test_dictionary_documents_every_accepted_header():
+    """data/village_dictionary.md lists every synonym that ruralnet.geo.village_columns accepts."""
+    from ruralnet.geo.village_columns import ALIASES
+
+    doc = (Path(__file__).parents[1] / "data" / "village_dictionary.md").read_text(
+        encoding="utf-8")
+    missing = [n for names in ALIASES.values() for n in names if n not in doc]
+    assert missing == []
