@@ -243,9 +243,11 @@ def test_projected_geojson_is_reprojected_and_projected_shapefile_without_prj_re
     (t1, v1, x1, y1), *_ = _rows(anxi)
     g = gpd.GeoDataFrame({"乡镇": [t1], "村名": [v1]}, geometry=gpd.points_from_xy([x1], [y1]),
                          crs="EPSG:4326").to_crs("EPSG:32650")
+    g["x"], g["y"] = g.geometry.x, g.geometry.y  # metres in attribute columns: not lon/lat
     g.to_file(tmp_path / "utm.geojson", driver="GeoJSON")
-    c, _ = _load(tmp_path / "utm.geojson")
+    c, rec = _load(tmp_path / "utm.geojson")
     assert _dist_m(c, v1, x1, y1) < 0.01
+    assert "columns not used: x, y" in _text(rec, InputFileWarning)
     g.to_file(tmp_path / "utm.shp", encoding="utf-8")
     (tmp_path / "utm.prj").unlink()
     with pytest.raises(InputFileError, match="utm.shp: the layer has no CRS .*supply the .prj"):
@@ -277,6 +279,18 @@ def test_empty_and_header_only_village_files_are_refused():
         load_county("安溪", village_file=DATA / "village_empty.csv")
     with pytest.raises(InputFileError, match="village_header_only.csv.*but no data rows"):
         load_county("安溪", village_file=DATA / "village_header_only.csv")
+
+
+def test_two_gigabyte_village_csv_is_refused_at_once(tmp_path):
+    """A 2 GB village CSV (sparse: nothing is written) is refused before it is read."""
+    big = tmp_path / "villages.csv"
+    with open(big, "wb") as fh:
+        fh.write("乡镇,村名,经度,纬度\n".encode())
+        fh.truncate(2 * 1024**3)
+    t0 = time.perf_counter()
+    with pytest.raises(InputFileError, match="villages.csv: the file is 2,147 MB"):
+        load_county("安溪", village_file=big)
+    assert time.perf_counter() - t0 < 5.0
 
 
 @pytest.mark.parametrize("name, message", [

@@ -77,7 +77,7 @@ def canonical_columns(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[
     """Rename the file's columns to canonical names; warn listing every column not used.
 
     A GIS or KML geometry (``_geom_lon``/``_geom_lat``) gives ``lon``/``lat``
-    unless the table also has coordinate columns; a KML folder name
+    (attribute columns such as ``x``/``y`` are then listed as unused); a KML folder name
     (``_folder``) stands for the township when no township column exists.
 
     Returns
@@ -100,8 +100,11 @@ def canonical_columns(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[
             if canon not in used and key in {header_key(n) for n in names}:
                 used[canon] = col
                 break
+    if "_geom_lon" in df.columns:  # the geometry wins over attribute columns (x/y in metres…)
+        used.pop("lon", None)
+        used.pop("lat", None)
     out = df.rename(columns={v: k for k, v in used.items()})
-    if "_geom_lon" in out.columns and "lon" not in used:
+    if "_geom_lon" in out.columns:
         out["lon"], out["lat"] = out["_geom_lon"], out["_geom_lat"]
         used["lon"] = used["lat"] = "geometry"
     if "_folder" in out.columns and "township" not in used:
