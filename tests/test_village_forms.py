@@ -293,6 +293,16 @@ def test_two_gigabyte_village_csv_is_refused_at_once(tmp_path):
     assert time.perf_counter() - t0 < 5.0
 
 
+def test_file_with_far_more_rows_than_villages_is_refused_quickly(tmp_path):
+    """200,000 rows for a 492-village county is refused (wrong file?) in seconds, not minutes."""
+    p = tmp_path / "huge.csv"
+    p.write_text("乡镇,村名,经度,纬度\n" + "某镇,某村,118.1,25.0\n" * 200_000, encoding="utf-8")
+    t0 = time.perf_counter()
+    with pytest.raises(InputFileError, match="the file has 200,000 rows but the county has 492"):
+        load_county("安溪", village_file=p)
+    assert time.perf_counter() - t0 < 30.0
+
+
 @pytest.mark.parametrize("name, message", [
     ("village_zip_bomb.kmz", "zip bomb"),
     ("village_zip_bomb.xlsx", "zip bomb"),

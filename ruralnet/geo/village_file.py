@@ -48,6 +48,12 @@ TOWN_OUTLIER_M = 15000.0
 other file points of its township is excluded from positions."""
 
 
+MAX_ROWS_PER_VILLAGE = 10
+MAX_ROWS_MIN = 5000
+"""A file with more rows than max(5,000, 10 × the county's villages) is refused before matching
+(it is not a village file of this county), which bounds the time spent on it to seconds."""
+
+
 @dataclass(frozen=True)
 class VillageFile(os.PathLike):
     """A village file with how to read it; usable wherever a path is.
@@ -256,6 +262,13 @@ def merge_village_file(path: str | Path | VillageFile, villages: gpd.GeoDataFram
         of the county.
     """
     spec, path, df, used, digest = _read(path)
+    most = max(MAX_ROWS_MIN, MAX_ROWS_PER_VILLAGE * len(villages))
+    if len(df) > most:
+        raise _err(path, df, f"文件有 {len(df):,} 行，而本县只有 {len(villages)} 个村级单位"
+                   f"（上限 {most:,} 行）；是否选错了文件？",
+                   f"the file has {len(df):,} rows but the county has {len(villages)} "
+                   f"village-level units (limit {most:,} rows); is this the right file?",
+                   rows=len(df))
     lon, lat, _ = _coordinates(df, path, spec.crs)
     found = match_villages(df, villages, townships)
     match = found.index

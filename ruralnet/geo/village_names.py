@@ -21,6 +21,9 @@ import pandas as pd
 
 _VILLAGE_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "村民委会", "委会", "社区",
                      "村")
+SUGGEST_ROWS = 20
+"""Unmatched rows that get "did you mean" suggestions (the messages show the first 10)."""
+
 _TOWN_SUFFIXES = ("街道办事处", "街道", "民族乡", "镇", "乡")
 
 
@@ -112,6 +115,7 @@ def match_villages(df: pd.DataFrame, official: pd.DataFrame,
     n = len(df)
     col = {c: (df[c].astype(str).to_numpy() if c in df.columns else np.full(n, ""))
            for c in ("township", "village", "village_id")}
+    lines = df["_line"].to_numpy()
     out = np.full(n, -1)
     problems = []
     for i in range(n):
@@ -131,10 +135,14 @@ def match_villages(df: pd.DataFrame, official: pd.DataFrame,
         if len(pool) == 1:
             out[i] = pool[0]
             continue
-        line = int(df["_line"].iloc[i])
+        line = int(lines[i])
         if len(pool) > 1:
             opts = [f"{names[j]}（{_town_name(townships, town_ids[j])}）" for j in pool]
             problems.append((line, town, vill, "ambiguous", opts))
+            continue
+        reason = "no such village" if tid or not town else "unknown township"
+        if len(problems) >= SUGGEST_ROWS:  # only the first rows are shown: keep time bounded
+            problems.append((line, town, vill, reason, []))
             continue
         scope = np.flatnonzero(town_ids == tid) if tid else np.arange(len(names))
         keys = [village_key(names[j]) for j in scope]
@@ -143,7 +151,6 @@ def match_villages(df: pd.DataFrame, official: pd.DataFrame,
         if not sugg and tid:  # maybe the township is wrong: look county-wide
             sugg = [f"{names[j]}（{_town_name(townships, town_ids[j])}）"
                     for j in county_key.get(village_key(vill), [])]
-        reason = "no such village" if tid or not town else "unknown township"
         problems.append((line, town, vill, reason, sugg))
     return NameMatch(out, problems)
 
