@@ -437,3 +437,15 @@ def test_dictionary_documents_every_accepted_header():
         encoding="utf-8")
     missing = [n for names in ALIASES.values() for n in names if n not in doc]
     assert missing == []
+
+
+def test_cli_refuses_an_unknown_crs_before_any_work(tmp_path):
+    """--crs utm50 is a usage error (exit 2) naming the accepted datums."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli.main import main
+
+    r = CliRunner().invoke(main, ["geography", "--county", "安溪", "--village-file",
+                                  str(DATA / "village_negative_parcels.csv"), "--crs", "utm50",
+                                  "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)" in r.output

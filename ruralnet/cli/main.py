@@ -108,6 +108,12 @@ village_file_options = [
 
 def village_spec(path: str | None, crs: str | None, sheet: str | None) -> Any:
     """Return the village file as given: a path, or a VillageFile with --crs and --sheet."""
+    from ruralnet.geo.coords import parse_datum
+
+    if crs is not None and parse_datum(crs) is None:
+        raise click.BadParameter(f"{crs!r}：请用 wgs84、gcj02（高德/腾讯）或 bd09（百度）| "
+                                 "use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)",
+                                 param_hint="--crs")
     if path is None or (crs is None and sheet is None):
         return path
     from ruralnet.geo.village_file import VillageFile
