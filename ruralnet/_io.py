@@ -329,7 +329,7 @@ def sniff_separator(text: str) -> str:
 
 def _rows_from_text(path: Path, text: str) -> list[tuple[int, list[str]]]:
     sep = sniff_separator(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     rows, start = [], 1
     try:
         for cells in reader:
@@ -353,9 +353,11 @@ def _rows_from_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[str]]
     check_archive(path)
     import openpyxl  # openpyxl parses with defusedxml when it is installed (a dependency)
 
+    fh = open(path, "rb")  # a file object: openpyxl then ignores a wrong suffix (.csv)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
+        fh.close()
         raise file_error(path, f"无法打开 Excel 文件（{exc}）。",
                          f"cannot open the Excel file ({exc}).") from exc
     try:
@@ -370,6 +372,7 @@ def _rows_from_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[str]]
                 for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
     finally:
         book.close()
+        fh.close()
 
 
 def _header_index(rows: list[tuple[int, list[str]]], header_names: set[str]) -> int:

@@ -117,3 +117,14 @@ def test_old_xls_and_binary_files_are_refused_with_the_fix(tmp_path):
         read_table(xls)
     with pytest.raises(InputFileError, match="not a text file"):
         read_table(_write(tmp_path, "a\0b\nc\0d\n", "bin.csv"))
+
+
+def test_excel_file_saved_with_a_csv_name_is_read_as_excel(tmp_path):
+    """An .xlsx renamed .csv (a common mistake) is recognised by its content and read."""
+    book = openpyxl.Workbook()
+    book.active.append(["乡镇", "村名"])
+    book.active.append(["凤城镇", "下西"])
+    path = tmp_path / "v.csv"
+    book.save(path)
+    df, _ = read_table(path)
+    assert df["村名"].tolist() == ["下西"]

@@ -449,3 +449,16 @@ def test_cli_refuses_an_unknown_crs_before_any_work(tmp_path):
                                   str(DATA / "village_negative_parcels.csv"), "--crs", "utm50",
                                   "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)" in r.output
+
+
+@pytest.mark.parametrize("name, message", [
+    ("village_unterminated_quote.csv", "line 2: malformed CSV: unexpected end of data"),
+    ("village_infinite_longitude.csv", "line 2: lon = 1e400 is not allowed"),
+    ("village_half_coordinate.csv", "line 2: only one of lon and lat is given"),
+    ("village_no_points.kml", "the KML holds no point placemarks; 1 line/polygon"),
+    ("village_unknown_datum.csv", "line 2: unsupported crs 'UTM50'"),
+])
+def test_bad_input_corpus_is_refused_with_file_and_line(name, message):
+    """Each defect in tests/data/ is an InputFileError naming the file (and line)."""
+    with pytest.raises(InputFileError, match=f"{name}(: |, ){message}"):
+        load_county("安溪", village_file=DATA / name)

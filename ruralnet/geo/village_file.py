@@ -110,8 +110,10 @@ def _numbers(df: pd.DataFrame, col: str, path: Path, *, required: bool,
             raise _err(path, df, f"{col} 不是数字：“{s}”。", f"{col} is not a number: '{s}'.",
                        i) from None
         if not np.isfinite(x) or (minimum is not None and x < minimum):
-            raise _err(path, df, f"{col} = {s} 不合理（应为 ≥ {minimum:g} 的有限数）；请改正。",
-                       f"{col} = {s} is not allowed (must be a finite number >= {minimum:g}); "
+            floor_zh = f"≥ {minimum:g} 的" if minimum is not None else ""
+            floor_en = f" >= {minimum:g}" if minimum is not None else ""
+            raise _err(path, df, f"{col} = {s} 不合理（应为{floor_zh}有限数）；请改正。",
+                       f"{col} = {s} is not allowed (must be a finite number{floor_en}); "
                        "correct it.", i, column=col, value=s)
         out[i] = x
     return out

@@ -124,6 +124,9 @@ def match_villages(df: pd.DataFrame, official: pd.DataFrame,
         if code in by_code:
             out[i] = by_code[code]
             continue
+        if not vill and not code:
+            problems.append((int(lines[i]), town, vill, "empty village name", []))
+            continue
         tid = town_of.get(town) or town_of.get(town_key(town)) if town else None
         pool = by_key.get((tid, village_key(vill)), []) if tid else \
             county_key.get(village_key(vill), [])
@@ -174,7 +177,8 @@ def describe_problems(problems: list[tuple[int, str, str, str, list[str]]],
             continue
         guess_zh = f"，是否指 {'、'.join(sugg)}？" if sugg else ""
         guess_en = f"; did you mean {', '.join(sugg)}?" if sugg else ""
-        what_zh = "乡镇不在官方名单中" if reason == "unknown township" else "不在官方名单中"
+        what_zh = {"unknown township": "乡镇不在官方名单中", "empty village name": "村名为空"}.get(
+            reason, "不在官方名单中")
         zh.append(f"第 {line} {label_zh} {where}{what_zh}{guess_zh}")
         en.append(f"{unit} {line} {where}: {reason}{guess_en}")
     more = len(problems) - limit
