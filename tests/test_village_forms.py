@@ -325,6 +325,7 @@ def test_partial_demand_is_labelled_per_village_with_counts(anxi, tmp_path):
     c, _ = _load(p)
     prov = c.provenance["demand"]
     assert prov.counts == {"user": 2, "assumed": 490} and prov.source == "synthetic"
+    assert prov.sha256 == c.provenance["positions"].sha256 and len(prov.sha256) == 64
     assert prov.description.startswith(
         "2 of 492 villages: parcels/day from the planner's file d.csv")
     assert (c.villages["demand_source"] == "user").sum() == 2

@@ -364,7 +364,8 @@ def load_county(query: str, *, province: str | None = None, prefecture: str | No
         vill_gdf["demand_source"],
         f"assumed {demand.parcels_per_village:g} parcels/day down per village, "
         f"{demand.pickup_share:.0%} up, {demand.kg_per_parcel:g} kg/parcel (planning "
-        "assumption, not measured)", Path(village_file).name if village_file else None)
+        "assumption, not measured)", Path(village_file).name if village_file else None,
+        prov["positions"].sha256)
     cols = ["village_id", "name", "township_id", "kind", "poor", "population", "existing_site",
             "parcels_down", "parcels_up", "position_source", "demand_source", "geometry"]
     return County(code=record.code, name=record.name, province=record.province,

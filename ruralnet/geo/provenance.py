@@ -43,8 +43,8 @@ class LayerProvenance:
         return self.source == "synthetic"
 
 
-def demand_provenance(sources: Iterable[str], assumed: str,
-                      file_name: str | None = None) -> LayerProvenance:
+def demand_provenance(sources: Iterable[str], assumed: str, file_name: str | None = None,
+                      sha256: str | None = None) -> LayerProvenance:
     """Label the demand layer from each village's ``demand_source`` (``user`` or ``assumed``).
 
     The layer is ``user`` only when every village's parcels come from the
@@ -57,8 +57,8 @@ def demand_provenance(sources: Iterable[str], assumed: str,
         Per village, ``"user"`` or ``"assumed"``.
     assumed
         How the assumed figures were made, e.g. "assumed 30 parcels/day …".
-    file_name
-        The planner's file the user figures come from.
+    file_name, sha256
+        The planner's file the user figures come from, and its hash.
 
     Examples
     --------
@@ -76,6 +76,6 @@ def demand_provenance(sources: Iterable[str], assumed: str,
     text = (f"{counts['user']} of {total} villages: parcels/day from the planner's file "
             f"{file_name or ''}".rstrip())
     if counts["assumed"] == 0:
-        return LayerProvenance("user", text, counts=counts)
+        return LayerProvenance("user", text, sha256=sha256, counts=counts)
     return LayerProvenance("synthetic", f"{text}; {counts['assumed']} villages: {assumed}",
-                           counts=counts)
+                           sha256=sha256, counts=counts)
