@@ -254,6 +254,17 @@ def test_projected_geojson_is_reprojected_and_projected_shapefile_without_prj_re
         load_county("安溪", village_file=tmp_path / "utm.shp")
 
 
+def test_gbk_shapefile_without_cpg_is_decoded(anxi, tmp_path):
+    """A GBK Shapefile without its .cpg (Chinese ArcGIS) reads its Chinese names, not mojibake."""
+    (t1, v1, x1, y1), *_ = _rows(anxi)
+    g = gpd.GeoDataFrame({"乡镇": [t1], "村名": [v1]}, geometry=gpd.points_from_xy([x1], [y1]),
+                         crs="EPSG:4326")
+    g.to_file(tmp_path / "gbk.shp", encoding="gbk")
+    (tmp_path / "gbk.cpg").unlink(missing_ok=True)
+    c, _ = _load(tmp_path / "gbk.shp")
+    assert _dist_m(c, v1, x1, y1) < 0.01
+
+
 def test_village_polygons_give_their_representative_point(anxi, tmp_path):
     """A GPKG of village polygons uses a point inside each, with a notice."""
     (t1, v1, x1, y1), *_ = _rows(anxi)

@@ -101,12 +101,23 @@ def _check_file(path: Path) -> None:
 # --------------------------------------------------------------------------
 
 
+def _looks_like_gbk_as_latin1(path: Path, gdf) -> bool:
+    """Tell whether GDAL read a GBK Shapefile without .cpg (Chinese ArcGIS) as Latin-1."""
+    if path.suffix.lower() != ".shp" or path.with_suffix(".cpg").exists():
+        return False
+    texts = [str(c) for c in gdf.columns] + [
+        str(x) for c in gdf.columns if gdf[c].dtype == object for x in gdf[c].head(50)]
+    return any("\x80" <= ch <= "\xff" for t in texts for ch in t)
+
+
 def _read_gis(path: Path) -> tuple[pd.DataFrame, str]:
     import geopandas as gpd
 
     _check_file(path)
     try:
         gdf = gpd.read_file(path)
+        if _looks_like_gbk_as_latin1(path, gdf):
+            gdf = gpd.read_file(path, encoding="gbk")
     except Exception as exc:  # pyogrio raises several types; report them uniformly
         raise file_error(path, f"无法读取地理文件（{exc}）。",
                          f"cannot read the file ({exc}).") from exc
