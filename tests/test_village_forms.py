@@ -178,6 +178,15 @@ def test_community_short_names_and_codes_match(anxi, tmp_path):
     assert c.villages.set_index("village_id").loc["350524100002", "position_source"] == "user"
 
 
+def test_unknown_township_with_a_unique_village_name_is_matched_with_a_notice(tmp_path):
+    """凤成镇 (typo) / 下西: matched by the village name, unique in the county, and said so."""
+    p = tmp_path / "town_typo.csv"
+    p.write_text("乡镇,村名,经度,纬度\n凤成镇,下西,118.182,25.057\n", encoding="utf-8")
+    c, rec = _load(p)
+    assert c.villages.set_index("name").loc["下西社区居委会", "position_source"] == "user"
+    assert "line 2 凤成镇 -> 凤城镇" in _text(rec, InputFileWarning)
+
+
 def test_unmatched_name_gets_did_you_mean(tmp_path):
     """A mistyped 祥部 is ignored with the suggestion 祥都社区居委会 and its line."""
     p = tmp_path / "typo.csv"

@@ -27,7 +27,7 @@ import shapely
 from shapely.geometry import Point
 
 from ruralnet._io import file_error
-from ruralnet.exceptions import DataQualityWarning, InputFileError
+from ruralnet.exceptions import DataQualityWarning, InputFileError, InputFileWarning
 from ruralnet.geo.coords import haversine_m, parse_datum, to_wgs84
 from ruralnet.geo.provenance import LayerProvenance
 from ruralnet.geo.village_columns import (
@@ -284,6 +284,15 @@ def merge_village_file(path: str | Path | VillageFile, villages: gpd.GeoDataFram
         warnings.warn(f"{path.name}：{len(found.problems)} 行无法与官方村名单匹配，已忽略：{zh} | "
                       f"{len(found.problems)} rows do not match the official village list and "
                       f"are ignored: {en}", DataQualityWarning, stacklevel=3)
+    if found.town_unknown and used.get("township") != "KML folder":  # folders may be anything
+        show = found.town_unknown[:10]
+        warnings.warn(f"{path.name}：{len(found.town_unknown)} 行的乡镇不在官方名单中，"
+                      "已按村名在全县唯一匹配："
+                      + "；".join(f"第 {n} 行 {t} → {o}" for n, t, o in show)
+                      + f" | {len(found.town_unknown)} rows name a township not on the official "
+                      "list and were matched by their village name, unique in the county: "
+                      + "; ".join(f"line {n} {t} -> {o}" for n, t, o in show),
+                      InputFileWarning, stacklevel=3)
     hit = np.flatnonzero(match >= 0)
     taken = pd.Series(match[hit]).duplicated(keep=False).to_numpy()
     if taken.any():

@@ -76,10 +76,15 @@ class NameMatch:
         Per file row, the position in the official list (-1 when unmatched).
     problems
         Per unmatched row: ``(line, township, village, reason, suggestions)``.
+    town_unknown
+        Rows whose township is not on the list but whose village name is
+        unique in the county (matched by it): ``(line, file's township,
+        official township)``.
     """
 
     index: np.ndarray
     problems: list[tuple[int, str, str, str, list[str]]]
+    town_unknown: list[tuple[int, str, str]]
 
 
 def match_villages(df: pd.DataFrame, official: pd.DataFrame,
@@ -117,7 +122,7 @@ def match_villages(df: pd.DataFrame, official: pd.DataFrame,
            for c in ("township", "village", "village_id")}
     lines = df["_line"].to_numpy()
     out = np.full(n, -1)
-    problems = []
+    problems, unknown = [], []
     for i in range(n):
         code, town, vill = col["village_id"][i].strip(), col["township"][i].strip(), \
             col["village"][i].strip()
@@ -137,6 +142,8 @@ def match_villages(df: pd.DataFrame, official: pd.DataFrame,
         pool = exact or pool
         if len(pool) == 1:
             out[i] = pool[0]
+            if town and not tid:
+                unknown.append((int(lines[i]), town, _town_name(townships, town_ids[pool[0]])))
             continue
         line = int(lines[i])
         if len(pool) > 1:
@@ -155,7 +162,7 @@ def match_villages(df: pd.DataFrame, official: pd.DataFrame,
             sugg = [f"{names[j]}（{_town_name(townships, town_ids[j])}）"
                     for j in county_key.get(village_key(vill), [])]
         problems.append((line, town, vill, reason, sugg))
-    return NameMatch(out, problems)
+    return NameMatch(out, problems, unknown)
 
 
 def _town_name(townships: pd.DataFrame, tid: str) -> str:
