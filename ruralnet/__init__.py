@@ -34,6 +34,7 @@ from ruralnet.exceptions import (
     RuralnetWarning,
 )
 from ruralnet.geo.county import County, DemandParams, load_county
+from ruralnet.geo.village_file import VillageFile
 from ruralnet.outputs.maps import plan_map
 from ruralnet.outputs.write import write_outputs
 from ruralnet.pipeline import plan_county
@@ -61,7 +62,8 @@ def load_scenario(path: str) -> Scenario:
 
 __all__ = [
     "County", "DemandParams", "InfeasibleError", "InputFileError", "ParameterError", "Plan",
-    "PlanParams", "RuralnetError", "RuralnetWarning", "Scenario", "Scorecard", "__version__",
+    "PlanParams", "RuralnetError", "RuralnetWarning", "Scenario", "Scorecard", "VillageFile",
+    "__version__",
     "load_county", "load_scenario", "plan_county", "plan_map", "score_plan", "settings",
     "validate_plan", "write_outputs",
 ]

@@ -42,20 +42,21 @@ def test_target_overrides_come_from_the_countys_own_system(anxi):
     assert "min_village_stations" not in kept
 
 
-def test_plan_county_takes_a_scenario_and_its_seed(tmp_path, tiny_county, monkeypatch):
+def test_plan_county_takes_a_scenario_and_its_seed(tmp_path, tiny_county, tiny_plan, monkeypatch):
     """A Scenario's county, params, seed and explicit keys reach the planner."""
     seen = {}
 
     def fake(county, params, overrides, *, source, network, sites, seed):
         seen.update(county=county, params=params, overrides=overrides, seed=seed, sites=sites)
-        return "plan"
+        return tiny_plan
 
     monkeypatch.setattr("ruralnet.pipeline.make_plan_for_targets", fake)
     monkeypatch.setattr("ruralnet.pipeline.load_network", lambda *a, **k: "net")
     sc = Scenario(name="s", county="安溪", params=PlanParams(max_warehouses=1), seed=7,
                   explicit_keys=frozenset({"coverage_target"}))
     monkeypatch.setattr("ruralnet.pipeline.load_county", lambda *a, **k: tiny_county)
-    assert plan_county(sc) == "plan"
+    assert plan_county(sc) is tiny_plan
+    assert "parcel_costs" in tiny_plan.data["economics"]  # the money section is always added
     assert seen["seed"] == 7 and seen["params"].max_warehouses == 1
     assert "coverage_target" not in seen["overrides"]
 

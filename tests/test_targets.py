@@ -349,11 +349,11 @@ def test_read_table_accepts_excel_gbk_files(tmp_path):
 
 def test_read_table_refuses_missing_and_empty_files(tmp_path):
     """A missing or empty file is refused naming it."""
-    with pytest.raises(TargetsError, match="file not found: .*nowhere.csv"):
+    with pytest.raises(TargetsError, match="nowhere.csv: file not found"):
         read_table(tmp_path / "nowhere.csv")
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(TargetsError, match="empty.csv cannot be read"):
+    with pytest.raises(TargetsError, match="empty.csv: cannot be read: the file is empty"):
         read_table(empty)
 
 

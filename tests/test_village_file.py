@@ -51,7 +51,9 @@ def test_chinese_headers_and_gbk_encoding_are_accepted(anxi, tmp_path):
 def test_missing_column_is_named_with_the_fix(tmp_path):
     """A file without lat is refused, naming the column and the template."""
     p = _write(tmp_path, "township,village,lon\n凤城镇,下西社区居委会,118.1\n")
-    with pytest.raises(InputFileError, match="缺少必需的列：lat.*village_template.csv"):
+    with pytest.raises(InputFileError, match="缺少必需的列：lat；文件中的表头为：township、"
+                       "village、lon.*village_template.csv.*headers found are: township, "
+                       "village, lon"):
         load_county("安溪", village_file=p)
 
 
@@ -86,8 +88,8 @@ def test_unmatched_names_and_far_points_are_reported(anxi, tmp_path):
     with pytest.warns(UserWarning) as rec:
         load_county("安溪", village_file=p)
     text = " ".join(str(w.message) for w in rec)
-    assert "1 行无法与官方村名单匹配" in text and f"3:{t1}/不存在村" in text
-    assert "县界外" in text
+    assert "1 行无法与官方村名单匹配" in text and f"第 3 行 {t1}/不存在村" in text
+    assert f"第 2 行 {v1} 在县界外" in text and "已排除" in text
 
 
 def test_geojson_village_file_is_read(anxi, tmp_path):

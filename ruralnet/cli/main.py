@@ -100,6 +100,29 @@ def counties(query: str, province: str | None, limit: int) -> None:
                    f"{r.communities}")
 
 
+village_file_options = [
+    click.option("--crs", "village_crs", default=None,
+                 help="Datum of the village file's coordinates: wgs84 (GPS, default), gcj02 "
+                      "(高德/腾讯) or bd09 (百度); a crs column overrides it per row."),
+    click.option("--sheet", default=None, help="Excel sheet of the village file (default: first)."),
+]
+
+
+def village_spec(path: str | None, crs: str | None, sheet: str | None) -> Any:
+    """Return the village file as given: a path, or a VillageFile with --crs and --sheet."""
+    from ruralnet.geo.coords import parse_datum
+
+    if crs is not None and parse_datum(crs) is None:
+        raise click.BadParameter(f"{crs!r}：请用 wgs84、gcj02（高德/腾讯）或 bd09（百度）| "
+                                 "use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)",
+                                 param_hint="--crs")
+    if path is None or (crs is None and sheet is None):
+        return path
+    from ruralnet.geo.village_file import VillageFile
+
+    return VillageFile(path, crs=crs, sheet=sheet)
+
+
 def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by commands that load one county."""
     for opt in reversed([
@@ -107,7 +130,9 @@ def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--province", help="Qualifier for ambiguous names (贵州)."),
         click.option("--prefecture", help="Qualifier for ambiguous names (贵阳市)."),
         click.option("--village-file", type=click.Path(dir_okay=False),
-                     help="Planner's village file (CSV/GeoJSON/GPKG) with real positions."),
+                     help="Planner's village file (CSV/TSV/XLSX/GeoJSON/GPKG/SHP/KML/KMZ) with "
+                          "real positions; see data/village_dictionary.md."),
+        *village_file_options,
         click.option("--seed", default=0, show_default=True, help="Seed of synthetic positions."),
     ]):
         fn = opt(fn)
@@ -116,7 +141,10 @@ def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @county_options
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--template", type=click.Path(dir_okay=False),
+              help="Write a fill-in village file (.xlsx/.csv) with every official village "
+                   "name and code, instead of the layers.")
 @click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson"]), default="geojson",
               show_default=True)
 @click.option("--network/--no-network", default=True, show_default=True,
@@ -127,13 +155,24 @@ def county_options(fn: Callable[..., Any]) -> Callable[..., Any]:
               help="OSM extract (.osm, .osm.bz2, .osm.pbf) for roads and village positions.")
 @guarded
 def geography(county: str, province: str | None, prefecture: str | None,
-              village_file: str | None, seed: int, out: str, fmt: str, network: bool,
+              village_file: str | None, village_crs: str | None, sheet: str | None, seed: int,
+              out: str | None, template: str | None, fmt: str, network: bool,
               force: bool, osm_file: str | None) -> None:
     """Write a county's layers (boundary, townships, villages, roads) / 输出县域图层."""
     from ruralnet.geo.county import load_county
 
+    if template:
+        from ruralnet.geo.village_template import write_village_template
+
+        n = write_village_template(county, template, province=province, prefecture=prefecture,
+                                   force=force)
+        click.echo(f"已写入村庄模板 wrote the village template ({n} villages) to {template}")
+        return
+    if not out:
+        raise click.UsageError("需要 --out 输出目录（或 --template 模板文件）| "
+                               "--out is required (or --template FILE).")
     c = load_county(county, province=province, prefecture=prefecture,
-                    village_file=village_file, seed=seed)
+                    village_file=village_spec(village_file, village_crs, sheet), seed=seed)
     osm_read = None
     if osm_file:
         from ruralnet.roads.osm_county import read_county_osm
@@ -170,7 +209,9 @@ def _step(msg: str) -> None:
 @click.option("--province", help="Qualifier for ambiguous names (贵州).")
 @click.option("--prefecture", help="Qualifier for ambiguous names (贵阳市).")
 @click.option("--village-file", type=click.Path(dir_okay=False),
-              help="Planner's village file (CSV/GeoJSON/GPKG) with real positions.")
+              help="Planner's village file (CSV/TSV/XLSX/GeoJSON/GPKG/SHP/KML/KMZ).")
+@village_file_options[0]
+@village_file_options[1]
 @click.option("--osm-file", type=click.Path(dir_okay=False),
               help="OSM extract (.osm, .osm.bz2, .osm.pbf; a whole province is fine) for roads "
                    "and village positions.")
@@ -207,7 +248,8 @@ def _step(msg: str) -> None:
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
 @guarded
 def plan(county: str | None, scenario: str | None, province: str | None,
-         prefecture: str | None, village_file: str | None, osm_file: str | None, online: bool,
+         prefecture: str | None, village_file: str | None, village_crs: str | None,
+         sheet: str | None, osm_file: str | None, online: bool,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
          parcels_per_village: float | None, system: str | None, design_for_targets: bool,
          seed: int | None, carriers: str | None, reference_price: float | None,
@@ -257,7 +299,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         _step(f"载入县域 loading county {county or sc.county}")
         c = load_county(county or sc.county, province=province or sc.province,
                         prefecture=prefecture or sc.prefecture,
-                        village_file=village_file or sc.village_file, seed=seed,
+                        village_file=village_spec(village_file or sc.village_file,
+                                                  village_crs, sheet), seed=seed,
                         demand=params.demand)
         click.echo(c.summary(), err=True)
         osm = osm_file or (str(sc.osm_file) if sc.osm_file else None)

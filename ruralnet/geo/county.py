@@ -34,7 +34,7 @@ from shapely.geometry import shape
 from ruralnet.exceptions import DataError
 from ruralnet.geo import seats as seats_mod
 from ruralnet.geo.admin import CountyRecord, resolve_county, townships_of, villages_of
-from ruralnet.geo.provenance import LayerProvenance
+from ruralnet.geo.provenance import LayerProvenance, demand_provenance
 from ruralnet.geo.village_file import merge_village_file
 from ruralnet.settings import settings
 
@@ -312,24 +312,25 @@ def load_county(query: str, *, province: str | None = None, prefecture: str | No
     town_gdf = town_gdf.rename(columns={"code": "township_id"})
     vill_gdf = vill_gdf.rename(columns={"township_code": "township_id"})
     file_prov = None
-    user_demand = False
     if village_file is not None:
         placed, placed_seat, placed_source = town_gdf, seat, seat_source
-        vill_gdf, town_gdf, seat, file_prov, user_demand = merge_village_file(
+        vill_gdf, town_gdf, seat, file_prov, _ = merge_village_file(
             village_file, vill_gdf, town_gdf.drop(columns="seat_source"), boundary, seat)
         town_gdf, seat, seat_source = seats_mod.keep_real_seats(
             town_gdf, placed, seat, placed_seat, placed_source)
     counts = seats_mod.position_counts(town_gdf, vill_gdf, seat_source)
     prov["positions"] = seats_mod.positions_provenance(counts, seed, file_prov)
+    given = np.isfinite(vill_gdf["parcels_down"].to_numpy(dtype=float))
+    vill_gdf["demand_source"] = np.where(given, "user", "assumed")
     vill_gdf = apply_demand(vill_gdf, demand)
-    prov["demand"] = LayerProvenance(
-        "user" if user_demand else "synthetic",
-        "parcels per village from the planner's file" if user_demand else
+    prov["demand"] = demand_provenance(
+        vill_gdf["demand_source"],
         f"assumed {demand.parcels_per_village:g} parcels/day down per village, "
         f"{demand.pickup_share:.0%} up, {demand.kg_per_parcel:g} kg/parcel (planning "
-        "assumption, not measured)")
+        "assumption, not measured)", Path(village_file).name if village_file else None,
+        prov["positions"].sha256)
     cols = ["village_id", "name", "township_id", "kind", "poor", "population", "existing_site",
-            "parcels_down", "parcels_up", "position_source", "geometry"]
+            "parcels_down", "parcels_up", "position_source", "demand_source", "geometry"]
     return County(code=record.code, name=record.name, province=record.province,
                   prefecture=record.prefecture, boundary=boundary,
                   townships=town_gdf[["township_id", "name", "kind", "in_mca_2025", "n_villages",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,9 +27,11 @@ class LayerProvenance:
     vintage
         Date or year the data describe, when known.
     counts
-        Per-feature sources when a layer is mixed, e.g. ``{"township_seats":
-        {"geonames": 22, "synthetic": 2}, "villages": {"synthetic": 492},
-        "county_seat": {"geonames": 1}}``; None for a uniform layer.
+        Per-feature sources when a layer is mixed, feature kind → source →
+        count, e.g. ``{"township_seats": {"geonames": 22, "synthetic": 2},
+        "villages": {"synthetic": 492}, "county_seat": {"geonames": 1}}`` for
+        positions, ``{"villages": {"user": 298, "assumed": 194}}`` for demand;
+        None for a uniform layer.
     """
 
     source: SourceKind
@@ -40,4 +44,43 @@ class LayerProvenance:
     def synthetic(self) -> bool:
         """Whether this layer is generated (wholly or in part) rather than observed."""
         return self.source == "synthetic" or any(
-            c.get("synthetic", 0) for c in (self.counts or {}).values())
+            c.get("synthetic", 0) or c.get("assumed", 0) for c in (self.counts or {}).values())
+
+
+def demand_provenance(sources: Iterable[str], assumed: str, file_name: str | None = None,
+                      sha256: str | None = None) -> LayerProvenance:
+    """Label the demand layer from each village's ``demand_source`` (``user`` or ``assumed``).
+
+    The layer is ``user`` only when every village's parcels come from the
+    planner's file; a file that covers part of the county leaves the rest
+    assumed, and the layer is then labelled ``synthetic`` with both counts.
+
+    Parameters
+    ----------
+    sources
+        Per village, ``"user"`` or ``"assumed"``.
+    assumed
+        How the assumed figures were made, e.g. "assumed 30 parcels/day …".
+    file_name, sha256
+        The planner's file the user figures come from, and its hash.
+
+    Examples
+    --------
+    >>> p = demand_provenance(["user"] * 298 + ["assumed"] * 194, "assumed 30/day", "v.csv")
+    >>> p.source, p.counts
+    ('synthetic', {'villages': {'user': 298, 'assumed': 194}})
+    >>> print(p.description)
+    298 of 492 villages: parcels/day from the planner's file v.csv; 194 villages: assumed 30/day
+    """
+    n = Counter(sources)
+    flat = {"user": n.get("user", 0), "assumed": n.get("assumed", 0)}
+    counts = {"villages": flat}
+    total = flat["user"] + flat["assumed"]
+    if flat["user"] == 0:
+        return LayerProvenance("synthetic", assumed, counts=counts)
+    text = (f"{flat['user']} of {total} villages: parcels/day from the planner's file "
+            f"{file_name or ''}".rstrip())
+    if flat["assumed"] == 0:
+        return LayerProvenance("user", text, sha256=sha256, counts=counts)
+    return LayerProvenance("synthetic", f"{text}; {flat['assumed']} villages: {assumed}",
+                           sha256=sha256, counts=counts)

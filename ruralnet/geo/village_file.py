@@ -1,18 +1,23 @@
-"""Read and check a planner's village file (CSV, GeoJSON or GeoPackage).
+"""Overlay a planner's village file on a county's official village list.
 
 A village file gives real positions (and optionally population, poor-village
 flags, existing service points and daily parcels) for the official villages
-of a county. The columns are described in ``data/village_dictionary.md``;
-Chinese headers are accepted. Every problem is reported with the file and its
-line number, in Chinese and English, before anything is used.
+of a county. Its forms (CSV/TSV, Excel, GeoJSON/GPKG/Shapefile, KML/KMZ) are
+read by :mod:`ruralnet.geo.village_read`, its headers (Chinese synonyms
+included) mapped by :mod:`ruralnet.geo.village_columns`, its names matched by
+:mod:`ruralnet.geo.village_names`. This module checks the values, converts
+GCJ-02 and BD-09 coordinates to WGS-84 (per file or per row), excludes points
+far outside the county or their township — naming each — and labels every
+village's position source and demand source. The columns are described in
+``data/village_dictionary.md``. Every problem is reported with the file and
+its line number, in Chinese and English, before anything is used.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import re
+import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,184 +26,230 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
-from ruralnet.exceptions import InputFileError
-from ruralnet.geo.coords import gcj02_to_wgs84
+from ruralnet._io import file_error
+from ruralnet.exceptions import DataQualityWarning, InputFileError, InputFileWarning
+from ruralnet.geo.coords import haversine_m, parse_datum, to_wgs84
 from ruralnet.geo.provenance import LayerProvenance
+from ruralnet.geo.village_columns import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    canonical_columns,
+    known_headers,
+    site_values,
+)
+from ruralnet.geo.village_names import describe_problems, match_villages
+from ruralnet.geo.village_read import read_village_rows
 
-#: Accepted header names per canonical column (first is canonical).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "township": ("township", "乡镇", "乡镇名称", "镇", "乡镇（街道）"),
-    "village": ("village", "村", "村名", "行政村", "村庄", "村委会", "名称", "name"),
-    "lon": ("lon", "lng", "longitude", "经度", "x"),
-    "lat": ("lat", "latitude", "纬度", "y"),
-    "crs": ("crs", "坐标系"),
-    "population": ("population", "人口", "户籍人口"),
-    "poor": ("poor", "贫困村", "建档立卡贫困村", "经济薄弱村", "weak"),
-    "existing_site": ("existing_site", "现有站点", "已有站点"),
-    "parcels_down": ("parcels_down", "日均下行件", "下行件数"),
-    "parcels_up": ("parcels_up", "日均上行件", "上行件数"),
-}
-REQUIRED = ("township", "village", "lon", "lat")
-_TRUE = {"1", "true", "yes", "y", "是", "贫困村", "√", "t"}
-_FALSE = {"0", "false", "no", "n", "否", "", "f", "nan"}
 OUTSIDE_TOLERANCE_M = 2000.0
+"""A point farther than this outside the county boundary is excluded from positions."""
+
+TOWN_OUTLIER_M = 15000.0
+"""A point farther than this (and than 4 × the township's typical spread) from the median of the
+other file points of its township is excluded from positions."""
 
 
-def _err(path: Path, zh: str, en: str, line: int | None = None, **kw) -> InputFileError:
-    where_zh = f"{path.name}" + (f" 第 {line} 行" if line else "")
-    where_en = f"{path.name}" + (f", line {line}" if line else "")
-    return InputFileError(f"{where_zh}：{zh}", f"{where_en}: {en}", path=str(path), line=line,
-                          **kw)
+MAX_ROWS_PER_VILLAGE = 10
+MAX_ROWS_MIN = 5000
+"""A file with more rows than max(5,000, 10 × the county's villages) is refused before matching
+(it is not a village file of this county), which bounds the time spent on it to seconds."""
 
 
-def read_table(path: str | Path) -> tuple[pd.DataFrame, str]:
-    """Read a village file into a DataFrame of strings with a ``_line`` column.
+@dataclass(frozen=True)
+class VillageFile(os.PathLike):
+    """A village file with how to read it; usable wherever a path is.
 
-    CSV files may be UTF-8 (with or without BOM) or GBK/GB18030, as exported
-    by Excel on Chinese Windows. Line numbers count the header as line 1.
-
-    Parameters
+    Attributes
     ----------
     path
-        ``.csv``, ``.geojson``/``.json`` or ``.gpkg`` file.
+        The file.
+    crs
+        Datum of rows without their own ``crs`` value: ``"wgs84"`` (GPS,
+        OSM, Google Earth; the default), ``"gcj02"`` (高德/腾讯) or
+        ``"bd09"`` (百度); Chinese names and EPSG:4326 are accepted.
+    sheet
+        Excel sheet to read (default: the first).
 
-    Returns
-    -------
-    tuple
-        The table (columns renamed to canonical names) and the file's sha256.
-
-    Raises
-    ------
-    InputFileError
-        Unreadable file, unknown encoding, or missing required columns.
+    Examples
+    --------
+    >>> os.fspath(VillageFile("v.xlsx", crs="bd09"))
+    'v.xlsx'
     """
-    path = Path(path)
-    if not path.exists():
-        raise _err(path, "文件不存在，请检查路径。", "file not found; check the path.")
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json", ".gpkg", ".shp"):
-        try:
-            gdf = gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises several types; report them uniformly
-            raise _err(path, f"无法读取地理文件（{exc}）。", f"cannot read the file ({exc}).") from exc
-        df = pd.DataFrame(gdf.drop(columns="geometry"))
-        if "lon" not in df.columns and gdf.geometry.notna().all():
-            df["lon"], df["lat"] = gdf.geometry.x, gdf.geometry.y
-        df = df.astype(str)
-        df["_line"] = np.arange(1, len(df) + 1)
-    else:
-        text = None
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            raise _err(path, "编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV。",
-                       "unknown text encoding; save the CSV as UTF-8 or GBK.")
-        try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             skipinitialspace=True)
-        except pd.errors.ParserError as exc:
-            m = re.search(r"line (\d+)", str(exc))
-            raise _err(path, f"CSV 格式错误：{exc}", f"malformed CSV: {exc}",
-                       line=int(m.group(1)) if m else None) from exc
-        df["_line"] = np.arange(2, len(df) + 2)
-    rename = {}
-    lower = {str(c).strip().lower(): c for c in df.columns}
-    for canon, names in ALIASES.items():
-        for n in names:
-            if n.lower() in lower:
-                rename[lower[n.lower()]] = canon
-                break
-    df = df.rename(columns=rename)
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise _err(path, f"缺少必需的列：{', '.join(missing)}。必需列为 township(乡镇), "
-                   f"village(村), lon(经度), lat(纬度)；见 data/village_template.csv。",
-                   f"missing required column(s): {', '.join(missing)}. Required: township, "
-                   "village, lon, lat; see data/village_template.csv.", missing=missing)
-    return df, digest
+
+    path: str | Path
+    crs: str | None = None
+    sheet: str | None = None
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
 
 
-def _numbers(df: pd.DataFrame, col: str, path: Path, *, required: bool) -> np.ndarray:
+def _where(df: pd.DataFrame, i: int) -> int:
+    return int(df["_line"].iloc[i])
+
+
+def _err(path: Path, df: pd.DataFrame, zh: str, en: str, i: int | None = None,
+         **kw) -> InputFileError:
+    if i is None or df.attrs.get("unit", "line") == "line":
+        return file_error(path, zh, en, line=None if i is None else _where(df, i), **kw)
+    n = _where(df, i)
+    return file_error(path, f"第 {n} 个要素：{zh}", f"feature {n}: {en}", feature=n, **kw)
+
+
+def _numbers(df: pd.DataFrame, col: str, path: Path, *, required: bool,
+             minimum: float | None = None) -> np.ndarray:
     out = np.full(len(df), np.nan)
-    for i, (val, line) in enumerate(zip(df[col], df["_line"], strict=True)):
-        s = str(val).strip()
-        if s in ("", "nan", "None"):
+    for i, val in enumerate(df[col]):
+        s = str(val).strip().replace(",", "") if col not in ("lon", "lat") else str(val).strip()
+        if s.lower() in ("", "nan", "none"):
             if required:
-                raise _err(path, f"{col} 为空。", f"{col} is empty.", line=int(line))
+                raise _err(path, df, f"{col} 为空。", f"{col} is empty.", i)
             continue
         try:
-            out[i] = float(s)
+            x = float(s)
         except ValueError:
-            raise _err(path, f"{col} 不是数字：“{s}”。", f"{col} is not a number: '{s}'.",
-                       line=int(line)) from None
+            raise _err(path, df, f"{col} 不是数字：“{s}”。", f"{col} is not a number: '{s}'.",
+                       i) from None
+        if not np.isfinite(x) or (minimum is not None and x < minimum):
+            floor_zh = f"≥ {minimum:g} 的" if minimum is not None else ""
+            floor_en = f" >= {minimum:g}" if minimum is not None else ""
+            raise _err(path, df, f"{col} = {s} 不合理（应为{floor_zh}有限数）；请改正。",
+                       f"{col} = {s} is not allowed (must be a finite number{floor_en}); "
+                       "correct it.", i, column=col, value=s)
+        out[i] = x
     return out
 
 
 def _flags(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     out = np.zeros(len(df), dtype=bool)
-    for i, (val, line) in enumerate(zip(df[col], df["_line"], strict=True)):
+    for i, val in enumerate(df[col]):
         s = str(val).strip().lower()
-        if s in _TRUE:
+        if s in TRUE_WORDS:
             out[i] = True
-        elif s not in _FALSE:
-            raise _err(path, f"{col} 应为 是/否 或 1/0，实为“{val}”。",
-                       f"{col} must be yes/no or 1/0, got '{val}'.", line=int(line))
+        elif s not in FALSE_WORDS:
+            raise _err(path, df, f"{col} 应为 是/否 或 1/0，实为“{val}”。",
+                       f"{col} must be yes/no or 1/0, got '{val}'.", i)
     return out
 
 
-def _norm(name: str) -> str:
-    s = re.sub(r"[\s（）()]", "", str(name))
-    for suffix in ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村民委会", "委会"):
-        if s.endswith(suffix) and len(s) > len(suffix):
-            s = s[: -len(suffix)]
-            break
-    return s.removesuffix("村") if len(s) > 2 and s.endswith("村") else s
+def _coordinates(df: pd.DataFrame, path: Path, default_crs: str | None):
+    """WGS-84 lon/lat of every row, converted from each row's datum."""
+    lon = _numbers(df, "lon", path, required=False)
+    lat = _numbers(df, "lat", path, required=False)
+    half = np.isnan(lon) != np.isnan(lat)
+    if half.any():
+        raise _err(path, df, "经度和纬度只填了一个；请两个都填，或都留空（该村保留合成位置）。",
+                   "only one of lon and lat is given; give both, or leave both empty (the "
+                   "village then keeps a synthetic position).", int(np.flatnonzero(half)[0]))
+    given = np.isfinite(lon)
+    swapped = given & (lon >= 15) & (lon <= 55) & (lat >= 70) & (lat <= 140)
+    if swapped.any():
+        raise _err(path, df, "经纬度似乎写反了（经度应在 73–135，纬度应在 18–54）。"
+                   "请交换经度与纬度两列。",
+                   "longitude and latitude look swapped (lon should be 73–135, lat 18–54); "
+                   "swap the lon and lat columns.", int(np.flatnonzero(swapped)[0]))
+    bad = given & ~((lon >= 73) & (lon <= 136) & (lat >= 3) & (lat <= 54))
+    if bad.any():
+        raise _err(path, df, "坐标不在中国境内范围（经纬度应为十进制度）。",
+                   "coordinates are outside China (decimal degrees expected).",
+                   int(np.flatnonzero(bad)[0]))
+    file_datum = parse_datum(default_crs or "")
+    if file_datum is None:
+        raise InputFileError(f"不支持的坐标系 --crs {default_crs}；"
+                             "请用 wgs84、gcj02（高德/腾讯）或 "
+                             "bd09（百度）。", f"unsupported --crs {default_crs}; use wgs84, gcj02 "
+                             "(Amap/Tencent) or bd09 (Baidu).", path=str(path))
+    datum = np.full(len(df), file_datum, dtype=object)
+    if "crs" in df.columns:
+        for i, text in enumerate(df["crs"]):
+            if str(text).strip():
+                d = parse_datum(text)
+                if d is None:
+                    raise _err(path, df, f"不支持的坐标系“{text}”，"
+                               "请用 WGS84、GCJ02（高德/腾讯）或 "
+                               "BD09（百度）。", f"unsupported crs '{text}'; use WGS84, GCJ02 "
+                               "(Amap/Tencent) or BD09 (Baidu).", i)
+                datum[i] = d
+    for d in ("gcj02", "bd09"):
+        rows = (datum == d) & given
+        if rows.any():
+            lon[rows], lat[rows] = to_wgs84(lon[rows], lat[rows], d)
+    return lon, lat, datum
 
 
-def _match_names(df: pd.DataFrame, official: pd.DataFrame, towns: pd.DataFrame,
-                 path: Path) -> np.ndarray:
-    """Return the official row index matched by each file row (-1 if unmatched)."""
-    town_of = {}
-    for r in towns.itertuples():
-        town_of[r.name] = r.township_id
-        town_of[_norm_town(r.name)] = r.township_id
-    key = {}
-    for idx, r in enumerate(official.itertuples()):
-        key.setdefault((r.township_id, _norm(r.name)), []).append(idx)
-    out = np.full(len(df), -1)
-    for i, (t, v) in enumerate(zip(df["township"], df["village"], strict=True)):
-        tid = town_of.get(str(t).strip()) or town_of.get(_norm_town(str(t)))
-        cands = key.get((tid, _norm(v)), []) if tid else []
-        if len(cands) == 1:
-            out[i] = cands[0]
-    return out
+def _far_points(lon: np.ndarray, lat: np.ndarray, town_ids: np.ndarray,
+                boundary: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per row: excluded?, how far (m) and why — outside the county or away from its township."""
+    utm = boundary.estimate_utm_crs()
+    poly = boundary.to_crs(utm).geometry.iloc[0]
+    pts = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326").to_crs(utm)
+    dist = pts.distance(poly).to_numpy().copy()
+    far = dist > OUTSIDE_TOLERANCE_M
+    why = ["county" if f else "" for f in far]
+    for tid in np.unique(town_ids):
+        rows = np.flatnonzero((town_ids == tid) & ~far)
+        if len(rows) < 4:
+            continue
+        for i in rows:
+            others = rows[rows != i]
+            mx, my = np.median(lon[others]), np.median(lat[others])
+            spread = np.median(haversine_m(lon[others], lat[others], mx, my))
+            d = float(haversine_m(lon[i], lat[i], mx, my))
+            if d > max(TOWN_OUTLIER_M, 4 * spread):
+                far[i], dist[i], why[i] = True, d, "township"
+    return far, dist, why
 
 
-def _norm_town(name: str) -> str:
-    s = str(name).strip()
-    for suffix in ("街道办事处", "街道", "镇", "乡"):
-        if s.endswith(suffix) and len(s) > len(suffix) + 1:
-            return s[: -len(suffix)]
-    return s
+def _warn_far(path: Path, df: pd.DataFrame, rows: np.ndarray, dist: np.ndarray,
+              why: list[str], names: np.ndarray) -> None:
+    unit = "行" if df.attrs.get("unit", "line") == "line" else "个要素"
+    zh, en = [], []
+    for i, name in zip(rows, names, strict=True):
+        n = _where(df, i)
+        if why[i] == "county":
+            zh.append(f"第 {n} {unit} {name} 在县界外 {dist[i] / 1000:.1f} km")
+            en.append(f"{df.attrs.get('unit', 'line')} {n} {name}: {dist[i] / 1000:.1f} km "
+                      "outside the county")
+        else:
+            zh.append(f"第 {n} {unit} {name} 离本乡镇其他村的中位位置 {dist[i] / 1000:.1f} km")
+            en.append(f"{df.attrs.get('unit', 'line')} {n} {name}: {dist[i] / 1000:.1f} km from "
+                      "the other villages of its township")
+    warnings.warn(f"{path.name}：{len(rows)} 个坐标明显有误，已排除"
+                  "（这些村保留合成位置并标注为合成）："
+                  f"{'；'.join(zh)}。请核对坐标与坐标系（--crs wgs84/gcj02/bd09） | "
+                  f"{len(rows)} positions are far off and excluded (those villages keep "
+                  f"synthetic positions, labelled synthetic): {'; '.join(en)}. Check the "
+                  "coordinates and their datum (--crs wgs84/gcj02/bd09).",
+                  DataQualityWarning, stacklevel=4)
 
 
-def merge_village_file(path: str | Path, villages: gpd.GeoDataFrame,
+def _read(path: str | Path | VillageFile):
+    spec = path if isinstance(path, VillageFile) else VillageFile(path)
+    p = Path(spec.path)
+    df, digest = read_village_rows(p, sheet=spec.sheet, header_names=known_headers())
+    df, used = canonical_columns(df, p)
+    return spec, p, df, used, digest
+
+
+def merge_village_file(path: str | Path | VillageFile, villages: gpd.GeoDataFrame,
                        townships: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
                        seat: Point):
     """Overlay a planner's village file on the official village list.
 
-    Matched villages take the file's position (converted from GCJ-02 when the
-    ``crs`` column says so), population, poor flag, existing site and parcels.
-    Unmatched rows and points outside the boundary are reported as warnings;
-    official villages missing from the file keep synthetic positions and are
-    labelled so per row (``position_source``), and the positions layer is
-    then labelled synthetic as a whole.
+    Matched villages take the file's position (converted to WGS-84 from the
+    file's or the row's datum), population, poor flag, existing site and
+    parcels. Unmatched rows (with "did you mean" suggestions) and points far
+    outside the county or their township are named in warnings and not used;
+    those villages, and official villages missing from the file, keep
+    synthetic positions labelled per row (``position_source``). Villages
+    whose parcels come from the file get ``demand_source = "user"``.
+
+    Parameters
+    ----------
+    path
+        The file, or a :class:`VillageFile` with its datum and sheet.
+    villages, townships, boundary, seat
+        The county's official villages (with synthetic positions), townships,
+        boundary and seat.
 
     Returns
     -------
@@ -208,90 +259,87 @@ def merge_village_file(path: str | Path, villages: gpd.GeoDataFrame,
     Raises
     ------
     InputFileError
-        Malformed values (with line numbers), swapped coordinates, duplicates.
+        Malformed or negative values (with line numbers), swapped
+        coordinates, duplicates, or a file none of whose rows is a village
+        of the county.
     """
-    path = Path(path)
-    df, digest = read_table(path)
-    lon = _numbers(df, "lon", path, required=True)
-    lat = _numbers(df, "lat", path, required=True)
-    swapped = (lon >= 15) & (lon <= 55) & (lat >= 70) & (lat <= 140)
-    if swapped.any():
-        line = int(df["_line"].iloc[int(np.flatnonzero(swapped)[0])])
-        raise _err(path, "经纬度似乎写反了（经度应在 73–135，纬度应在 18–54）。请交换 lon 与 lat 两列。",
-                   "longitude and latitude look swapped (lon should be 73–135, lat 18–54); "
-                   "swap the lon and lat columns.", line=line)
-    bad = ~((lon >= 73) & (lon <= 136) & (lat >= 3) & (lat <= 54))
-    if bad.any():
-        line = int(df["_line"].iloc[int(np.flatnonzero(bad)[0])])
-        raise _err(path, "坐标不在中国境内范围。", "coordinates are outside China.", line=line)
-    if "crs" in df.columns:
-        crs = df["crs"].str.strip().str.upper().str.replace("-", "").replace({"": "WGS84"})
-        unknown = ~crs.isin(["WGS84", "GCJ02", "EPSG:4326", "4326"])
-        if unknown.any():
-            i = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise _err(path, f"不支持的坐标系“{df['crs'].iloc[i]}”，请用 WGS-84 或 GCJ-02。",
-                       f"unsupported crs '{df['crs'].iloc[i]}'; use WGS-84 or GCJ-02.",
-                       line=int(df["_line"].iloc[i]))
-        gcj = (crs == "GCJ02").to_numpy()
-        if gcj.any():
-            lon[gcj], lat[gcj] = gcj02_to_wgs84(lon[gcj], lat[gcj])
-    dup = df.duplicated(subset=["township", "village"], keep=False)
-    if dup.any():
-        lines = df.loc[dup, "_line"].astype(int).tolist()
-        raise _err(path, f"重复的村（同一乡镇同名），行号：{lines[:10]}。请删除重复行。",
-                   f"duplicate village rows (same township and name) at lines {lines[:10]}; "
-                   "remove the duplicates.", duplicates=lines)
-    match = _match_names(df, villages, townships, path)
-    unmatched = df.loc[match < 0, ["_line", "township", "village"]]
-    if len(unmatched):
-        show = "; ".join(f"{line}:{t}/{v}" for line, t, v in unmatched.head(10).to_numpy())
-        warnings.warn(f"{path.name}：{len(unmatched)} 行无法与官方村名单匹配，已忽略（{show}） | "
-                      f"{len(unmatched)} rows do not match the official village list and are "
-                      f"ignored (line:township/village: {show})", stacklevel=3)
-    v = villages.copy()
-    hit = match >= 0
-    rows = match[hit]
-    pts = shapely.points(lon[hit], lat[hit])
-    geom = v.geometry.to_numpy().copy()
-    geom[rows] = pts
-    v = v.set_geometry(gpd.GeoSeries(geom, crs="EPSG:4326", index=v.index))
-    v.loc[v.index[rows], "position_source"] = "user"
-    for col, fn in (("population", "n"), ("parcels_down", "n"), ("parcels_up", "n"),
-                    ("poor", "f")):
+    spec, path, df, used, digest = _read(path)
+    most = max(MAX_ROWS_MIN, MAX_ROWS_PER_VILLAGE * len(villages))
+    if len(df) > most:
+        raise _err(path, df, f"文件有 {len(df):,} 行，而本县只有 {len(villages)} 个村级单位"
+                   f"（上限 {most:,} 行）；是否选错了文件？",
+                   f"the file has {len(df):,} rows but the county has {len(villages)} "
+                   f"village-level units (limit {most:,} rows); is this the right file?",
+                   rows=len(df))
+    lon, lat, _ = _coordinates(df, path, spec.crs)
+    found = match_villages(df, villages, townships)
+    match = found.index
+    if found.problems:
+        zh, en = describe_problems(found.problems, df.attrs.get("unit", "line"))
+        if (match < 0).all():
+            raise _err(path, df, f"没有一行能与 {len(villages)} 个官方村名匹配"
+                       f"（是否选错了县？）：{zh}",
+                       f"none of the rows matches the {len(villages)} official villages (wrong "
+                       f"county?): {en}", unmatched=len(found.problems))
+        warnings.warn(f"{path.name}：{len(found.problems)} 行无法与官方村名单匹配，已忽略：{zh} | "
+                      f"{len(found.problems)} rows do not match the official village list and "
+                      f"are ignored: {en}", DataQualityWarning, stacklevel=3)
+    if found.town_unknown and used.get("township") != "KML folder":  # folders may be anything
+        show = found.town_unknown[:10]
+        warnings.warn(f"{path.name}：{len(found.town_unknown)} 行的乡镇不在官方名单中，"
+                      "已按村名在全县唯一匹配："
+                      + "；".join(f"第 {n} 行 {t} → {o}" for n, t, o in show)
+                      + f" | {len(found.town_unknown)} rows name a township not on the official "
+                      "list and were matched by their village name, unique in the county: "
+                      + "; ".join(f"line {n} {t} -> {o}" for n, t, o in show),
+                      InputFileWarning, stacklevel=3)
+    hit = np.flatnonzero(match >= 0)
+    taken = pd.Series(match[hit]).duplicated(keep=False).to_numpy()
+    if taken.any():
+        lines = [_where(df, i) for i in hit[taken]]
+        raise _err(path, df, f"重复的村（多行对应同一个官方村），行号：{lines[:10]}。"
+                   "请删除重复行。",
+                   f"several rows name the same village, at lines {lines[:10]}; remove the "
+                   "duplicates.", duplicates=lines)
+    values = {}
+    for col, minimum in (("population", 0.0), ("parcels_down", 0.0), ("parcels_up", 0.0)):
         if col in df.columns:
-            vals = (_numbers(df, col, path, required=False) if fn == "n"
-                    else _flags(df, col, path))
-            v.loc[v.index[rows], col] = vals[hit]
+            values[col] = _numbers(df, col, path, required=False, minimum=minimum)
+    if "poor" in df.columns:
+        values["poor"] = _flags(df, "poor", path)
     if "existing_site" in df.columns:
-        v.loc[v.index[rows], "existing_site"] = df["existing_site"].to_numpy()[hit]
-    _check_outside(v, boundary, path)
-    n_user = int(hit.sum())
+        values["existing_site"] = np.array(site_values(df, used["existing_site"]), dtype=object)
+    located = hit[np.isfinite(lon[hit])]  # rows of the official list with coordinates
+    far, dist, why = _far_points(lon[located], lat[located],
+                                 villages["township_id"].to_numpy()[match[located]], boundary)
+    if far.any():
+        names = villages["name"].to_numpy()[match[located][far]]
+        _warn_far(path, df, located[far], dist, why, names)
+    v = villages.copy()
+    pos_rows, pos_hit = match[located][~far], located[~far]
+    geom = v.geometry.to_numpy().copy()
+    geom[pos_rows] = shapely.points(lon[pos_hit], lat[pos_hit])
+    v = v.set_geometry(gpd.GeoSeries(geom, crs="EPSG:4326", index=v.index))
+    v.loc[v.index[pos_rows], "position_source"] = "user"
+    for col, vals in values.items():
+        v.loc[v.index[match[hit]], col] = vals[hit]
+    n_user = len(pos_rows)
     n_missing = int((v["position_source"] != "user").sum())
     if n_missing:
-        warnings.warn(f"{path.name}：官方名单中 {n_missing} 个村没有坐标，已用合成位置补齐并标注为合成 | "
-                      f"{n_missing} official villages have no coordinates in the file; they get "
-                      "synthetic positions, labelled synthetic", stacklevel=3)
+        warnings.warn(f"{path.name}：官方名单中 {n_missing} 个村没有可用坐标，"
+                      "已用合成位置补齐并标注为合成 | "
+                      f"{n_missing} official villages have no usable coordinates in the file; "
+                      "they get synthetic positions, labelled synthetic", DataQualityWarning,
+                      stacklevel=3)
     towns, seat = _user_townships(v, townships, boundary, seat)
+    counts = {"villages": {"user": n_user, "synthetic": n_missing}}
     prov = LayerProvenance(
         "user" if n_missing == 0 else "synthetic",
-        f"planner's village file {path.name}: {n_user} positions"
-        + (f"; {n_missing} villages placed synthetically" if n_missing else ""),
-        sha256=digest)
-    has_demand = "parcels_down" in df.columns
-    return v, towns, seat, prov, has_demand
-
-
-def _check_outside(v: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, path: Path) -> None:
-    utm = boundary.estimate_utm_crs()
-    poly = boundary.to_crs(utm).geometry.iloc[0].buffer(OUTSIDE_TOLERANCE_M)
-    user = v[v["position_source"] == "user"]
-    out = user[~user.to_crs(utm).within(poly)]
-    if len(out):
-        names = "、".join(out["name"].head(10))
-        warnings.warn(f"{path.name}：{len(out)} 个村的坐标在县界外 {OUTSIDE_TOLERANCE_M:.0f} m 以上："
-                      f"{names}；请核对坐标系（WGS-84/GCJ-02）| {len(out)} villages lie more than "
-                      f"{OUTSIDE_TOLERANCE_M:.0f} m outside the county boundary; check their "
-                      "coordinates and crs", stacklevel=4)
+        f"planner's village file {path.name}: {n_user} of {len(v)} village positions"
+        + (f"; {n_missing} villages placed synthetically" if n_missing else "")
+        + (f" ({int(far.sum())} far-off points excluded)" if far.any() else ""),
+        sha256=digest, counts=counts)
+    return v, towns, seat, prov, "parcels_down" in values
 
 
 def _user_townships(v: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,

@@ -680,7 +680,9 @@ def _plan_document(county: County, network: Any, pts: _Points, sites: Sites,
             "parcels_down": float(row.parcels_down), "parcels_up": float(row.parcels_up),
             "deliver_kg": _round(row.parcels_down * params.demand.kg_per_parcel, 2),
             "pickup_kg": _round(row.parcels_up * params.demand.kg_per_parcel, 2),
-            "position_source": row.position_source, "daily": str(row.village_id) in visited,
+            "position_source": row.position_source,
+            "demand_source": str(getattr(row, "demand_source", "assumed")),
+            "daily": str(row.village_id) in visited,
             "has_station": str(row.village_id) in hosts,
             **({"position_ref": row.position_ref} if getattr(row, "position_ref", "") else {})})
     prov = {k: _layer(p) for k, p in county.provenance.items()}

@@ -44,7 +44,8 @@ from typing import Any
 
 import pandas as pd
 
-from ruralnet.exceptions import TargetsError
+from ruralnet._io import read_table as read_any_table
+from ruralnet.exceptions import InputFileError, TargetsError
 from ruralnet.programme.indicators import (
     COMPARATORS,
     LEVELS,
@@ -100,10 +101,12 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def read_table(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
-    """Read a CSV (UTF-8 with or without BOM, else GB18030 as Excel saves it) as strings.
+    """Read a planner's table (CSV/TSV in UTF-8 or GBK, or .xlsx) as strings.
 
-    Returns the name to use in messages and the frame with stripped column
-    names; a DataFrame passes through as strings.
+    Uses the package's one table reader, :func:`ruralnet._io.read_table`
+    (separator sniffed, title rows skipped, size bounded). Returns the name
+    to use in messages and the frame with stripped column names; a
+    DataFrame passes through as strings.
 
     Raises
     ------
@@ -114,21 +117,11 @@ def read_table(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
         frame, name = source.astype(str), "<DataFrame>"
     else:
         name = str(source)
-        frame = None
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding=encoding)
-                break
-            except FileNotFoundError:
-                raise _err(f"找不到文件 {name}", f"file not found: {name}", path=name) from None
-            except UnicodeDecodeError:
-                continue
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise _err(f"{name} 无法读取: {exc}", f"{name} cannot be read: {exc}",
-                           path=name) from exc
-        if frame is None:
-            raise _err(f"{name} 既不是 UTF-8 也不是 GBK 编码", f"{name} is neither UTF-8 nor GBK",
-                       path=name)
+        try:
+            frame, _ = read_any_table(source)
+        except InputFileError as exc:
+            raise _err(exc.zh, exc.en or exc.zh, **exc.details) from exc
+        frame = frame.drop(columns="_line")
     frame.columns = [str(c).strip() for c in frame.columns]
     return name, frame
 
