@@ -9,6 +9,8 @@
   ``force`` only those are replaced. Files ruralnet never wrote — the
   planner's own notes, the run's input files — are never removed or
   overwritten.
+* :func:`quiet_native_stdout` — keep what native solver code prints (HiGHS's
+  ``HighsMipSolverData::...`` debug lines) off the user's standard output.
 * :func:`cjk_font` — an installed font that draws Chinese, for matplotlib.
 """
 
@@ -20,7 +22,9 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -73,7 +77,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def read_manifest(folder: Path) -> set[str] | None:
-    """Return the file names ruralnet wrote into ``folder``, or ``None`` without a manifest."""
+    """Return the relative paths ruralnet wrote into ``folder``, or ``None`` without a manifest."""
     path = Path(folder) / MANIFEST
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -82,21 +86,84 @@ def read_manifest(folder: Path) -> set[str] | None:
         return None
 
 
-def _foreign(out: Path, owned: set[str]) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.name != MANIFEST and p.name not in owned)
+def _write_manifest(out: Path, files: Iterable[str]) -> None:
+    doc = {"written_by": "ruralnet", "files": sorted(set(files))}
+    with atomic_path(out / MANIFEST) as m:
+        m.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _files_under(folder: Path) -> list[str]:
+    """Relative POSIX paths of every file (not folder) under ``folder``, sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() or p.is_symlink())
+
+
+def _owned(out: Path, rel: str, owned: set[str]) -> bool:
+    """Whether ruralnet wrote ``out/rel``: listed in the folder's manifest or its sub-folder's."""
+    if rel in owned:
+        return True
+    parent, _, name = rel.rpartition("/")
+    sub = read_manifest(out / parent) if parent else None
+    return sub is not None and name in sub
 
 
 def _same_file(a: Path, b: Path) -> bool:
     try:
-        return a.resolve() == b.resolve()
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
     except OSError:
         return False
+
+
+def _clashes(out: Path, written: list[str], owned: set[str], protected: list[Path]) -> list[str]:
+    """Files to be written whose name is taken by a file ruralnet did not write or by an input."""
+    clash = []
+    for rel in written:
+        dest = out / rel
+        blocked = [out / "/".join(rel.split("/")[:i]) for i in range(1, rel.count("/") + 1)]
+        if any(b.exists() and not b.is_dir() for b in blocked):
+            clash.append(rel)  # a planner's file sits where ruralnet needs a folder
+        elif dest.is_dir() and not dest.is_symlink():
+            clash.append(rel)
+        elif (dest.exists() or dest.is_symlink()) and (
+                not _owned(out, rel, owned) or any(_same_file(dest, p) for p in protected)):
+            clash.append(rel)
+    return clash
+
+
+def check_not_input(path: str | Path, inputs: Iterable[str | Path | None]) -> None:
+    """Refuse to write ``path`` when it is one of the run's input files.
+
+    Raises
+    ------
+    RuralnetError
+        ``path`` names (or links to) an input file.
+
+    Examples
+    --------
+    >>> check_not_input("a.csv", ["b.csv", None])
+    """
+    for p in inputs:
+        if p and _same_file(Path(path), Path(p)):
+            zh = f"输出文件 {path} 是本次运行的输入文件，不会覆盖；请换一个输出文件名。"
+            raise RuralnetError(zh,
+                                f"output file {path} is an input of this run and is not "
+                                "overwritten; choose another output file name.", path=str(path))
 
 
 @contextlib.contextmanager
 def output_folder(out: str | Path, *, force: bool = False,
                   inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
     """Yield a fresh temporary folder; move the files written there into ``out`` on success.
+
+    Nothing of ``out`` changes before the block succeeds. Then every file
+    is checked first (none may take the name of a file ruralnet did not
+    write, or of an input), the manifest is extended with the files about to
+    arrive, and each file is renamed into place (:func:`os.rename` within
+    one file system: a reader sees the old file or the new one, never half
+    of one). Folders are merged file by file, never removed, so a planner's
+    note inside a county sub-folder survives too. An interruption during the
+    moves leaves complete files only and a manifest that owns them, so the
+    next ``force`` run replaces them.
 
     Parameters
     ----------
@@ -112,8 +179,9 @@ def output_folder(out: str | Path, *, force: bool = False,
     Raises
     ------
     RuralnetError
-        ``out`` is non-empty and ``force`` is not set; or a file to be
-        written has the name of a file ruralnet did not write (or of an input).
+        ``out`` is a file, or is non-empty and ``force`` is not set; or a
+        file to be written has the name of a file ruralnet did not write (or
+        of an input). Raised before anything in ``out`` changes.
 
     Examples
     --------
@@ -124,10 +192,10 @@ def output_folder(out: str | Path, *, force: bool = False,
     ['.ruralnet-manifest.json', 'plan.json']
     """
     out = Path(out)
-    owned = (read_manifest(out) or set()) if out.is_dir() else set()
     if out.exists() and not out.is_dir():
         raise RuralnetError(f"输出路径 {out} 是文件，不是目录；请换一个目录名。",
-                            f"output path {out} is a file, not a folder; choose a folder name.")
+                            f"output path {out} is a file, not a folder; choose a folder name.",
+                            path=str(out))
     if out.is_dir() and any(out.iterdir()) and not force:
         raise RuralnetError(f"输出目录 {out} 非空；请换一个目录，或加 --force（只替换 ruralnet "
                             "以前写入的文件，其他文件保留）。",
@@ -135,13 +203,12 @@ def output_folder(out: str | Path, *, force: bool = False,
                             "(replaces only files ruralnet wrote there; other files are kept).",
                             path=str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         yield tmp
-        written = sorted(p.name for p in tmp.iterdir())
-        protected = [Path(p) for p in inputs if p]
-        clash = [n for n in written if out.is_dir() and (out / n).exists()
-                 and (n not in owned or any(_same_file(out / n, p) for p in protected))]
+        owned = (read_manifest(out) or set()) if out.is_dir() else set()
+        written = [r for r in _files_under(tmp) if r != MANIFEST]
+        clash = _clashes(out, written, owned, [Path(p) for p in inputs if p])
         if clash:
             raise RuralnetError(
                 f"输出目录 {out} 中已有不是 ruralnet 写入的文件 {', '.join(clash)}，不会覆盖；"
@@ -150,17 +217,76 @@ def output_folder(out: str | Path, *, force: bool = False,
                 "not write (or which are inputs of this run); they are not overwritten. "
                 "Choose another output folder or move those files.", path=str(out), files=clash)
         out.mkdir(exist_ok=True)
-        for name in written:
-            dest = out / name
-            if dest.is_dir() and not dest.is_symlink():
-                shutil.rmtree(dest)  # a folder ruralnet wrote before (listed in the manifest)
-            os.replace(tmp / name, dest)
-        still_there = {p.name for p in out.iterdir()}
-        doc = {"written_by": "ruralnet", "files": sorted(set(written) | (owned & still_there))}
-        with atomic_path(out / MANIFEST) as m:
-            m.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_manifest(out, owned | set(written))  # first: an interrupted move stays owned
+        for rel in written:
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / rel, out / rel)
+        _write_manifest(out, {r for r in owned | set(written) if (out / r).exists()})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+_QUIET_LOCK = threading.Lock()
+_QUIET_DEPTH = [0, -1]  # nesting depth, saved copy of file descriptor 1
+
+
+@contextlib.contextmanager
+def quiet_native_stdout() -> Iterator[None]:
+    """Send what native code writes to file descriptor 1 to the null device while the block runs.
+
+    Some solver builds print debug lines with C ``printf`` whatever their
+    output options say (HiGHS: ``HighsMipSolverData::transformNewIntegerFeasibleSolution
+    tmpSolver.run();``); only redirecting the file descriptor stops them.
+    Python's own ``sys.stdout`` is flushed first and works as before after
+    the block. Nested and concurrent uses share one redirection. Where file
+    descriptor 1 cannot be redirected (no such descriptor) the block runs
+    unchanged.
+
+    Examples
+    --------
+    >>> with quiet_native_stdout():
+    ...     _ = os.write(1, b"native chatter")
+    >>> print("seen")
+    seen
+    """
+    with _QUIET_LOCK:
+        if _QUIET_DEPTH[0] == 0:
+            try:
+                sys.stdout.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+            _flush_c_stdout()
+            try:
+                saved = os.dup(1)
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.close(null)
+            except OSError:
+                saved = -1
+            _QUIET_DEPTH[1] = saved
+        _QUIET_DEPTH[0] += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _QUIET_DEPTH[0] -= 1
+            if _QUIET_DEPTH[0] == 0 and _QUIET_DEPTH[1] >= 0:
+                try:
+                    _flush_c_stdout()
+                    os.dup2(_QUIET_DEPTH[1], 1)
+                finally:
+                    os.close(_QUIET_DEPTH[1])
+                    _QUIET_DEPTH[1] = -1
+
+
+def _flush_c_stdout() -> None:
+    """Flush the C library's ``stdout`` buffer (buffered native output goes where it was meant)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
 @cache

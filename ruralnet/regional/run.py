@@ -503,15 +503,15 @@ def write_rollup(result: RegionResult, out_dir: str | Path) -> list[str]:
     """
     from ruralnet.outputs.maps import save_map
 
-    out = Path(out_dir)
-    result.table.to_csv(out / "region_summary.csv", index=False, encoding="utf-8-sig")
-    written = ["region_summary.csv"]
-    save_map(region_map(result), out / "region_map.html")
-    written.append("region_map.html")
-    if result.pooling is not None:
-        result.pooling.table.to_csv(out / "pooled_warehouses.csv", index=False,
-                                    encoding="utf-8-sig")
-        written.append("pooled_warehouses.csv")
+    with output_folder(out_dir, force=True) as out:  # only ruralnet's own files are replaced
+        result.table.to_csv(out / "region_summary.csv", index=False, encoding="utf-8-sig")
+        written = ["region_summary.csv"]
+        save_map(region_map(result), out / "region_map.html")
+        written.append("region_map.html")
+        if result.pooling is not None:
+            result.pooling.table.to_csv(out / "pooled_warehouses.csv", index=False,
+                                        encoding="utf-8-sig")
+            written.append("pooled_warehouses.csv")
     return written
 
 
