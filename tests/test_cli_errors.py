@@ -133,7 +133,7 @@ def test_log_lines_follow_the_chosen_language():
 
 
 def test_plan_under_lang_zh_prints_no_english_warning_lines(tmp_path):
-    """`--lang zh plan`: the warnings printed on stderr carry no `WARNING` lines or English halves."""
+    """`--lang zh plan`: no `WARNING` lines, no English halves, no solver chatter."""
     r, _ = _plan(tmp_path, lang="zh")
     assert r.exit_code == 0, r.output
     lines = [ln for ln in r.output.splitlines() if ln.startswith(("警告", "WARNING", "注意"))]
