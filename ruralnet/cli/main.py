@@ -140,7 +140,8 @@ def _step(msg: str) -> None:
 @click.option("--pool-warehouses", type=click.IntRange(1, 10), default=None,
               help="Prefecture runs: also compare 1..k pooled regional warehouses.")
 @click.option("--reproducible", is_flag=True,
-              help="Prefecture/province runs: long time limits, same result under any load.")
+              help="Prefecture/province runs: even longer safety time limits (plans are "
+                   "reproducible by default; this is for very overloaded workers).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")

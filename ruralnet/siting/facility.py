@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
 
+from ruralnet._clock import clock_bit
 from ruralnet._io import quiet_native_stdout
 from ruralnet._validate import bad_value, cost_matrix, nonneg_vector
 from ruralnet.exceptions import InfeasibleError, RuralnetError
@@ -316,6 +317,10 @@ def solve_mip(mip: Mip, *, maximize: bool, params: SolveParams, time_limit_s: fl
     with quiet_native_stdout():  # HiGHS's MIP code also printf()s debug lines
         res = mathopt.solve(model, _SOLVERS[params.solver], params=sp_)
     reason = res.termination.reason
+    if reason == mathopt.TerminationReason.FEASIBLE or (
+            reason == mathopt.TerminationReason.NO_SOLUTION_FOUND):
+        if res.termination.limit == mathopt.Limit.TIME:  # optimality not proven in time
+            clock_bit("mip", time_limit_s)
     if reason in (mathopt.TerminationReason.INFEASIBLE,
                   mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
         raise InfeasibleError(
