@@ -139,3 +139,16 @@ def test_plan_under_lang_zh_prints_no_english_warning_lines(tmp_path):
     lines = [ln for ln in r.output.splitlines() if ln.startswith(("警告", "WARNING", "注意"))]
     assert not [ln for ln in lines if "WARNING" in ln or " | " in ln], lines
     assert "HighsMipSolverData" not in r.output
+
+
+def test_unknown_indicator_system_is_refused_before_any_work(tmp_path, monkeypatch):
+    """`plan --system nope` fails before the county is loaded; nothing is written."""
+    import ruralnet.geo.county as county_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("the county was loaded before the options were checked")
+
+    monkeypatch.setattr(county_module, "load_county", never)
+    r, out = _plan(tmp_path, "--system", "nope", lang="en")
+    assert r.exit_code == 1 and "unknown indicator system 'nope'" in r.output
+    assert not out.exists()

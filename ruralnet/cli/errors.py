@@ -144,7 +144,8 @@ def option_error(option: str, zh: str, en: str, value: Any) -> ParameterError:
     >>> option_error("--limit", "必须 >= 1", "must be >= 1", 0).message("en")
     '--limit must be >= 1, got 0'
     """
-    return ParameterError(f"{option} {zh}，实际为 {value}", f"{option} {en}, got {value}",
+    shown = f"{value:g}" if isinstance(value, float) else value
+    return ParameterError(f"{option} {zh}，实际为 {shown}", f"{option} {en}, got {shown}",
                           option=option, value=value)
 
 

@@ -169,6 +169,10 @@ def plan(county: str | None, scenario: str | None, province: str | None,
                        parcels_per_village=parcels_per_village, seed=seed, workers=workers,
                        files={"--scenario": scenario, "--village-file": village_file,
                               "--osm-file": osm_file})
+    if system:  # an unknown indicator system is refused before any planning
+        from ruralnet.programme.targets import load_system
+
+        load_system(system)
     if not county and not scenario and (prefecture or province):
         _plan_region(prefecture, province, workers, scheduler, pool_warehouses, reproducible,
                      system, seed or 0, Path(out), force)
