@@ -152,3 +152,19 @@ def test_unknown_indicator_system_is_refused_before_any_work(tmp_path, monkeypat
     r, out = _plan(tmp_path, "--system", "nope", lang="en")
     assert r.exit_code == 1 and "unknown indicator system 'nope'" in r.output
     assert not out.exists()
+
+
+def test_a_full_disk_is_reported_as_such_not_as_a_bug(tmp_path, monkeypatch):
+    """An OSError while writing (ENOSPC) exits 1 with the path and the fix, not 70."""
+    import errno
+
+    from ruralnet.outputs import write
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "o" / "plan.json"))
+
+    monkeypatch.setattr(write, "write_outputs", full)
+    r, out = _plan(tmp_path, lang="en")
+    assert r.exit_code == 1 and "No space left on device" in r.output
+    assert "free disk space" in r.output and "bug" not in r.output
+    assert not out.exists()

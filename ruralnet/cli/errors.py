@@ -6,7 +6,8 @@ becomes its bilingual message and an exit code, anything else the internal
 error message with the bug-report hint — never a traceback unless
 ``--debug``.
 
-Exit codes: 0 success, 1 bad input or data (message says the fix), 2 usage
+Exit codes: 0 success, 1 bad input or data, or a file that cannot be read
+or written (disk full, no permission; the message says the fix), 2 usage
 error (a bad option value; click's own usage errors too), 3 infeasible
 constraints, 4 a plan failed validation, 70 internal error (a bug: please
 report it; rerun with ``--debug`` for the traceback).
@@ -120,6 +121,14 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (click.ClickException, click.Abort, click.exceptions.Exit, SystemExit,
                 KeyboardInterrupt):
             raise
+        except OSError as err:  # disk full, no permission, a file gone: the machine, not a bug
+            if State.debug:
+                raise
+            where = f" {err.filename}" if getattr(err, "filename", None) else ""
+            why = err.strerror or err
+            fail(RuralnetError(f"无法读写文件{where}：{why}；请检查路径、权限和磁盘空间。",
+                               f"cannot read or write{where}: {why}; check the "
+                               "path, permissions and free disk space.", errno=err.errno))
         except Exception as err:  # last resort: no traceback for planners
             if State.debug:
                 raise
