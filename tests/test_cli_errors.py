@@ -168,3 +168,13 @@ def test_a_full_disk_is_reported_as_such_not_as_a_bug(tmp_path, monkeypatch):
     assert r.exit_code == 1 and "No space left on device" in r.output
     assert "free disk space" in r.output and "bug" not in r.output
     assert not out.exists()
+
+
+def test_debug_shows_the_traceback_of_a_bug(tmp_path, monkeypatch):
+    """With --debug a bug propagates (click shows its traceback) instead of the exit-70 message."""
+    from ruralnet.routing import search
+
+    monkeypatch.setattr(search, "violations", lambda c, t, clients: ["load 9 > capacity 1"])
+    r = CliRunner().invoke(main, ["--debug", "plan", "--county", "双柏", "--out",
+                                  str(tmp_path / "o")])
+    assert isinstance(r.exception, SolverBugError)

@@ -44,13 +44,6 @@ BUG_HINT = ("这是 ruralnet 的程序错误：请用 --debug 重新运行，并
             "this is a bug in ruralnet: rerun with --debug and attach the output to a bug report.")
 
 
-class State:
-    """Options of the main group that every command reads (message language, tracebacks)."""
-
-    lang = "both"
-    debug = False
-
-
 def pick(text: str, lang: str) -> str:
     """Return the part of a ``"中文 | English"`` text in ``lang`` (the whole text for ``both``).
 
@@ -68,10 +61,21 @@ def pick(text: str, lang: str) -> str:
 
 
 def lang() -> str:
-    """Return the message language: the root command's ``--lang`` if zh/en/both, else State's."""
+    """Return the message language: the root command's ``--lang`` if zh/en/both, else both.
+
+    Read from the running command's context (not a global), so a command run
+    on its own (``score`` outside the main group) never inherits the
+    language of an earlier run in the same process.
+    """
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root().params.get("lang") if ctx is not None else None
-    return root if root in ("zh", "en", "both") else State.lang
+    return root if root in ("zh", "en", "both") else "both"
+
+
+def debug() -> bool:
+    """Return whether the root command was given ``--debug`` (tracebacks of internal errors)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("debug") is True)
 
 
 def exit_code(err: RuralnetError) -> int:
@@ -115,14 +119,14 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise click.UsageError(err.message(lang())) from None
             fail(err)
         except RuralnetError as err:
-            if State.debug and exit_code(err) == EXIT_INTERNAL:
+            if debug() and exit_code(err) == EXIT_INTERNAL:
                 raise
             fail(err)
         except (click.ClickException, click.Abort, click.exceptions.Exit, SystemExit,
                 KeyboardInterrupt):
             raise
         except OSError as err:  # disk full, no permission, a file gone: the machine, not a bug
-            if State.debug:
+            if debug():
                 raise
             where = f" {err.filename}" if getattr(err, "filename", None) else ""
             why = err.strerror or err
@@ -130,7 +134,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                                f"cannot read or write{where}: {why}; check the "
                                "path, permissions and free disk space.", errno=err.errno))
         except Exception as err:  # last resort: no traceback for planners
-            if State.debug:
+            if debug():
                 raise
             label = {"zh": "内部错误：", "en": "Internal error: "}.get(lang(),
                                                                       "内部错误 internal error: ")
@@ -203,7 +207,7 @@ class LangFormatter(logging.Formatter):
         else:
             both = en if zh == en else f"{zh} | {en}"
             text = f"{level_zh} {record.levelname} {record.name}: {both}"
-        if record.exc_info and State.debug:
+        if record.exc_info and logging.getLogger().isEnabledFor(logging.DEBUG):  # with -vv
             text += "\n" + self.formatException(record.exc_info)
         return text
 

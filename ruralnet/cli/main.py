@@ -18,7 +18,7 @@ import click
 
 from ruralnet._io import check_not_input, output_folder
 from ruralnet.cli import targets as cli_targets
-from ruralnet.cli.errors import EXIT_INPUT, State, guarded, pick, setup_logging
+from ruralnet.cli.errors import EXIT_INPUT, guarded, lang, pick, setup_logging
 from ruralnet.cli.options import check_input_file, check_number, check_plan_options
 from ruralnet.exceptions import RuralnetError
 
@@ -35,8 +35,7 @@ def main(lang: str, verbose: int, debug: bool) -> None:
     Plan a county's rural e-commerce logistics network and score it against
     the 电子商务进农村综合示范 programme targets.
     """
-    State.lang, State.debug = lang, debug
-    setup_logging(lang, verbose)
+    setup_logging(lang, verbose)  # --lang and --debug are read from the context by cli.errors
 
 
 @main.command()
@@ -219,7 +218,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
             _step(f"按 {system} 的目标设计 designed for {system}: "
                   + ", ".join(f"{k}={v}" for k, v in used[0].overrides.items()))
         for note in p.data["notes"]:
-            click.echo(click.style("注意 note: ", fg="yellow") + pick(note, State.lang), err=True)
+            click.echo(click.style("注意 note: ", fg="yellow") + pick(note, lang()), err=True)
         _step("写出结果 writing outputs")
         from ruralnet.outputs.write import write_outputs
 
