@@ -1,4 +1,4 @@
-"""Reader for the OR-Library p-median instances (Beasley 1985) in /work/shared/benchmarks/pmed.
+"""Reader for the OR-Library p-median instances (Beasley 1985) in ../shared/benchmarks/pmed.
 
 Convention (see that folder's README): start from c(i,i)=0, c(i,j)=inf, read
 the edge lines in order setting c(i,j)=c(j,i)=cost — the **last listed cost
@@ -15,7 +15,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-PMED_DIR = Path("/work/shared/benchmarks/pmed")
+from ruralnet.settings import benchmarks_dir
+
+PMED_DIR = benchmarks_dir("pmed")  # $RURALNET_BENCHMARKS or ../shared/benchmarks
 
 
 def read_pmed(path: str | Path) -> tuple[np.ndarray, int]:

@@ -1,6 +1,6 @@
 """Readers, distance conventions and an independent evaluator for the VRP benchmarks.
 
-Conventions (see /work/shared/benchmarks/README.md):
+Conventions (see ../shared/benchmarks/README.md):
 
 * CVRPLIB X: d(i, j) = nint(euclid), objective = total distance.
 * Solomon: d(i, j) = floor(10 * euclid) in integer tenths (computed exactly

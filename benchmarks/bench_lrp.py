@@ -5,7 +5,7 @@ Usage::
     OMP_NUM_THREADS=1 nice python benchmarks/bench_lrp.py --time-limit 120
     python benchmarks/bench_lrp.py --time-limit 20 --only coord20 coord50
 
-Convention (see /work/shared/benchmarks/README.md): arc cost
+Convention (see ../shared/benchmarks/README.md): arc cost
 ⌈100 × Euclidean distance⌉, opening costs and a fixed cost per route count,
 depot and vehicle capacities apply. Every cost printed is re-evaluated here
 from the routes on that integer matrix, and the routes are re-checked
@@ -48,8 +48,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from ruralnet.lrp.solve import LRPParams, read_prodhon, solve_lrp  # noqa: E402
+from ruralnet.settings import benchmarks_dir  # noqa: E402
 
-DEFAULT_DIR = Path("/work/shared/benchmarks/lrp-prodhon")
+DEFAULT_DIR = benchmarks_dir("lrp-prodhon")  # $RURALNET_BENCHMARKS or ../shared/benchmarks
 
 
 def check_and_cost(inst, res) -> int:

@@ -64,8 +64,9 @@ from ruralnet.routing import (  # noqa: E402
     VehicleType,
     solve_routes,
 )
+from ruralnet.settings import benchmarks_dir  # noqa: E402
 
-ROOT = Path("/work/shared/benchmarks")
+ROOT = benchmarks_dir()  # $RURALNET_BENCHMARKS or ../shared/benchmarks
 
 
 def to_problem(inst: Instance) -> RoutingProblem:

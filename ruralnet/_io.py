@@ -9,35 +9,29 @@
   ``force`` only those are replaced. Files ruralnet never wrote — the
   planner's own notes, the run's input files — are never removed or
   overwritten.
+* :func:`quiet_native_stdout` — keep what native solver code prints (HiGHS's
+  ``HighsMipSolverData::...`` debug lines) off the user's standard output.
 * :func:`cjk_font` — an installed font that draws Chinese, for matplotlib.
-* :func:`read_table` — the one reader of planners' tables (CSV/TSV in
-  UTF-8, UTF-16 or GBK with the separator sniffed; ``.xlsx``; title rows
-  above the header), bounded in size; :func:`check_archive` refuses zip
-  bombs before an ``.xlsx``/``.kmz`` is opened.
+* the one table reader lives beside it in :mod:`ruralnet._tables`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import hashlib
-import io
 import json
 import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import uuid
-import zipfile
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
-import pandas as pd
-
-from ruralnet.exceptions import InputFileError, RuralnetError
+from ruralnet.exceptions import RuralnetError
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +78,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def read_manifest(folder: Path) -> set[str] | None:
-    """Return the file names ruralnet wrote into ``folder``, or ``None`` without a manifest."""
+    """Return the relative paths ruralnet wrote into ``folder``, or ``None`` without a manifest."""
     path = Path(folder) / MANIFEST
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -93,21 +87,84 @@ def read_manifest(folder: Path) -> set[str] | None:
         return None
 
 
-def _foreign(out: Path, owned: set[str]) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.name != MANIFEST and p.name not in owned)
+def _write_manifest(out: Path, files: Iterable[str]) -> None:
+    doc = {"written_by": "ruralnet", "files": sorted(set(files))}
+    with atomic_path(out / MANIFEST) as m:
+        m.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _files_under(folder: Path) -> list[str]:
+    """Relative POSIX paths of every file (not folder) under ``folder``, sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() or p.is_symlink())
+
+
+def _owned(out: Path, rel: str, owned: set[str]) -> bool:
+    """Whether ruralnet wrote ``out/rel``: listed in the folder's manifest or its sub-folder's."""
+    if rel in owned:
+        return True
+    parent, _, name = rel.rpartition("/")
+    sub = read_manifest(out / parent) if parent else None
+    return sub is not None and name in sub
 
 
 def _same_file(a: Path, b: Path) -> bool:
     try:
-        return a.resolve() == b.resolve()
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
     except OSError:
         return False
+
+
+def _clashes(out: Path, written: list[str], owned: set[str], protected: list[Path]) -> list[str]:
+    """Files to be written whose name is taken by a file ruralnet did not write or by an input."""
+    clash = []
+    for rel in written:
+        dest = out / rel
+        blocked = [out / "/".join(rel.split("/")[:i]) for i in range(1, rel.count("/") + 1)]
+        if any(b.exists() and not b.is_dir() for b in blocked):
+            clash.append(rel)  # a planner's file sits where ruralnet needs a folder
+        elif dest.is_dir() and not dest.is_symlink():
+            clash.append(rel)
+        elif (dest.exists() or dest.is_symlink()) and (
+                not _owned(out, rel, owned) or any(_same_file(dest, p) for p in protected)):
+            clash.append(rel)
+    return clash
+
+
+def check_not_input(path: str | Path, inputs: Iterable[str | Path | None]) -> None:
+    """Refuse to write ``path`` when it is one of the run's input files.
+
+    Raises
+    ------
+    RuralnetError
+        ``path`` names (or links to) an input file.
+
+    Examples
+    --------
+    >>> check_not_input("a.csv", ["b.csv", None])
+    """
+    for p in inputs:
+        if p and _same_file(Path(path), Path(p)):
+            zh = f"输出文件 {path} 是本次运行的输入文件，不会覆盖；请换一个输出文件名。"
+            raise RuralnetError(zh,
+                                f"output file {path} is an input of this run and is not "
+                                "overwritten; choose another output file name.", path=str(path))
 
 
 @contextlib.contextmanager
 def output_folder(out: str | Path, *, force: bool = False,
                   inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
     """Yield a fresh temporary folder; move the files written there into ``out`` on success.
+
+    Nothing of ``out`` changes before the block succeeds. Then every file
+    is checked first (none may take the name of a file ruralnet did not
+    write, or of an input), the manifest is extended with the files about to
+    arrive, and each file is renamed into place (:func:`os.rename` within
+    one file system: a reader sees the old file or the new one, never half
+    of one). Folders are merged file by file, never removed, so a planner's
+    note inside a county sub-folder survives too. An interruption during the
+    moves leaves complete files only and a manifest that owns them, so the
+    next ``force`` run replaces them.
 
     Parameters
     ----------
@@ -123,8 +180,9 @@ def output_folder(out: str | Path, *, force: bool = False,
     Raises
     ------
     RuralnetError
-        ``out`` is non-empty and ``force`` is not set; or a file to be
-        written has the name of a file ruralnet did not write (or of an input).
+        ``out`` is a file, or is non-empty and ``force`` is not set; or a
+        file to be written has the name of a file ruralnet did not write (or
+        of an input). Raised before anything in ``out`` changes.
 
     Examples
     --------
@@ -135,10 +193,10 @@ def output_folder(out: str | Path, *, force: bool = False,
     ['.ruralnet-manifest.json', 'plan.json']
     """
     out = Path(out)
-    owned = (read_manifest(out) or set()) if out.is_dir() else set()
     if out.exists() and not out.is_dir():
         raise RuralnetError(f"输出路径 {out} 是文件，不是目录；请换一个目录名。",
-                            f"output path {out} is a file, not a folder; choose a folder name.")
+                            f"output path {out} is a file, not a folder; choose a folder name.",
+                            path=str(out))
     if out.is_dir() and any(out.iterdir()) and not force:
         raise RuralnetError(f"输出目录 {out} 非空；请换一个目录，或加 --force（只替换 ruralnet "
                             "以前写入的文件，其他文件保留）。",
@@ -146,13 +204,12 @@ def output_folder(out: str | Path, *, force: bool = False,
                             "(replaces only files ruralnet wrote there; other files are kept).",
                             path=str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         yield tmp
-        written = sorted(p.name for p in tmp.iterdir())
-        protected = [Path(p) for p in inputs if p]
-        clash = [n for n in written if out.is_dir() and (out / n).exists()
-                 and (n not in owned or any(_same_file(out / n, p) for p in protected))]
+        owned = (read_manifest(out) or set()) if out.is_dir() else set()
+        written = [r for r in _files_under(tmp) if r != MANIFEST]
+        clash = _clashes(out, written, owned, [Path(p) for p in inputs if p])
         if clash:
             raise RuralnetError(
                 f"输出目录 {out} 中已有不是 ruralnet 写入的文件 {', '.join(clash)}，不会覆盖；"
@@ -161,17 +218,76 @@ def output_folder(out: str | Path, *, force: bool = False,
                 "not write (or which are inputs of this run); they are not overwritten. "
                 "Choose another output folder or move those files.", path=str(out), files=clash)
         out.mkdir(exist_ok=True)
-        for name in written:
-            dest = out / name
-            if dest.is_dir() and not dest.is_symlink():
-                shutil.rmtree(dest)  # a folder ruralnet wrote before (listed in the manifest)
-            os.replace(tmp / name, dest)
-        still_there = {p.name for p in out.iterdir()}
-        doc = {"written_by": "ruralnet", "files": sorted(set(written) | (owned & still_there))}
-        with atomic_path(out / MANIFEST) as m:
-            m.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_manifest(out, owned | set(written))  # first: an interrupted move stays owned
+        for rel in written:
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / rel, out / rel)
+        _write_manifest(out, {r for r in owned | set(written) if (out / r).exists()})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+_QUIET_LOCK = threading.Lock()
+_QUIET_DEPTH = [0, -1]  # nesting depth, saved copy of file descriptor 1
+
+
+@contextlib.contextmanager
+def quiet_native_stdout() -> Iterator[None]:
+    """Send what native code writes to file descriptor 1 to the null device while the block runs.
+
+    Some solver builds print debug lines with C ``printf`` whatever their
+    output options say (HiGHS: ``HighsMipSolverData::transformNewIntegerFeasibleSolution
+    tmpSolver.run();``); only redirecting the file descriptor stops them.
+    Python's own ``sys.stdout`` is flushed first and works as before after
+    the block. Nested and concurrent uses share one redirection. Where file
+    descriptor 1 cannot be redirected (no such descriptor) the block runs
+    unchanged.
+
+    Examples
+    --------
+    >>> with quiet_native_stdout():
+    ...     _ = os.write(1, b"native chatter")
+    >>> print("seen")
+    seen
+    """
+    with _QUIET_LOCK:
+        if _QUIET_DEPTH[0] == 0:
+            try:
+                sys.stdout.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+            _flush_c_stdout()
+            try:
+                saved = os.dup(1)
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.close(null)
+            except OSError:
+                saved = -1
+            _QUIET_DEPTH[1] = saved
+        _QUIET_DEPTH[0] += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _QUIET_DEPTH[0] -= 1
+            if _QUIET_DEPTH[0] == 0 and _QUIET_DEPTH[1] >= 0:
+                try:
+                    _flush_c_stdout()
+                    os.dup2(_QUIET_DEPTH[1], 1)
+                finally:
+                    os.close(_QUIET_DEPTH[1])
+                    _QUIET_DEPTH[1] = -1
+
+
+def _flush_c_stdout() -> None:
+    """Flush the C library's ``stdout`` buffer (buffered native output goes where it was meant)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
 
 
 @cache
@@ -210,283 +326,3 @@ def cjk_font() -> str | None:
         except (OSError, RuntimeError, ValueError):
             logger.info("fontconfig font %s cannot be used by matplotlib", path)
     return None
-
-
-# --------------------------------------------------------------------------
-# One table reader: CSV/TSV (separator sniffed, UTF-8/GBK/UTF-16) and .xlsx
-# --------------------------------------------------------------------------
-
-MAX_TABLE_BYTES = 20 * 1024 * 1024
-"""Largest CSV/TSV (and .xlsx/.kmz archive, unpacked) read: 20 MiB — about 350,000 rows, read in
-~10 s with ~0.5 GB of memory. A county has at most a few thousand villages, so a planner's table
-is far smaller; anything larger is refused before it is read."""
-
-MAX_ZIP_RATIO = 200
-"""Largest unpacked/packed size ratio of an archive (.xlsx/.kmz); zip bombs reach 1000+."""
-
-HEADER_SCAN_ROWS = 30
-"""How many rows at the top of a table may be title rows above the header."""
-
-_SEPARATORS = (",", "\t", ";", "|", "，")
-
-
-def file_error(path: str | Path, zh: str, en: str, line: int | None = None,
-               **details: object) -> InputFileError:
-    """Return an :class:`InputFileError` whose message starts with the file name (and line).
-
-    Examples
-    --------
-    >>> str(file_error("v.csv", "经度为空。", "lon is empty.", line=3))
-    'v.csv 第 3 行：经度为空。 | v.csv, line 3: lon is empty.'
-    """
-    path = Path(path)
-    where_zh = path.name + (f" 第 {line} 行" if line else "")
-    where_en = path.name + (f", line {line}" if line else "")
-    return InputFileError(f"{where_zh}：{zh}", f"{where_en}: {en}", path=str(path), line=line,
-                          **details)
-
-
-def check_archive(path: str | Path, *, max_bytes: int = MAX_TABLE_BYTES) -> None:
-    """Refuse a zip archive (.xlsx, .kmz) that unpacks to more than ``max_bytes`` or is a zip bomb.
-
-    Only the archive's directory is read, so the check takes milliseconds
-    whatever the archive claims to hold. Python's zipfile never inflates a
-    member past its declared size, so bounding the declared sizes bounds
-    the memory and time of reading the archive afterwards.
-
-    Raises
-    ------
-    InputFileError
-        Not a zip archive, too large unpacked, or compressed more than
-        :data:`MAX_ZIP_RATIO` times.
-    """
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise file_error(path, f"不是有效的压缩文件（{exc}）；请用 Excel/地图软件重新导出。",
-                         f"not a valid zip archive ({exc}); export the file again.") from exc
-    unpacked = sum(i.file_size for i in infos)
-    packed = max(sum(i.compress_size for i in infos), 1)
-    if unpacked > max_bytes or unpacked / packed > MAX_ZIP_RATIO:
-        raise file_error(
-            path, f"压缩包解压后为 {unpacked / 1e6:,.0f} MB（压缩比 {unpacked / packed:,.0f}），"
-            f"超过上限 {max_bytes / 1e6:,.0f} MB / {MAX_ZIP_RATIO}:1，疑似“压缩炸弹”，拒绝读取。",
-            f"the archive unpacks to {unpacked / 1e6:,.0f} MB (ratio {unpacked / packed:,.0f}:1), "
-            f"above the limit of {max_bytes / 1e6:,.0f} MB or {MAX_ZIP_RATIO}:1 (a zip bomb?); "
-            "refused.", unpacked_bytes=unpacked)
-
-
-def decode_text(path: str | Path, raw: bytes) -> str:
-    """Decode a text file saved by Excel or a GIS: UTF-8 (BOM or not), UTF-16 with BOM, or GBK.
-
-    Raises
-    ------
-    InputFileError
-        Binary content (NUL bytes) or an unknown encoding.
-    """
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" not in raw[:65536]:
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return raw.decode(enc)
-            except UnicodeDecodeError:
-                continue
-    raise file_error(path, "不是文本文件或编码无法识别；请另存为 UTF-8/GBK 编码的 CSV 或 .xlsx。",
-                     "not a text file, or an unknown encoding; save it as a UTF-8 or GBK CSV, "
-                     "or as .xlsx.")
-
-
-def sniff_separator(text: str) -> str:
-    r"""Return the field separator of a delimited text: ``,`` ``\t`` ``;`` ``|`` or ``，``.
-
-    The separator is the one that splits the most of the first lines into
-    the same, largest number of fields (title rows above the header do not
-    count against it).
-
-    Examples
-    --------
-    >>> sniff_separator("名单\n乡镇\t村\t经度\n凤城镇\t下西\t118.1\n")
-    '\t'
-    >>> sniff_separator("a;b;c\n1;2,5;3\n")
-    ';'
-    """
-    lines = [ln for ln in text.splitlines()[:HEADER_SCAN_ROWS + 20] if ln.strip()]
-    best, best_score = ",", (0, 0)
-    for sep in _SEPARATORS:
-        counts = [len(row) - 1 for row in csv.reader(lines, delimiter=sep)]
-        if not counts or max(counts) == 0:
-            continue
-        modal = Counter(c for c in counts if c > 0).most_common(1)[0][0]
-        score = (sum(c == modal for c in counts), modal)
-        if score > best_score:
-            best, best_score = sep, score
-    return best
-
-
-def _rows_from_text(path: Path, text: str) -> list[tuple[int, list[str]]]:
-    sep = sniff_separator(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
-    rows, start = [], 1
-    try:
-        for cells in reader:
-            rows.append((start, [c.strip() for c in cells]))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise file_error(path, f"CSV 格式错误：{exc}", f"malformed CSV: {exc}",
-                         line=reader.line_num) from exc
-    return rows
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _rows_from_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
-    check_archive(path)
-    import openpyxl  # openpyxl parses with defusedxml when it is installed (a dependency)
-
-    fh = open(path, "rb")  # a file object: openpyxl then ignores a wrong suffix (.csv)
-    try:
-        book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        fh.close()
-        raise file_error(path, f"无法打开 Excel 文件（{exc}）。",
-                         f"cannot open the Excel file ({exc}).") from exc
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
-            raise file_error(path, f"没有名为“{sheet}”的工作表；现有：{'、'.join(book.sheetnames)}",
-                             f"no sheet named '{sheet}'; sheets: {', '.join(book.sheetnames)}.")
-        return [(i, [_cell_text(v) for v in row])
-                for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
-    finally:
-        book.close()
-        fh.close()
-
-
-def _header_index(rows: list[tuple[int, list[str]]], header_names: set[str]) -> int:
-    top = rows[:HEADER_SCAN_ROWS]
-    if header_names:
-        for k, (_, cells) in enumerate(top):
-            if sum(c.strip().lower() in header_names for c in cells) >= 2:
-                return k
-    width = max(sum(bool(c) for c in cells) for _, cells in top)
-    need = max(2, -(-width // 2)) if width > 1 else 1
-    return next(k for k, (_, cells) in enumerate(top) if sum(bool(c) for c in cells) >= need)
-
-
-def read_table(path: str | Path, *, sheet: str | None = None,
-               header_names: Iterable[str] = (),
-               max_bytes: int = MAX_TABLE_BYTES) -> tuple[pd.DataFrame, str]:
-    r"""Read a planner's table (.csv, .tsv, .txt or .xlsx) into strings with a ``_line`` column.
-
-    * CSV/TSV: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text")
-      or GBK/GB18030 (Excel on Chinese Windows); the separator (``,`` tab
-      ``;`` ``|`` ``，``) is sniffed.
-    * ``.xlsx``: the first sheet, or ``sheet``; cached formula values.
-    * Title rows above the header are skipped: the header is the first row
-      holding two of ``header_names`` (case-insensitive), else the first
-      row at least half as wide as the table. Empty rows are dropped.
-
-    Parameters
-    ----------
-    path
-        The file.
-    sheet
-        Excel sheet name (default: the first sheet).
-    header_names
-        Column names the caller knows, to find the header below title rows.
-    max_bytes
-        Largest file (or, for .xlsx, unpacked archive) read; larger ones are
-        refused before reading, so memory stays bounded (default 20 MiB).
-
-    Returns
-    -------
-    tuple
-        The table — stripped ``str`` cells, column names as in the file,
-        ``_line`` the row's line (CSV) or row number (Excel) — and the
-        file's sha256.
-
-    Raises
-    ------
-    InputFileError
-        Missing, empty, too large, binary, header-only or malformed file,
-        with its name and line.
-
-    Examples
-    --------
-    >>> p = Path(tempfile.mkdtemp()) / "v.tsv"
-    >>> _ = p.write_text("安溪县村庄表\n乡镇\t村名\n凤城镇\t下西\n", encoding="utf-8")
-    >>> df, sha = read_table(p)
-    >>> df.to_dict("records")
-    [{'乡镇': '凤城镇', '村名': '下西', '_line': 3}]
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise file_error(path, "文件不存在，请检查路径。", "file not found; check the path.")
-    size = path.stat().st_size
-    if size == 0:
-        raise file_error(path, "文件为空（0 字节）；请填写表头和数据后再试（可从模板开始）。",
-                         "cannot be read: the file is empty (0 bytes); fill in a header and "
-                         "rows (start from the template).")
-    if size > max_bytes:
-        raise file_error(path, f"文件有 {size / 1e6:,.0f} MB，超过上限 {max_bytes / 1e6:,.0f} MB；"
-                         "请只保留需要的列和行。",
-                         f"the file is {size / 1e6:,.0f} MB, above the limit of "
-                         f"{max_bytes / 1e6:,.0f} MB; keep only the columns and rows needed.",
-                         size_bytes=size)
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-        fh.seek(0)
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise file_error(path, "旧版 Excel（.xls）无法读取；请在 Excel 中另存为 .xlsx 或 CSV。",
-                         "old Excel (.xls) files cannot be read; save it as .xlsx or CSV.")
-    if path.suffix.lower() in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
-        rows = _rows_from_xlsx(path, sheet)
-    else:
-        rows = _rows_from_text(path, decode_text(path, path.read_bytes()))
-    rows = [(n, cells) for n, cells in rows if any(cells)]
-    if not rows:
-        raise file_error(path, "文件中没有任何内容；请填写表头和数据。",
-                         "cannot be read: the file holds no cells; fill in a header and rows.")
-    k = _header_index(rows, {str(h).strip().lower() for h in header_names})
-    header_line, header = rows[k]
-    names, seen = [], Counter()
-    for j, h in enumerate(header):
-        name = h or f"column {j + 1}"
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
-    data, lines = [], []
-    for n, cells in rows[k + 1:]:
-        extra = [c for c in cells[len(names):] if c]
-        if extra:
-            raise file_error(path, f"本行有 {len(cells)} 个字段，而表头（第 {header_line} 行）只有 "
-                             f"{len(names)} 个；请检查分隔符或引号。",
-                             f"the row has {len(cells)} fields but the header (line "
-                             f"{header_line}) has {len(names)}; check separators and quotes.",
-                             line=n)
-        data.append((cells + [""] * len(names))[:len(names)])
-        lines.append(n)
-    if not data:
-        raise file_error(path, f"只有表头（第 {header_line} 行：{'、'.join(header)}）没有数据行",
-                         f"the file has a header (line {header_line}: {', '.join(header)}) "
-                         "but no data rows.", line=header_line, headers=header)
-    frame = pd.DataFrame(data, columns=names, dtype=str)
-    frame["_line"] = lines
-    return frame, digest.hexdigest()

@@ -73,6 +73,14 @@ class InfeasibleError(RuralnetError):
     """A model has no solution; ``details`` names the binding constraint and figures."""
 
 
+class SolverBugError(RuralnetError, RuntimeError):
+    """A solver returned a result that breaks its own model (e.g. an infeasible route).
+
+    Not the planner's fault: the command line reports it as an internal error
+    (exit 70) with the bug-report hint.
+    """
+
+
 class PlanValidationError(RuralnetError):
     """A plan file breaks one or more of its invariants (``details['problems']``)."""
 

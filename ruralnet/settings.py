@@ -106,3 +106,43 @@ def _package_version() -> str:
 
 VERSION = _package_version()
 """The installed ruralnet version (from the package metadata)."""
+
+
+def benchmarks_dir(name: str = "", *, env: dict[str, str] | None = None) -> Path:
+    """Return the folder of the shared benchmark instances (or of one set of them).
+
+    ``$RURALNET_BENCHMARKS`` when set, else ``../shared/benchmarks`` relative
+    to the repository root (the folder that holds ``ruralnet/``). The one
+    place tests and ``benchmarks/*.py`` look for instances; the folder may not
+    exist (see :func:`missing_benchmarks_fail`).
+
+    Parameters
+    ----------
+    name
+        A set of instances inside the folder, e.g. ``"lrp-prodhon"``.
+    env
+        Environment to read (default :data:`os.environ`).
+
+    Examples
+    --------
+    >>> benchmarks_dir("pmed", env={"RURALNET_BENCHMARKS": "/data/bench"}).as_posix()
+    '/data/bench/pmed'
+    >>> benchmarks_dir(env={}).parts[-2:]
+    ('shared', 'benchmarks')
+    """
+    env = os.environ if env is None else env
+    base = env.get("RURALNET_BENCHMARKS")
+    root = Path(base) if base else _REPO_DATA.parent.parent / "shared" / "benchmarks"
+    return root / name if name else root
+
+
+def missing_benchmarks_fail(env: dict[str, str] | None = None) -> bool:
+    """Whether a missing benchmark folder is an error (``CI=true``) rather than a skip.
+
+    Examples
+    --------
+    >>> missing_benchmarks_fail({"CI": "true"}), missing_benchmarks_fail({})
+    (True, False)
+    """
+    env = os.environ if env is None else env
+    return env.get("CI", "").strip().lower() in ("true", "1", "yes")

@@ -103,3 +103,28 @@ def test_empty_query_is_refused():
     """An empty county name gets a message with an example."""
     with pytest.raises(UnknownCountyError, match="--county 安溪"):
         resolve_county("  ")
+
+
+@pytest.mark.parametrize("query", ["安西", "安西县"])
+def test_former_name_that_sounds_like_a_current_county_is_refused(query):
+    """安西 (瓜州县 until 2006) reads like 安溪县: refused, both listed, with how to choose."""
+    with pytest.raises(AmbiguousCountyError) as err:
+        resolve_county(query)
+    msg = err.value.zh
+    assert "瓜州县（甘肃，2006年前称安西县）" in msg and "安溪县（福建）" in msg
+    assert "--county 瓜州县" in msg and "--county 安溪县" in msg and "--province 甘肃" in msg
+    assert err.value.details["candidates"] == ["620922", "350524"]
+    assert "called 安西县 before 2006" in err.value.en
+
+
+def test_a_qualified_former_name_still_resolves_with_its_warning():
+    """With --province 甘肃 the look-alike is out of the candidates: 安西 gives 瓜州县, warned."""
+    with pytest.warns(UserWarning, match="former name"):
+        assert resolve_county("安西", province="甘肃").name == "瓜州县"
+
+
+def test_a_long_former_name_one_character_from_a_current_one_is_refused():
+    """石嘴山区 (惠农区 until 2003) is one character from 石景山区: refused, both listed."""
+    with pytest.raises(AmbiguousCountyError, match="石景山区（北京）") as err:
+        resolve_county("石嘴山区")
+    assert err.value.details["candidates"] == ["640205", "110107"]

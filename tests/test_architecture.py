@@ -15,7 +15,9 @@ PACKAGE = Path(ruralnet.__file__).parent
 # Lowest layer first; a module may import modules of its own layer (same
 # subpackage) or of a layer below it, never above.
 LAYERS = [
-    ("ruralnet.exceptions", "ruralnet.settings", "ruralnet._validate", "ruralnet._io"),
+    ("ruralnet.exceptions", "ruralnet.settings", "ruralnet._validate", "ruralnet._io",
+     "ruralnet._tables",
+     "ruralnet._clock"),
     ("ruralnet.geo",),
     ("ruralnet.roads",),
     ("ruralnet.siting",),

@@ -83,10 +83,11 @@ def test_broken_village_file_fails_cleanly(runner, tmp_path):
 
 
 def test_out_of_range_option_is_explained(runner, tmp_path):
-    """--coverage 1.5 is refused with the allowed range."""
+    """--coverage 1.5 is a usage error (exit 2) with the allowed range, before any work."""
     r = runner.invoke(main, ["plan", "--county", "双柏", "--coverage", "1.5", "--out",
                              str(tmp_path / "o")])
-    assert r.exit_code == 1 and "coverage_target must be in [0, 1]" in r.output
+    assert r.exit_code == 2 and "--coverage must be a share in (0, 1]" in r.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_geography_writes_layers_and_roads(runner, tmp_path):

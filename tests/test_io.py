@@ -1,130 +1,191 @@
-"""The one table reader (ruralnet._io.read_table) on the forms planners' tables really take."""
+"""Tests of ruralnet._io: safe output folders, atomic files, quiet native output."""
 
-import time
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
+from click.testing import CliRunner
 
-from ruralnet._io import read_table
-from ruralnet.exceptions import InputFileError
-
-DATA = Path(__file__).parent / "data"
-
-
-def _write(tmp_path, text, name="t.csv", encoding="utf-8"):
-    p = tmp_path / name
-    p.write_bytes(text.encode(encoding))
-    return p
+from ruralnet import _io
+from ruralnet._io import MANIFEST, check_not_input, output_folder, quiet_native_stdout
+from ruralnet.cli.main import main
+from ruralnet.exceptions import RuralnetError
 
 
-def test_tab_and_semicolon_separators_are_sniffed(tmp_path):
-    """A TSV and a semicolon CSV (with commas inside values) read into the same columns."""
-    tsv, sha = read_table(_write(tmp_path, "乡镇\t村名\t经度\n凤城镇\t下西\t118,1\n", "t.tsv"))
-    semi, _ = read_table(_write(tmp_path, "乡镇;村名;经度\n凤城镇;下西;118,1\n"))
-    assert list(tsv.columns) == list(semi.columns) == ["乡镇", "村名", "经度", "_line"]
-    assert tsv.iloc[0].tolist() == semi.iloc[0].tolist() == ["凤城镇", "下西", "118,1", 2]
-    assert len(sha) == 64
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
 
 
-def test_title_rows_above_the_header_are_skipped_and_lines_counted(tmp_path):
-    """Excel's "安溪县村庄名单,,," title and a blank row sit above the header; lines stay true."""
-    text = ("安溪县村庄名单,,,\n,,,\n乡镇,村名,经度,纬度\n凤城镇,下西,118.18,25.06\n\n"
-            "凤城镇,城东,118.2,25.07\n")
-    df, _ = read_table(_write(tmp_path, text))
-    assert list(df.columns) == ["乡镇", "村名", "经度", "纬度", "_line"]
-    assert df["_line"].tolist() == [4, 6]
+def _village_file(folder: Path) -> Path:
+    """A planner's village file for 双柏 (every village at its synthetic position)."""
+    from ruralnet.geo.county import load_county
+
+    c = load_county("双柏")
+    t = c.townships.set_index("township_id")["name"]
+    v = c.villages
+    rows = [f"{t[r.township_id]},{r.name},{r.geometry.x:.6f},{r.geometry.y:.6f}"
+            for r in v.itertuples()]
+    path = folder / "my_villages.csv"
+    path.write_text("township,village,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
-def test_known_header_names_find_the_header_below_a_wide_title(tmp_path):
-    """With header_names, a two-cell title row ("填表单位,安溪县") is not taken for the header."""
-    text = "填表单位,安溪县,,\n乡镇,村名,经度,纬度\n凤城镇,下西,118.18,25.06\n"
-    df, _ = read_table(_write(tmp_path, text), header_names=["村名", "经度"])
-    assert df.columns[1] == "村名" and df["_line"].tolist() == [3]
+def test_force_keeps_a_planners_files_and_the_input_inside_out(tmp_path):
+    """`geography --force` keeps the planner's notes and input file in --out, byte for byte."""
+    out = tmp_path / "forcetest"
+    out.mkdir()
+    villages = _village_file(out)
+    notes = out / "会议纪要.txt"
+    notes.write_text("县商务局 3 月会议：仓库选址待定", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    args = ["geography", "--county", "双柏", "--village-file", str(villages), "--out", str(out)]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and "--force" in r.output, r.output  # non-empty: needs --force
+    for _ in range(2):  # first into a folder without manifest, then over ruralnet's own files
+        r = CliRunner().invoke(main, [*args, "--force"])
+        assert r.exit_code == 0, r.output
+        for name, data in before.items():
+            assert (out / name).read_bytes() == data
+    owned = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert "villages.geojson" in owned and "my_villages.csv" not in owned
+    assert "会议纪要.txt" not in owned
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_utf16_and_gbk_files_read_like_utf8(tmp_path):
-    """Excel's "Unicode text" (UTF-16 with BOM, tabs) and a GBK CSV both decode."""
-    u16, _ = read_table(_write(tmp_path, "\ufeff乡镇\t村名\n凤城镇\t下西\n", "u.txt", "utf-16-le"))
-    gbk, _ = read_table(_write(tmp_path, "乡镇,村名\n凤城镇,下西\n", "g.csv", "gbk"))
-    assert u16.iloc[0, :2].tolist() == gbk.iloc[0, :2].tolist() == ["凤城镇", "下西"]
+def test_force_refuses_to_replace_a_file_ruralnet_did_not_write(tmp_path):
+    """A planner's file named like an output stops the run before anything in --out changes."""
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "plan.json").write_text("mine", encoding="utf-8")
+    with pytest.raises(RuralnetError, match="plan.json") as err:
+        with output_folder(out, force=True) as tmp:
+            (tmp / "plan.json").write_text("{}", encoding="utf-8")
+            (tmp / "routes.csv").write_text("a", encoding="utf-8")
+    assert err.value.details["files"] == ["plan.json"]
+    assert _names(out) == ["plan.json"] and (out / "plan.json").read_text() == "mine"
 
 
-def test_xlsx_first_sheet_or_named_sheet_with_title_row(tmp_path):
-    """An .xlsx reads its first sheet (numbers as Excel shows them) or the sheet asked for."""
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = "说明"
-    ws.append(["安溪县村庄名单"])
-    ws.append(["乡镇", "村名", "经度", "日均下行件"])
-    ws.append(["凤城镇", "下西", 118.18, 40.0])
-    other = book.create_sheet("第二张")
-    other.append(["乡镇", "村名"])
-    other.append(["城厢镇", "经兜"])
-    path = tmp_path / "v.xlsx"
-    book.save(path)
-    df, _ = read_table(path)
-    assert df.iloc[0].tolist() == ["凤城镇", "下西", "118.18", "40", 3]
-    df2, _ = read_table(path, sheet="第二张")
-    assert df2["村名"].tolist() == ["经兜"]
-    with pytest.raises(InputFileError, match="no sheet named '村庄'; sheets: 说明, 第二张"):
-        read_table(path, sheet="村庄")
+def test_an_input_listed_in_the_manifest_is_still_never_replaced(tmp_path):
+    """Even a file ruralnet once wrote is kept when this run reads it as an input."""
+    out = tmp_path / "o"
+    with output_folder(out) as tmp:
+        (tmp / "routes.csv").write_text("old", encoding="utf-8")
+    with pytest.raises(RuralnetError, match="routes.csv"):
+        with output_folder(out, force=True, inputs=[out / "routes.csv"]) as tmp:
+            (tmp / "routes.csv").write_text("new", encoding="utf-8")
+    assert (out / "routes.csv").read_text() == "old"
 
 
-def test_empty_file_is_a_clear_error_not_empty_data_error():
-    """A 0-byte file says it is empty (issue 18), naming the file."""
-    with pytest.raises(InputFileError, match="village_empty.csv.*文件为空.*file is empty"):
-        read_table(DATA / "village_empty.csv")
+def test_a_planners_note_inside_a_county_subfolder_survives(tmp_path):
+    """Folders are merged file by file: a note in a county folder of a region run stays."""
+    out = tmp_path / "region"
+    for text in ("first", "second"):
+        with output_folder(out, force=True) as tmp:
+            (tmp / "532322_双柏县").mkdir()
+            (tmp / "532322_双柏县" / "plan.json").write_text(text, encoding="utf-8")
+            (tmp / "region_summary.csv").write_text(text, encoding="utf-8")
+        if text == "first":
+            (out / "532322_双柏县" / "备注.txt").write_text("note", encoding="utf-8")
+    assert (out / "532322_双柏县" / "plan.json").read_text() == "second"
+    assert (out / "532322_双柏县" / "备注.txt").read_text() == "note"
 
 
-def test_header_only_file_is_refused_listing_its_header():
-    """A file with a header and no rows is refused, with the header it found."""
-    with pytest.raises(InputFileError, match="第 1 行.*header \\(line 1: 乡镇, 村名, 经度"):
-        read_table(DATA / "village_header_only.csv")
+def test_a_failed_run_leaves_the_folder_untouched_and_no_temporary_files(tmp_path):
+    """An error inside the block changes nothing in --out and removes the temporary folder."""
+    out = tmp_path / "o"
+    with output_folder(out) as tmp:
+        (tmp / "plan.json").write_text("v1", encoding="utf-8")
+    with pytest.raises(ZeroDivisionError):
+        with output_folder(out, force=True) as tmp:
+            (tmp / "plan.json").write_text("v2 half", encoding="utf-8")
+            raise ZeroDivisionError
+    assert _names(out) == [MANIFEST, "plan.json"] and (out / "plan.json").read_text() == "v1"
+    assert _names(tmp_path) == ["o"]
 
 
-def test_row_wider_than_header_is_reported_with_its_line(tmp_path):
-    """An unquoted comma in a value gives a row wider than the header: line and fix named."""
-    with pytest.raises(InputFileError, match="line 3: the row has 3 fields but the header"):
-        read_table(_write(tmp_path, "乡镇,村名\n凤城镇,下西\n凤城镇,城东,多余\n"))
+def test_an_interrupted_move_leaves_whole_files_that_the_next_run_replaces(tmp_path, monkeypatch):
+    """Killed between two renames: each file is old or new (never half), and all stay ruralnet's."""
+    out = tmp_path / "o"
+    with output_folder(out) as tmp:
+        for name in ("a.csv", "b.csv"):
+            (tmp / name).write_text("old " + name, encoding="utf-8")
+    real, calls = os.replace, []
+
+    def interrupted(src, dst):
+        calls.append(dst)
+        if Path(dst).name == "b.csv":
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(_io.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with output_folder(out, force=True) as tmp:
+            for name in ("a.csv", "b.csv", "c.csv"):
+                (tmp / name).write_text("new " + name, encoding="utf-8")
+    monkeypatch.setattr(_io.os, "replace", real)
+    assert (out / "a.csv").read_text() == "new a.csv" and (out / "b.csv").read_text() == "old b.csv"
+    assert not [p for p in tmp_path.rglob("*") if ".tmp" in p.name]
+    with output_folder(out, force=True) as tmp:  # the manifest still owns every file
+        for name in ("a.csv", "b.csv", "c.csv"):
+            (tmp / name).write_text("third " + name, encoding="utf-8")
+    assert [(out / n).read_text() for n in ("a.csv", "b.csv", "c.csv")] == [
+        "third a.csv", "third b.csv", "third c.csv"]
 
 
-def test_two_gigabyte_csv_is_refused_at_once(tmp_path):
-    """A 2 GB CSV (sparse, so the test writes nothing) is refused in well under a second."""
-    big = tmp_path / "huge.csv"
-    with open(big, "wb") as fh:
-        fh.write("乡镇,村名\n".encode())
-        fh.truncate(2 * 1024**3)
-    t0 = time.perf_counter()
-    with pytest.raises(InputFileError, match="huge.csv.*2,147 MB, above the limit of 21 MB"):
-        read_table(big)
-    assert time.perf_counter() - t0 < 1.0
+def test_an_output_path_that_is_a_file_is_refused(tmp_path):
+    """--out naming an existing file is an input error, and the file is kept."""
+    f = tmp_path / "plan"
+    f.write_text("x")
+    with pytest.raises(RuralnetError, match="not a folder"):
+        with output_folder(f):
+            pass
+    assert f.read_text() == "x"
 
 
-def test_zip_bomb_xlsx_is_refused_before_it_is_unpacked():
-    """An .xlsx whose sheet inflates 1000:1 is refused from its directory alone, fast."""
-    t0 = time.perf_counter()
-    with pytest.raises(InputFileError, match="village_zip_bomb.xlsx.*zip bomb"):
-        read_table(DATA / "village_zip_bomb.xlsx")
-    assert time.perf_counter() - t0 < 1.0
+def test_check_not_input_refuses_an_output_file_that_is_an_input(tmp_path):
+    """`score plan.json --out plan.json` would destroy the plan: refused."""
+    p = tmp_path / "plan.json"
+    p.write_text("{}")
+    with pytest.raises(RuralnetError, match="input"):
+        check_not_input(tmp_path / "." / "plan.json", [None, p])
+    check_not_input(tmp_path / "other.csv", [p])
 
 
-def test_old_xls_and_binary_files_are_refused_with_the_fix(tmp_path):
-    """A legacy .xls and a binary file say how to save them instead of garbling."""
-    xls = tmp_path / "v.xls"
-    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
-    with pytest.raises(InputFileError, match="save it as .xlsx or CSV"):
-        read_table(xls)
-    with pytest.raises(InputFileError, match="not a text file"):
-        read_table(_write(tmp_path, "a\0b\nc\0d\n", "bin.csv"))
+def test_quiet_native_stdout_hides_file_descriptor_1_and_restores_it(capfd):
+    """Writes to fd 1 inside the block vanish; Python and fd 1 output after it are shown."""
+    with quiet_native_stdout():
+        os.write(1, b"HighsMipSolverData::chatter\n")
+        with quiet_native_stdout():  # nested use
+            os.write(1, b"inner chatter\n")
+    os.write(1, b"after\n")
+    print("python after")
+    out = capfd.readouterr().out
+    assert "chatter" not in out and "after\n" in out
+    assert "python after" in out
 
 
-def test_excel_file_saved_with_a_csv_name_is_read_as_excel(tmp_path):
-    """An .xlsx renamed .csv (a common mistake) is recognised by its content and read."""
-    book = openpyxl.Workbook()
-    book.active.append(["乡镇", "村名"])
-    book.active.append(["凤城镇", "下西"])
-    path = tmp_path / "v.csv"
-    book.save(path)
-    df, _ = read_table(path)
-    assert df["村名"].tolist() == ["下西"]
+@pytest.mark.slow
+def test_two_concurrent_plans_sharing_the_cache_give_the_same_plan(tmp_path):
+    """Two `plan` processes at once, one cache, different --out: both valid and identical."""
+    env = {**os.environ, "RURALNET_CACHE_DIR": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-c", "from ruralnet.cli import main; main()",
+           "plan", "--county", "双柏", "--out"]
+    procs = [subprocess.Popen([*cmd, str(tmp_path / name)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for name in ("a", "b")]
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err.decode()
+    docs = []
+    for name in ("a", "b"):
+        doc = json.loads((tmp_path / name / "plan.json").read_text(encoding="utf-8"))
+        doc.pop("timing_s")  # the one section of wall-clock figures
+        docs.append(doc)
+    assert docs[0] == docs[1]
+    cache = list((tmp_path / "cache").rglob("*"))
+    assert [p for p in cache if p.is_file() and p.suffix == ".npz"]
+    assert not [p for p in cache if ".tmp" in p.name]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_instances import instances
 
 from ruralnet.exceptions import InfeasibleError, InputFileError
 from ruralnet.lrp.solve import (
@@ -20,8 +21,12 @@ from ruralnet.lrp.solve import (
 )
 from ruralnet.routing import VehicleType
 
-PRODHON = Path("/work/shared/benchmarks/lrp-prodhon")
-needs_prodhon = pytest.mark.skipif(not PRODHON.is_dir(), reason="Prodhon instances not present")
+
+@pytest.fixture(scope="module")
+def prodhon() -> Path:
+    """The Prodhon LRP instances (skipped when missing, failed in CI)."""
+    return instances("lrp-prodhon")
+
 
 # Deterministic and fast: PyVRP stops on iterations, the loop on rounds.
 FAST = LRPParams(time_limit_s=60, max_rounds=8, route_max_iterations=500)
@@ -66,10 +71,8 @@ def assert_feasible(inst: LRPInstance, res) -> None:
 
 
 @pytest.fixture(scope="module")
-def coord20_5_1() -> LRPInstance:
-    if not PRODHON.is_dir():
-        pytest.skip("Prodhon instances not present")
-    return read_prodhon(PRODHON / "coord20-5-1.dat")
+def coord20_5_1(prodhon) -> LRPInstance:
+    return read_prodhon(prodhon / "coord20-5-1.dat")
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +96,6 @@ def test_prodhon_arc_cost_rounds_up_with_real_coordinates():
     assert arcs[0, 1] == 50 and arcs[0, 2] == 101
 
 
-@needs_prodhon
 def test_read_prodhon_reads_every_block_of_coord20_5_1(coord20_5_1):
     """Sizes, capacities, costs and the hand-computed first depot → first client arc."""
     inst = coord20_5_1
@@ -134,23 +136,20 @@ def test_read_prodhon_reads_a_tiny_hand_made_file(tmp_path):
 # ---------------------------------------------------------------- the solver
 
 
-@needs_prodhon
 def test_solve_lrp_reaches_the_optimum_of_coord20_5_1(coord20_5_1, coord20_5_1_result):
     """coord20-5-1 has the proven optimum 54793 under the ceiling convention."""
     assert_feasible(coord20_5_1, coord20_5_1_result)
     assert coord20_5_1_result.cost == 54793
 
 
-@needs_prodhon
-def test_solve_lrp_reaches_the_optimum_of_coord20_5_2():
+def test_solve_lrp_reaches_the_optimum_of_coord20_5_2(prodhon):
     """coord20-5-2 has the proven optimum 48908 under the ceiling convention."""
-    inst = read_prodhon(PRODHON / "coord20-5-2.dat")
+    inst = read_prodhon(prodhon / "coord20-5-2.dat")
     res = solve_lrp(inst, FAST, seed=0)
     assert_feasible(inst, res)
     assert res.cost == 48908
 
 
-@needs_prodhon
 def test_two_step_baseline_sites_once_and_routes_once(coord20_5_1, coord20_5_1_result):
     """The baseline logs one plan, feasible, and (here) dearer than the iterated search."""
     res = solve_lrp(coord20_5_1, LRPParams(method="two_step", route_max_iterations=500))
@@ -159,7 +158,6 @@ def test_two_step_baseline_sites_once_and_routes_once(coord20_5_1, coord20_5_1_r
     assert res.cost == res.iterations[0].cost > coord20_5_1_result.cost
 
 
-@needs_prodhon
 def test_iteration_log_costs_match_their_routes_and_best_is_the_minimum(
         coord20_5_1, coord20_5_1_result):
     """Each logged cost equals its routes re-priced; the plan returned is the cheapest."""
@@ -180,7 +178,6 @@ def test_iteration_log_costs_match_their_routes_and_best_is_the_minimum(
     assert "polish" in [it.step for it in res.iterations]
 
 
-@needs_prodhon
 def test_depot_capacities_bind_and_hold_on_coord20_5_1(coord20_5_1, coord20_5_1_result):
     """315 kg of demand on 140 kg depots needs three depots, each within 140 kg."""
     res = coord20_5_1_result
@@ -192,10 +189,9 @@ def test_depot_capacities_bind_and_hold_on_coord20_5_1(coord20_5_1, coord20_5_1_
             assert sum(r.load_kg for r in it.routes if r.depot == j) <= 140
 
 
-@needs_prodhon
-def test_time_budget_stops_the_search_on_coord50_5_1():
+def test_time_budget_stops_the_search_on_coord50_5_1(prodhon):
     """A 3 s budget with 0.5 s routing steps ends within a few seconds, after several plans."""
-    inst = read_prodhon(PRODHON / "coord50-5-1.dat")
+    inst = read_prodhon(prodhon / "coord50-5-1.dat")
     res = solve_lrp(inst, LRPParams(time_limit_s=3, route_time_limit_s=0.5,
                                     siting_time_limit_s=1))
     assert_feasible(inst, res)
@@ -239,7 +235,6 @@ def test_fixed_sites_keep_exactly_the_given_depots_open():
     assert res.cost == 96 and res.opening_cost == 10
 
 
-@needs_prodhon
 def test_fixed_sites_on_coord20_5_1_leave_the_sites_untouched(coord20_5_1):
     """Depots 0, 1 and 3 (not the optimum's) stay open in every plan, within capacity."""
     res = solve_lrp(coord20_5_1, FAST, fixed_sites=[3, 0, 1])
@@ -326,7 +321,6 @@ def test_summary_names_the_cost_split_and_the_improving_plans():
     assert "open depots [0, 1]" in text and "#0 initial" in text
 
 
-@needs_prodhon
 def test_summary_lists_the_other_depot_sets_with_their_excess(coord20_5_1_result):
     """Each other depot set tried appears with its best cost and excess over the plan."""
     res = coord20_5_1_result

@@ -171,9 +171,9 @@ def test_select_command_prints_the_selection_and_writes_csv(tmp_path):
 
 
 def test_select_command_reports_infeasible_without_traceback():
-    """Asking for more places than recommendable counties exits 1 with the figures."""
+    """Asking for more places than recommendable counties exits 3 (infeasible) with the figures."""
     result = CliRunner().invoke(select_command, [str(EXAMPLE), "--top", "40"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "fewer than the 40 places" in result.output
     assert "Traceback" not in result.output
 

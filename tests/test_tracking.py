@@ -190,7 +190,7 @@ def test_track_command_writes_csv_history_and_png(tmp_path):
         "--county", "安溪县", "--actuals", str(SAMPLE), "--system", "anxi_2018",
         "--out", str(tmp_path), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ruralnet-manifest.json",
         "tracking_anxi_2018.csv", "tracking_anxi_2018.png", "tracking_anxi_2018_history.csv"]
     table = pd.read_csv(tmp_path / "tracking_anxi_2018.csv")
     assert set(table["method"]) >= {"linear least squares"}

@@ -1,66 +1,28 @@
 """Command-line interface: ``ruralnet plan --county 安溪 --out out/anxi``.
 
-The only module that prints or catches :class:`~ruralnet.exceptions.RuralnetError`.
-Exit codes: 0 success, 1 bad input or data (message says the fix), 2 usage
-error (click), 3 infeasible constraints, 4 a plan failed validation, 70
-internal error (please report it; rerun with ``--debug`` for the traceback).
+With ``cli.targets``, the only code that prints; errors go through the one
+guard of :mod:`ruralnet.cli.errors` (exit codes: 0 success, 1 bad input or
+data, 2 usage error or bad option value, 3 infeasible constraints, 4 a plan
+failed validation, 70 internal error with the bug-report hint).
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ruralnet._io import output_folder
+from ruralnet._io import check_not_input, output_folder
 from ruralnet.cli import targets as cli_targets
+from ruralnet.cli.errors import EXIT_INPUT, guarded, lang, pick, setup_logging
+from ruralnet.cli.options import check_input_file, check_number, check_plan_options
 from ruralnet.economics.options import EconomicsOptions
 from ruralnet.economics.summary import economics_summary
-from ruralnet.exceptions import InfeasibleError, PlanValidationError, RuralnetError
-
-EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_INTERNAL = 1, 3, 4, 70
-
-
-class _State:
-    lang = "both"
-    debug = False
-
-
-def _say_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(click.style("警告 warning: ", fg="yellow") + str(message), err=True)
-
-
-def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command; turn ruralnet errors into a message and an exit code, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        warnings.showwarning = _say_warning
-        try:
-            return fn(*args, **kwargs)
-        except RuralnetError as err:
-            click.echo(click.style("错误 error: ", fg="red") + err.message(_State.lang), err=True)
-            code = (EXIT_INFEASIBLE if isinstance(err, InfeasibleError)
-                    else EXIT_INVALID if isinstance(err, PlanValidationError) else EXIT_INPUT)
-            sys.exit(code)
-        except (click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as err:  # last resort: no traceback for planners
-            if _State.debug:
-                raise
-            click.echo(click.style("内部错误 internal error: ", fg="red")
-                       + f"{type(err).__name__}: {err}\n请用 --debug 重新运行并报告此问题 | "
-                       "rerun with --debug and report this problem.", err=True)
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
+from ruralnet.exceptions import RuralnetError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,9 +37,7 @@ def main(lang: str, verbose: int, debug: bool) -> None:
     Plan a county's rural e-commerce logistics network and score it against
     the 电子商务进农村综合示范 programme targets.
     """
-    _State.lang, _State.debug = lang, debug
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(lang, verbose)  # --lang and --debug are read from the context by cli.errors
 
 
 @main.command()
@@ -89,6 +49,7 @@ def counties(query: str, province: str | None, limit: int) -> None:
     """Search county-level divisions by name or code / 查找县级区划."""
     from ruralnet.geo.admin import search_counties
 
+    check_number("--limit", limit, low=1)
     df = search_counties(query, province=province, limit=limit)
     if df.empty:
         raise RuralnetError(f"没有名称或代码包含“{query}”的县级区划。",
@@ -171,15 +132,18 @@ def geography(county: str, province: str | None, prefecture: str | None,
     if not out:
         raise click.UsageError("需要 --out 输出目录（或 --template 模板文件）| "
                                "--out is required (or --template FILE).")
-    c = load_county(county, province=province, prefecture=prefecture,
-                    village_file=village_spec(village_file, village_crs, sheet), seed=seed)
-    osm_read = None
-    if osm_file:
-        from ruralnet.roads.osm_county import read_county_osm
-
-        osm_read = read_county_osm(c, osm_file)
-        c = osm_read.county
+    check_number("--seed", seed, low=0)
+    check_input_file("--village-file", village_file)
+    check_input_file("--osm-file", osm_file)
     with output_folder(Path(out), force=force, inputs=[village_file, osm_file]) as tmp:
+        c = load_county(county, province=province, prefecture=prefecture,
+                        village_file=village_spec(village_file, village_crs, sheet), seed=seed)
+        osm_read = None
+        if osm_file:
+            from ruralnet.roads.osm_county import read_county_osm
+
+            osm_read = read_county_osm(c, osm_file)
+            c = osm_read.county
         files = c.to_file(tmp, driver="GPKG" if fmt == "gpkg" else "GeoJSON")
         if osm_read is not None:
             files.append(osm_read.match.write_csv(tmp / "osm_villages.csv"))
@@ -242,7 +206,8 @@ def _step(msg: str) -> None:
 @click.option("--pool-warehouses", type=click.IntRange(1, 10), default=None,
               help="Prefecture runs: also compare 1..k pooled regional warehouses.")
 @click.option("--reproducible", is_flag=True,
-              help="Prefecture/province runs: long time limits, same result under any load.")
+              help="Prefecture/province runs: even longer safety time limits (plans are "
+                   "reproducible by default; this is for very overloaded workers).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
@@ -269,6 +234,16 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     from ruralnet.pipeline import load_network, plan_county, with_params
     from ruralnet.plan.build import PlanParams, Scenario
 
+    check_plan_options(coverage=coverage, warehouses=warehouses,
+                       parcels_per_village=parcels_per_village, seed=seed, workers=workers,
+                       files={"--scenario": scenario, "--village-file": village_file,
+                              "--osm-file": osm_file, "--budget": budget_file,
+                              "--carriers": None if carriers == "default" else carriers})
+    check_number("--reference-price", reference_price, low=0.0, low_ok=False)
+    if system:  # an unknown indicator system is refused before any planning
+        from ruralnet.programme.targets import load_system
+
+        load_system(system)
     if not county and not scenario and (prefecture or province):
         _plan_region(prefecture, province, workers, scheduler, pool_warehouses, reproducible,
                      system, seed or 0, Path(out), force)
@@ -294,8 +269,9 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         ("carriers", carriers), ("reference_price_yuan", reference_price),
         ("budget_file", budget_file), ("sensitivity", sensitivity or None)) if v is not None})
     out_path = Path(out)
-    with output_folder(out_path, force=force,
-                       inputs=[village_file, osm_file, scenario, sc.village_file, sc.osm_file]) as tmp:
+    inputs = [village_file, osm_file, scenario, sc.village_file, sc.osm_file, budget_file,
+              carriers]
+    with output_folder(out_path, force=force, inputs=inputs) as tmp:
         _step(f"载入县域 loading county {county or sc.county}")
         c = load_county(county or sc.county, province=province or sc.province,
                         prefecture=prefecture or sc.prefecture,
@@ -328,7 +304,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
             _step(f"按 {system} 的目标设计 designed for {system}: "
                   + ", ".join(f"{k}={v}" for k, v in used[0].overrides.items()))
         for note in p.data["notes"]:
-            click.echo(click.style("注意 note: ", fg="yellow") + note, err=True)
+            click.echo(click.style("注意 note: ", fg="yellow") + pick(note, lang()), err=True)
         _step("写出结果 writing outputs")
         from ruralnet.outputs.write import write_outputs
 
@@ -424,6 +400,10 @@ def compare(inputs: tuple[str, ...], system: str | None, out: str | None) -> Non
     from ruralnet.plan.build import Scenario
     from ruralnet.plan.document import Plan
 
+    for path in inputs:
+        check_input_file("INPUTS", path)
+    if out:
+        check_not_input(out, inputs)
     if len(inputs) < 2:
         raise RuralnetError("请至少给出两个方案（plan.json 或情景 .toml）。",
                             "give at least two plans (plan.json or scenario .toml).")
@@ -438,7 +418,7 @@ def compare(inputs: tuple[str, ...], system: str | None, out: str | None) -> Non
     table = compare_plans(plans, system=system)
     click.echo(table.to_string(index=False))
     if out:
-        from ruralnet.outputs.exports import atomic_path
+        from ruralnet._io import atomic_path
 
         with atomic_path(out) as tmp:
             table.to_csv(tmp, index=False, encoding="utf-8-sig")

@@ -2,46 +2,24 @@
 
 Each is a standalone :func:`click.command`; ``ruralnet.cli.main`` adds them to
 the main group with ``add_command``. These commands are, with ``cli``, the
-only code that prints or catches :class:`~ruralnet.exceptions.RuralnetError`:
-errors exit with status 1 and the bilingual message, without a traceback.
-Files are written atomically (a temporary file in the same folder, then
-:func:`os.replace`).
+only code that prints. Errors go through the same guard as every other
+command (:func:`ruralnet.cli.errors.guarded`: bilingual message, exit codes
+1/2/3/4/70, never a traceback). Files are written atomically; ``--out`` never
+replaces an input of the run, and ``track --out`` writes a folder the same
+safe way as ``plan`` (only files ruralnet wrote are replaced).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from ruralnet._io import atomic_path
-from ruralnet.exceptions import InputFileError, RuralnetError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _lang() -> str:
-    """Message language: the main group's ``--lang`` when run under it, else both."""
-    ctx = click.get_current_context(silent=True)
-    lang = ctx.find_root().params.get("lang") if ctx is not None else None
-    return lang if lang in ("zh", "en", "both") else "both"
-
-
-def _reports_errors(func: F) -> F:
-    """Turn a RuralnetError into a click error (exit 1, message, no traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RuralnetError as err:
-            raise click.ClickException(err.message(_lang())) from None
-
-    return wrapper  # type: ignore[return-value]
+from ruralnet._io import atomic_path, check_not_input, output_folder
+from ruralnet.cli.errors import guarded
+from ruralnet.exceptions import InputFileError
 
 
 def _read_plan(path: str) -> dict[str, Any]:
@@ -66,7 +44,7 @@ def _read_plan(path: str) -> dict[str, Any]:
               help="A system input, e.g. national_rural_online_retail_growth=12.5.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the scorecard table to this CSV file.")
-@_reports_errors
+@guarded
 def score(plan_json: str, system_name: str | None, actuals: str | None,
           inputs: tuple[str, ...], out: str | None) -> None:
     """Score PLAN_JSON against a programme indicator system."""
@@ -80,6 +58,8 @@ def score(plan_json: str, system_name: str | None, actuals: str | None,
         except ValueError:
             raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}",
                                      param_hint="--input") from None
+    if out:
+        check_not_input(out, [plan_json, actuals])
     card = score_plan(_read_plan(plan_json), system_name, actuals=actuals, inputs=values)
     click.echo(card.summary())
     if out:
@@ -92,7 +72,7 @@ def score(plan_json: str, system_name: str | None, actuals: str | None,
 @click.argument("budget_csv", type=click.Path(exists=True, dir_okay=False))
 @click.option("--system", "system_name", required=True,
               help="Indicator system whose fund rules apply, e.g. yunnan_2018.")
-@_reports_errors
+@guarded
 def budget(budget_csv: str, system_name: str) -> None:
     """Check BUDGET_CSV against a system's fund rules; exit 1 if a rule is broken."""
     from ruralnet.programme.budget import check_budget
@@ -115,9 +95,11 @@ def budget(budget_csv: str, system_name: str) -> None:
               help="Folder for tracking_<system>.csv, _history.csv and .png.")
 @click.option("--lang", type=click.Choice(["auto", "zh", "en"]), default="auto",
               help="Chart labels (auto: Chinese if a CJK font is installed).")
-@_reports_errors
+@click.option("--force", is_flag=True,
+              help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
+@guarded
 def track(county: str, province: str | None, actuals: str, system_name: str | None,
-          out_dir: str | None, lang: str) -> None:
+          out_dir: str | None, lang: str, force: bool) -> None:
     """Track entered indicators of a county and project them to the deadline."""
     import warnings
 
@@ -138,19 +120,18 @@ def track(county: str, province: str | None, actuals: str, system_name: str | No
     click.echo(result.summary())
     if not out_dir:
         return
-    stem = Path(out_dir) / f"tracking_{system.id}"
-    with atomic_path(f"{stem}.csv") as tmp:
-        result.projections.to_csv(tmp, index=False, encoding="utf-8-sig")
-    with atomic_path(f"{stem}_history.csv") as tmp:
-        result.history.to_csv(tmp, index=False, encoding="utf-8-sig")
+    stem = f"tracking_{system.id}"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = plot_tracking(result, lang=None if lang == "auto" else lang)
     for w in caught:
         click.echo(f"warning: {w.message}", err=True)
-    with atomic_path(f"{stem}.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    click.echo(f"wrote {stem}.csv, {stem}_history.csv, {stem}.png")
+    with output_folder(out_dir, force=force, inputs=[actuals]) as tmp:
+        result.projections.to_csv(tmp / f"{stem}.csv", index=False, encoding="utf-8-sig")
+        result.history.to_csv(tmp / f"{stem}_history.csv", index=False, encoding="utf-8-sig")
+        fig.savefig(tmp / f"{stem}.png", format="png", dpi=100)
+    folder = Path(out_dir)
+    click.echo(f"wrote {folder / stem}.csv, {folder / stem}_history.csv, {folder / stem}.png")
 
 
 @click.command("select")
@@ -163,7 +144,7 @@ def track(county: str, province: str | None, actuals: str, system_name: str | No
               help="Change a criterion weight, e.g. ecommerce_firms=0.3.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write the ranked table to this CSV file.")
-@_reports_errors
+@guarded
 def select(facts_csv: str, top: int | None, rules_name: str, weights: tuple[str, ...],
            out: str | None) -> None:
     """Rank the candidate counties of FACTS_CSV and select the best under the rules."""
@@ -180,6 +161,8 @@ def select(facts_csv: str, top: int | None, rules_name: str, weights: tuple[str,
                 raise click.BadParameter(f"expected COLUMN=NUMBER, got {item!r}",
                                          param_hint="--weight") from None
         rules = rules.with_weights(parsed)
+    if out:
+        check_not_input(out, [facts_csv])
     result = select_counties(facts_csv, rules, n_selected=top)
     click.echo(result.summary())
     if out:

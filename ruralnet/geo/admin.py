@@ -201,8 +201,11 @@ def resolve_county(query: str, *, province: str | None = None,
 
     Rules, in order: six-digit code; exact official name; exact short name
     after stripping the suffix (…族自治县, 县, 市, 区, 旗, 特区) — never a
-    substring; a former name from the renames table (with a warning). The
-    optional qualifiers narrow the candidates.
+    substring; a former name from the renames table (with a warning). A
+    former name is refused as ambiguous when a current county has the same
+    toneless pinyin (or, for names of three or more characters, differs by
+    one character): ``安西`` was 瓜州县's name until 2006 but reads like
+    安溪县. The optional qualifiers narrow the candidates.
 
     Parameters
     ----------
@@ -276,10 +279,75 @@ def _from_renames(q: str, df: pd.DataFrame) -> pd.DataFrame:
     if len(out) == 1:
         row = out.iloc[0]
         h = hits[hits["code"] == row["code"]].iloc[0]
+        alike = _look_alikes(q, df.drop(index=row.name))
+        if not alike.empty:
+            raise _former_or_look_alike(q, row, h, alike)
         warnings.warn(f"{q} 是旧称（{h['first_year']}–{h['renamed_by']}），现为 {row['name']} "
                       f"({row['code']}) | {q} is a former name; now {row['name']} ({row['code']})",
                       stacklevel=3)
     return out
+
+
+def _pinyin(text: str) -> str:
+    """Toneless pinyin of a name (``"安溪"`` and ``"安西"`` both give ``"anxi"``)."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _short_pinyin(data_dir: Path) -> pd.Series:
+    df = _counties(data_dir)
+    return df["short"].map(_pinyin)
+
+
+def _edit_distance_1(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by exactly one inserted, deleted or changed character."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _look_alikes(q: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Return the current counties a planner may have meant by ``q`` (same pinyin, or a typo).
+
+    The pinyin test (toneless) catches homophones of any length (安西/安溪);
+    the one-character test applies to short names of three or more
+    characters, since nearly every two-character name is one character away
+    from dozens of others (安西 → 安义, 安远, 安福 …).
+    """
+    s = short_name(q)
+    pin = _short_pinyin(_data_dir()).reindex(df.index)
+    same_sound = pin == _pinyin(s)
+    typo = df["short"].map(lambda n: len(s) >= 3 and len(n) >= 3 and _edit_distance_1(s, n))
+    return df[same_sound | typo]
+
+
+def _former_or_look_alike(q: str, row: pd.Series, h: pd.Series,
+                          alike: pd.DataFrame) -> AmbiguousCountyError:
+    """Refuse a query that names a county only by a former name while a current name is close."""
+    region = f"{short_region(row['province'])}"
+    first = (f"{row['name']}（{region}，{h['renamed_by']}年前称{h['old_name']}） "
+             f"{row['code']}")
+    others = [f"{r.name}（{short_region(r.province)}） {r.code}" for r in alike.itertuples()]
+    listing = " / ".join([first, *others])
+    choose = " 或 ".join(f"--county {n}" for n in [row["name"], *alike["name"]])
+    choose += f"；或保留“{q}”并加 --province {region}"
+    choose_en = " or ".join(f"--county {n}" for n in [row["name"], *alike["name"]])
+    choose_en += f"; or keep '{q}' and add --province {region}"
+    return AmbiguousCountyError(
+        f"“{q}”只是旧称，而现有县名与它读音相同或只差一字，不猜测：{q} → {listing}。"
+        f"请用现名或六位代码指明：{choose}。",
+        f"'{q}' is only a former name, and a current county sounds the same or is one character "
+        f"off; not guessing: {q} → {row['name']} ({row['province']}, called {h['old_name']} "
+        f"before {h['renamed_by']}) / "
+        + " / ".join(f"{r.name} ({r.province})" for r in alike.itertuples())
+        + f". Give the current name or the 6-digit code: {choose_en}.",
+        candidates=[row["code"], *alike["code"]],
+    )
 
 
 def _ambiguous(q: str, hit: pd.DataFrame) -> AmbiguousCountyError:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruralnet._io import file_error
+from ruralnet._tables import file_error
 from ruralnet.exceptions import InputFileWarning
 
 #: Accepted header names per canonical column (first is canonical).

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
-from ruralnet._io import file_error
+from ruralnet._tables import file_error
 from ruralnet.exceptions import DataQualityWarning, InputFileError, InputFileWarning
 from ruralnet.geo.coords import haversine_m, parse_datum, to_wgs84
 from ruralnet.geo.provenance import LayerProvenance

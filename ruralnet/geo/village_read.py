@@ -3,7 +3,7 @@
 Forms read (chosen by the file's suffix):
 
 * tables — ``.csv``, ``.tsv``, ``.txt``, ``.xlsx`` — through the package's one
-  table reader :func:`ruralnet._io.read_table` (separator sniffed, UTF-8 or
+  table reader :func:`ruralnet._tables.read_table` (separator sniffed, UTF-8 or
   GBK, title rows skipped, first sheet or ``sheet``);
 * GIS layers — ``.geojson``, ``.json``, ``.gpkg``, ``.shp`` — with their CRS
   honoured: reprojected to WGS-84 longitude/latitude; a layer without a CRS
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ruralnet._io import MAX_TABLE_BYTES, check_archive, file_error, read_table
+from ruralnet._tables import MAX_TABLE_BYTES, check_archive, file_error, read_table
 from ruralnet.exceptions import InputFileWarning
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")

@@ -69,6 +69,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ruralnet._clock import clock_bit
 from ruralnet._validate import bad_value
 from ruralnet.exceptions import InfeasibleError, InputFileError, RuralnetError
 from ruralnet.routing import (
@@ -962,14 +963,22 @@ def _iterate(s: _Search, until_s: float) -> bool:
         if p[0] == "explore" and plan is not None and plan.cost < (1 + _PROMISING) * s.best.cost:
             queue.insert(0, ("joint", None, plan.open_depots, p[3], p[4]))
         rounds += 1
+    else:
+        if cap is not None and rounds < cap:  # the clock, not the rounds, ended the search
+            clock_bit("location-routing rounds", until_s, done=rounds, budget=cap)
     return polished
 
 
 def _polish(s: _Search, seconds: float, round_: int = 0) -> None:
-    """Route the best assignment again with more time and another seed."""
-    if seconds <= 0.05:
-        return
+    """Route the best assignment again with more time and another seed.
+
+    With an iteration budget the polish always runs (the clock only guards);
+    without one it needs some time left.
+    """
     its = s.params.route_max_iterations
+    if its is None and seconds <= 0.05:
+        return
+    seconds = max(seconds, 0.05)
     plan = s.route(s.best.groups(), scale=seconds / s.route_time, seed=s.seed + 1 + round_,
                    iterations=None if its is None else 4 * its, fresh=True)
     s.record("polish", plan, None, None)

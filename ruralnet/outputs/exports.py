@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,15 +64,41 @@ def minutes_to_hhmm(minutes: float) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
-def excel_safe(value: Any) -> Any:
-    """Neutralise a text cell Excel would read as a formula; other values pass through.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                        "\u2066-\u2069\ufeff]")
+"""Control characters and bidirectional overrides: invisible or spoofing in a name."""
+
+
+def visible_text(text: str) -> str:
+    r"""Replace control characters and bidi overrides with U+FFFD ``�`` (tab and newlines stay).
+
+    A name from a planner's file may hold bytes that HTML and Excel cannot
+    carry (openpyxl refuses ``\x00``–``\x1f``) or that reorder what a reader
+    sees (U+202E); the replacement character shows that something was there.
 
     Examples
     --------
-    >>> excel_safe("@SUM(A1)"), excel_safe("甲村"), excel_safe(-3)
-    ("'@SUM(A1)", '甲村', -3)
+    >>> visible_text("甲村\x1b[31m\u202e"), visible_text("a\tb")
+    ('甲村�[31m�', 'a\tb')
     """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    return _INVISIBLE.sub("\ufffd", text)
+
+
+def excel_safe(value: Any) -> Any:
+    r"""Neutralise a text cell Excel would read as a formula or cannot hold; other values pass.
+
+    Control characters are replaced (:func:`visible_text`), then a leading
+    ``= + - @`` (or tab, carriage return) is quoted.
+
+    Examples
+    --------
+    >>> excel_safe("@SUM(A1)"), excel_safe("甲村"), excel_safe(-3), excel_safe("\x00=1")
+    ("'@SUM(A1)", '甲村', -3, '�=1')
+    """
+    if not isinstance(value, str):
+        return value
+    value = visible_text(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

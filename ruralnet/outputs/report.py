@@ -40,6 +40,7 @@ from ruralnet.outputs.exports import (
     scorecard_table,
     stop_table,
     summary_rows,
+    visible_text,
 )
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 
@@ -53,7 +54,8 @@ TIER_COLOURS = {"trunk": "#7f1d1d", "feeder": "#2563eb", "direct": "#0d9488"}
 
 
 def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML-escape a value; control characters and bidi overrides become ``�``."""
+    return html.escape(visible_text("" if value is None else str(value)), quote=True)
 
 
 def _fmt(value: Any) -> str:

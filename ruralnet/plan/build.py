@@ -27,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
+from ruralnet._clock import watch_clock
 from ruralnet.exceptions import InfeasibleError, InputFileError
 from ruralnet.geo.county import County, DemandParams
 from ruralnet.geo.seats import GEONAMES_ATTRIBUTION, seat_sentence
@@ -363,7 +364,37 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
         the message gives the binding reason and figures.
     NetworkError
         When villages cannot be reached by road (named in the message).
+
+    Notes
+    -----
+    Every search stops on a deterministic budget, so the same inputs,
+    parameters and seed give a byte-identical ``plan.json`` on any machine
+    load, apart from ``timing_s`` (the one section of wall-clock figures).
+    When a search's wall-clock safety limit bites before its budget, the
+    plan says so: ``timing_s["safety_limits_hit"]`` lists them and a note
+    is added.
     """
+    with watch_clock() as hits:
+        plan = _make_plan(county, params, network=network, sites=sites, seed=seed)
+    _record_clock(plan.data, hits)
+    return plan
+
+
+def _record_clock(data: dict[str, Any], hits: list[dict[str, Any]]) -> None:
+    """Put the searches stopped by their wall-clock safety limit into the plan."""
+    data["timing_s"]["safety_limits_hit"] = hits
+    if hits:
+        names = ", ".join(sorted({h["search"] for h in hits}))
+        data["notes"].append(
+            f"{len(hits)} 次搜索因时间安全上限而提前停止（{names}），本方案可能随机器负载而不同；"
+            "请在较空闲的机器上重新运行 | "
+            f"{len(hits)} searches stopped on their wall-clock safety limit ({names}) before "
+            "their iteration budget: this plan may depend on the machine's load; rerun it on "
+            "a less busy machine")
+
+
+def _make_plan(county: County, params: PlanParams | None, *, network: Any,
+               sites: Sites | None, seed: int) -> Plan:
     from ruralnet.roads.matrix import travel_matrix
     from ruralnet.roads.network import synthetic_network
 
@@ -520,7 +551,8 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
                             cost_per_km=f.cost_per_km_yuan, speed_factor=f.speed_factor,
                             max_speed_kph=f.max_speed_kph),
         service_s=[params.routing.station_service_min * 60] * n_t, name=county.name)
-    lp = LRPParams(time_limit_s=30.0, max_rounds=6, route_max_iterations=500)
+    # rounds and iterations decide; 300 s is only a safety net (recorded when it bites)
+    lp = LRPParams(time_limit_s=300.0, max_rounds=6, route_max_iterations=500)
     joint = solve_lrp(inst, lp)  # its "initial" iteration is the LRP's own two-step plan
     two = next(it for it in joint.iterations if it.step == "initial")
 

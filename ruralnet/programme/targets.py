@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from ruralnet._io import read_table as read_any_table
+from ruralnet._tables import read_table as read_any_table
 from ruralnet.exceptions import InputFileError, TargetsError
 from ruralnet.programme.indicators import (
     COMPARATORS,
@@ -103,7 +103,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 def read_table(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
     """Read a planner's table (CSV/TSV in UTF-8 or GBK, or .xlsx) as strings.
 
-    Uses the package's one table reader, :func:`ruralnet._io.read_table`
+    Uses the package's one table reader, :func:`ruralnet._tables.read_table`
     (separator sniffed, title rows skipped, size bounded). Returns the name
     to use in messages and the frame with stripped column names; a
     DataFrame passes through as strings.

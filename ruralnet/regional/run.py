@@ -12,11 +12,11 @@ village file, infeasible fleet) is recorded with its message and does not
 stop the others.
 
 Reproducibility: planning is a pure function of the county, parameters and
-seed *when every search stops on its iteration cap*. Routing stops at
-``max_iterations`` or the time limit, whichever comes first; the default
-limits (0.5 s per feeder solve, 3 s per trunk solve) can bind first on a
-loaded machine, and then parallel and serial runs may differ. Use
-:func:`reproducible` to raise the time limits so the iteration caps bind.
+seed: every search stops on its iteration cap, and the default wall-clock
+limits are safety nets far above what the caps need, so parallel and serial
+runs give the same plans. A safety limit that bites is recorded in the plan
+(``timing_s["safety_limits_hit"]`` and a note). :func:`reproducible` raises
+the safety nets further, for very slow or overloaded workers.
 
 :func:`compare_pooled_warehouses` sites 1..k shared regional warehouses per
 prefecture over the township stations of its counties (p-median over the
@@ -507,15 +507,15 @@ def write_rollup(result: RegionResult, out_dir: str | Path) -> list[str]:
     """
     from ruralnet.outputs.maps import save_map
 
-    out = Path(out_dir)
-    result.table.to_csv(out / "region_summary.csv", index=False, encoding="utf-8-sig")
-    written = ["region_summary.csv"]
-    save_map(region_map(result), out / "region_map.html")
-    written.append("region_map.html")
-    if result.pooling is not None:
-        result.pooling.table.to_csv(out / "pooled_warehouses.csv", index=False,
-                                    encoding="utf-8-sig")
-        written.append("pooled_warehouses.csv")
+    with output_folder(out_dir, force=True) as out:  # only ruralnet's own files are replaced
+        result.table.to_csv(out / "region_summary.csv", index=False, encoding="utf-8-sig")
+        written = ["region_summary.csv"]
+        save_map(region_map(result), out / "region_map.html")
+        written.append("region_map.html")
+        if result.pooling is not None:
+            result.pooling.table.to_csv(out / "pooled_warehouses.csv", index=False,
+                                        encoding="utf-8-sig")
+            written.append("pooled_warehouses.csv")
     return written
 
 

@@ -70,6 +70,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
+from ruralnet._io import atomic_path
 from ruralnet._validate import check_range, check_square_matrix, point_table
 from ruralnet.exceptions import NetworkError, RuralnetError
 from ruralnet.roads.network import EARTH_RADIUS_M, Network, haversine_m
@@ -480,8 +481,9 @@ def straight_line_matrix(
     speed_kph = check_range("speed_kph", speed_kph, 1.0, 150.0, error=NetworkError)
     lon, lat, ids, names = point_table(points, id_column=id_column)
     warnings.warn(
-        f"straight-line matrix (great circle x {detour:g} at {speed_kph:g} km/h): "
-        "not road distances; use travel_matrix with a road network for planning",
+        f"直线距离矩阵（大圆距离 × {detour:g}，时速 {speed_kph:g} km）不是道路距离，规划请用路网的 "
+        f"travel_matrix | straight-line matrix (great circle x {detour:g} at {speed_kph:g} "
+        "km/h): not road distances; use travel_matrix with a road network for planning",
         UserWarning,
         stacklevel=2,
     )
@@ -534,6 +536,7 @@ def _warn_far(far: tuple[str, ...], snap_m: np.ndarray, ids: tuple[str, ...],
     listed = ", ".join(f"{_name(ids, names, pos[p])} {snap_m[pos[p]]:.0f} m" for p in far[:20])
     more = f" and {len(far) - 20} more" if len(far) > 20 else ""
     warnings.warn(
+        f"{len(far)} 个点距路网超过 {threshold:g} m，以接入段连接：{listed}{more}。请核对位置或路网 | "
         f"{len(far)} point(s) lie more than {threshold:g} m from the road network and are "
         f"joined by an access leg: {listed}{more}. Check their positions or the road data.",
         UserWarning,
@@ -818,11 +821,14 @@ def _cache_key(network: Network, lon: np.ndarray, lat: np.ndarray, ids: tuple[st
 
 
 def _save(folder: Path, key: str, m: TravelMatrix) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{key}.{os.getpid()}.tmp.npz"
-    np.savez(tmp, distance_m=m.distance_m, duration_s=m.duration_s,
-             snap_distance_m=m.snap_distance_m, node_ids=m.node_ids)
-    os.replace(tmp, folder / f"{key}.npz")
+    """Write the cache file atomically: a unique temporary name, renamed when complete.
+
+    Two runs (processes or threads) sharing the cache never see half a file
+    and never write into each other's temporary file.
+    """
+    with atomic_path(folder / f"{key}.npz") as tmp:
+        np.savez(tmp, distance_m=m.distance_m, duration_s=m.duration_s,
+                 snap_distance_m=m.snap_distance_m, node_ids=m.node_ids)
 
 
 def _load(folder: Path | None, key: str, ids: tuple[str, ...], names: tuple[str, ...] | None,

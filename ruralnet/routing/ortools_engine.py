@@ -29,10 +29,12 @@ Optional clients are disjunctions whose penalty is their prize.
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from ruralnet._clock import clock_bit
 from ruralnet.routing.compiled import Compiled
 
 log = logging.getLogger(__name__)
@@ -145,7 +147,10 @@ def solve_ortools(
     search.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     if max_iterations is not None:
         search.solution_limit = max_iterations
+    started = time.perf_counter()
     assignment = routing.SolveWithParameters(search)
+    if max_iterations is not None and time.perf_counter() - started >= 0.95 * time_limit_s:
+        clock_bit("ortools", time_limit_s, budget=max_iterations)
     status = routing.status()
     log.debug("ortools status %s", status)
     if assignment is None:

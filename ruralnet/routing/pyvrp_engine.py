@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from ruralnet._clock import clock_bit
 from ruralnet.exceptions import RuralnetError
 from ruralnet.routing.compiled import Compiled
 
@@ -116,6 +117,8 @@ def solve_pyvrp(
     for w in caught:
         if w not in bound:  # pragma: no cover - pass anything else on unchanged
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if max_iterations is not None and result.num_iterations < max_iterations:
+        clock_bit("pyvrp", time_limit_s, done=result.num_iterations, budget=max_iterations)
     best = result.best
     if not best.is_feasible():
         log.debug("pyvrp found no feasible solution (%d iterations)", result.num_iterations)

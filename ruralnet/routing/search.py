@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ruralnet.exceptions import InfeasibleError, RuralnetError
+from ruralnet.exceptions import InfeasibleError, SolverBugError
 from ruralnet.routing.compiled import Compiled, compile_problem, route_cost, violations
 from ruralnet.routing.model import LOAD_UNITS_PER_KG, RoutingParams, RoutingProblem
 from ruralnet.routing.ortools_engine import solve_ortools
@@ -48,8 +48,9 @@ def run_engine(c: Compiled, prizes: np.ndarray, engine: str, params: RoutingPara
     for t, clients in routes:
         broken = violations(c, t, clients)
         if broken:  # an engine result we cannot trust is a bug, not a plan
-            raise RuralnetError("求解器返回了不可行的路线", f"{engine} returned an infeasible "
-                                f"route: {'; '.join(broken)}", engine=engine)
+            raise SolverBugError(f"{engine} 返回了不可行的路线：{'; '.join(broken)}",
+                                 f"{engine} returned an infeasible route: {'; '.join(broken)}",
+                                 engine=engine)
     return routes
 
 

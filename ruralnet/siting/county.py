@@ -521,10 +521,12 @@ def _people(pop: np.ndarray) -> np.ndarray:
     if known.all():
         return pop.astype(float)
     if not known.any():
-        warnings.warn("no population known: each village counts as 1 person", stacklevel=3)
+        warnings.warn("各村人口均未知：每村按 1 人计 | no population known: each village counts "
+                      "as 1 person", stacklevel=3)
         return np.ones(len(pop))
-    warnings.warn(f"{int((~known).sum())} villages have no population: the median of the "
-                  "others is used", stacklevel=3)
+    n = int((~known).sum())
+    warnings.warn(f"{n} 个村人口未知，按其他村的中位数计 | {n} villages have no population: the "
+                  "median of the others is used", stacklevel=3)
     return np.where(known, pop, float(np.median(pop[known])))
 
 

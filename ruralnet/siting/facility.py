@@ -38,6 +38,8 @@ import scipy.sparse as sp
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
 
+from ruralnet._clock import clock_bit
+from ruralnet._io import quiet_native_stdout
 from ruralnet._validate import bad_value, cost_matrix, nonneg_vector
 from ruralnet.exceptions import InfeasibleError, RuralnetError
 
@@ -310,8 +312,16 @@ def solve_mip(mip: Mip, *, maximize: bool, params: SolveParams, time_limit_s: fl
         sp_.highs.int_options["threads"] = 1  # HiGHS refuses MathOpt's generic `threads`
     else:
         sp_.threads = 1
-    res = mathopt.solve(model, _SOLVERS[params.solver], params=sp_)
+    if params.solver == "highs":  # no log on the console (MathOpt's default, made explicit)
+        sp_.highs.bool_options["output_flag"] = False
+        sp_.highs.bool_options["log_to_console"] = False
+    with quiet_native_stdout():  # HiGHS's MIP code also printf()s debug lines
+        res = mathopt.solve(model, _SOLVERS[params.solver], params=sp_)
     reason = res.termination.reason
+    if reason == mathopt.TerminationReason.FEASIBLE or (
+            reason == mathopt.TerminationReason.NO_SOLUTION_FOUND):
+        if res.termination.limit == mathopt.Limit.TIME:  # optimality not proven in time
+            clock_bit("mip", time_limit_s)
     if reason in (mathopt.TerminationReason.INFEASIBLE,
                   mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
         raise InfeasibleError(
