@@ -7,8 +7,8 @@ sample is at least the number of provinces, the rest is spread in
 proportion to each (province, kind) stratum's size. The seed is fixed and
 printed. Every county is planned on the embedded default (synthetic
 positions and roads where nothing real is known) through
-:func:`ruralnet.regional.plan_region` on Dask, with the reproducible
-iteration budgets of :func:`ruralnet.regional.reproducible`.
+:func:`ruralnet.regional.run.plan_region` on Dask, with the reproducible
+iteration budgets of :func:`ruralnet.regional.run.reproducible`.
 
 Printed: the share of counties that produce a plan, seconds per county
 (median, p90, max), peak resident memory per worker, every failure with its
@@ -63,7 +63,7 @@ def stratified_sample(table: pd.DataFrame, size: int, seed: int) -> pd.DataFrame
 
 def main(argv: list[str] | None = None) -> int:
     from ruralnet.geo.admin import counties_table, county_record
-    from ruralnet.regional import plan_region, reproducible
+    from ruralnet.regional.run import plan_region, reproducible
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=int, default=300, help="counties to plan (default 300)")
