@@ -228,3 +228,62 @@ def test_required_villages_are_visited_even_when_the_target_needs_fewer():
     forced = plan_daily_routes(d, t, required_villages=[3], **common)
     served = {s.point for r in forced.routes if r.tier == "feeder" for s in r.stops}
     assert 3 in served and forced.coverage >= 0.5
+
+
+# --------------------------------------------------------------------------
+# Split deliveries (a station or village needing more than one vehicle)
+# --------------------------------------------------------------------------
+
+
+def test_daily_trunk_splits_a_station_over_one_truck_into_several_trucks():
+    """4,530 kg at one station, 2,000 kg trucks: three trucks of 1,510 kg, 350 yuan each.
+
+    By hand: ceil(4530 / 2000) = 3 equal pieces; each truck drives 10 km out
+    and back at 36 km/h (arrives 07:16.67) and costs 300 + 20 km × 2.5 = 350.
+    """
+    dist, dur = plane_matrices([(0, 0), (10, 0), (11, 0)])
+    res = plan_daily_routes(
+        dist, dur, warehouses=[0], stations=[1], villages=[2], delivery_kg=[30.0],
+        pickup_kg=[0.0], catchments=[[2]], station_delivery_kg=[4500.0],
+        trunk_fleet=[FleetType("4.2m 轻卡", 2000, 3, fixed_cost_yuan=300, cost_per_km_yuan=2.5)],
+        feeder_fleet=[VAN], params=DailyRoutingParams(
+            engine="ortools", coverage_target=1.0, curve_targets=(), max_iterations=50,
+            trunk_time_limit_s=0.5, feeder_time_limit_s=0.3))
+    trunk = [r for r in res.routes if r.tier == "trunk"]
+    assert len(trunk) == 3
+    assert [[(s.point, s.deliver_kg) for s in r.stops] for r in trunk] == [[(1, 1510.0)]] * 3
+    assert [(r.stops[0].arrive_min, r.cost_yuan) for r in trunk] == [
+        (436.67, 350.0)] * 3
+    assert res.station_ready_min[1] == pytest.approx(436.67 + 30)
+    assert res.coverage == 1.0
+
+
+def test_daily_trunk_names_the_heaviest_station_when_the_fleet_is_too_small():
+    """5,000 kg at station 遥远镇 and one 2,000 kg truck: the message names it and its kg."""
+    dist, dur = plane_matrices([(0, 0), (10, 0), (11, 0)])
+    with pytest.raises(InfeasibleError, match=r"遥远镇 5030 kg") as err:
+        plan_daily_routes(
+            dist, dur, warehouses=[0], stations=[1], villages=[2], delivery_kg=[30.0],
+            pickup_kg=[0.0], catchments=[[2]], station_delivery_kg=[5000.0],
+            trunk_fleet=[FleetType("4.2m 轻卡", 2000, 1)],
+            feeder_fleet=[VAN], point_names=["县仓", "遥远镇", "甲村"],
+            params=DailyRoutingParams(engine="ortools", coverage_target=1.0, curve_targets=(),
+                                      max_iterations=50, trunk_time_limit_s=0.3))
+    assert "largest stations 遥远镇 5030 kg" in err.value.message("en")
+
+
+def test_daily_feeder_splits_a_village_over_one_van_and_counts_it_once():
+    """A 1,000 kg village with two 800 kg vans gets two 500 kg visits; coverage counts it once."""
+    dist, dur = plane_matrices([(0, 0), (10, 0), (12, 0), (10, 2)])
+    res = plan_daily_routes(
+        dist, dur, warehouses=[0], stations=[1], villages=[2, 3], delivery_kg=[1000.0, 30.0],
+        pickup_kg=[0.0, 0.0], catchments=[[2, 3]], trunk_fleet=[TRUCK],
+        feeder_fleet=[FleetType("面包车", 800, 2, fixed_cost_yuan=150, cost_per_km_yuan=1.2)],
+        params=DailyRoutingParams(engine="ortools", coverage_target=1.0, curve_targets=(),
+                                  max_iterations=50, trunk_time_limit_s=0.3,
+                                  feeder_time_limit_s=0.3))
+    visits = sorted(s.deliver_kg for r in res.routes if r.tier == "feeder" for s in r.stops
+                    if s.point == 2)
+    assert visits == [500.0, 500.0]
+    assert (res.villages_total, res.villages_served, res.coverage) == (2, 2, 1.0)
+    assert not res.unserved

@@ -363,6 +363,14 @@ def test_solve_lrp_refuses_a_client_larger_than_the_vehicle():
         solve_lrp(line_instance(demand=(4, 4, 9)), FAST)
 
 
+def test_solve_lrp_names_the_heavy_client_when_clients_have_names():
+    """With client names (townships), the capacity message names the township and its kg."""
+    inst = replace(line_instance(demand=(4, 4, 9)), client_names=("甲镇", "乙镇", "丙镇"))
+    with pytest.raises(InfeasibleError, match="丙镇 needs 9 kg, more than the vehicle") as err:
+        solve_lrp(inst, FAST)
+    assert "丙镇 的需求 9 kg" in err.value.zh
+
+
 def test_solve_lrp_rejects_unknown_fixed_sites():
     """A fixed site outside the candidates is a ValueError naming the range."""
     with pytest.raises(ValueError, match=r"fixed_sites must be non-empty, candidates in \[0, 2\)"):

@@ -140,7 +140,7 @@ def test_infeasible_targets_are_relaxed_and_the_reason_recorded(small_county):
                               source="test_system")
     applied = p.data["parameters"]["targets_applied"]
     assert applied["wanted"] == {"min_village_stations": 500} and applied["applied"] == {}
-    assert "只有 85 个村级单位" in applied["infeasible_zh"]
+    assert "全县只有 77 个行政村" in applied["infeasible_zh"]  # stations count 行政村 only
     assert any("test_system" in n for n in p.data["notes"])
     assert validate_plan(p) == []
 

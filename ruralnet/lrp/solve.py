@@ -851,9 +851,11 @@ def _check(inst: LRPInstance, fixed_sites: Sequence[int] | None) -> tuple[int, .
     q, cap = inst.demand_kg, inst.vehicle.capacity_kg
     if q.max() > cap:
         i = int(q.argmax())
+        who = inst.client_names[i] if inst.client_names else f"客户 {i}"
+        who_en = inst.client_names[i] if inst.client_names else f"client {i}"
         raise InfeasibleError(
-            f"客户 {i} 的需求 {q[i]:g} kg 超过车辆载重 {cap:g} kg，请换更大的车或拆分需求",
-            f"client {i} needs {q[i]:g} kg, more than the vehicle capacity {cap:g} kg; use a "
+            f"{who} 的需求 {q[i]:g} kg 超过车辆载重 {cap:g} kg，请换更大的车或拆分需求",
+            f"{who_en} needs {q[i]:g} kg, more than the vehicle capacity {cap:g} kg; use a "
             "larger vehicle or split the demand", constraint="vehicle_capacity", client=i)
     alone = np.flatnonzero(~reachable(inst)[:, allowed].any(axis=1))
     if alone.size:

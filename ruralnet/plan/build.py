@@ -38,6 +38,7 @@ from ruralnet.routing import (
     FleetType,
     plan_daily_routes,
 )
+from ruralnet.routing.split import split_loads
 from ruralnet.settings import VERSION as __version__
 
 logger = logging.getLogger(__name__)
@@ -399,6 +400,7 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
     from ruralnet.roads.network import synthetic_network
 
     params = params or PlanParams()
+    params, fleet_notes = _sized(county, params)
     t0 = time.perf_counter()
     if network is None:
         network = synthetic_network(county, seed=seed)
@@ -417,11 +419,26 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
         sites = fallback
         routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
     data = _plan_document(county, network, pts, sites, routing, params, seed)
+    data["notes"].extend(fleet_notes)
     _add_road_paths(data, network, tm.node_ids, pts, sites)
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
                         "routing": _round(routing.runtime_s, 1),
                         "siting": sites.how.get("solve_time_s", {})}
     return Plan(data)
+
+
+def _sized(county: County, params: PlanParams) -> tuple[PlanParams, list[str]]:
+    """Add larger default vehicles where a township or village needs them (see ``plan.fleet``)."""
+    from ruralnet.plan.fleet import sized_fleets
+
+    v, kg = county.villages, params.demand.kg_per_parcel
+    down = v["parcels_down"].to_numpy(float) * kg
+    town = v.groupby("township_id")["parcels_down"].sum().to_numpy(float) * kg
+    trunk, feeder, notes = sized_fleets(
+        params.trunk_fleet, params.feeder_fleet, township_kg=town,
+        village_kg=np.maximum(down, v["parcels_up"].to_numpy(float) * kg),
+        default_trunk=DEFAULT_TRUNK, default_feeder=DEFAULT_FEEDER)
+    return replace(params, trunk_fleet=trunk, feeder_fleet=feeder), notes
 
 
 def _facility_fallback(sites: Sites, err: InfeasibleError) -> Sites | None:
@@ -538,8 +555,13 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
     for tid, down in zip(v["township_id"], v["parcels_down"], strict=True):
         load[town_pos[tid]] += float(down) * params.demand.kg_per_parcel
     load = np.maximum(load, 1.0)  # every station gets a daily trunk stop
-    pts = np.asarray(cands + list(stations))
-    f = params.trunk_fleet[0]
+    # the first trunk type that carries the largest station, else the largest with split loads
+    fits = [t for t in params.trunk_fleet if t.capacity_kg >= load.max()]
+    f = fits[0] if fits else max(params.trunk_fleet, key=lambda t: t.capacity_kg)
+    pieces = split_loads(load, np.zeros(n_t), f.capacity_kg)
+    town_names = list(county.townships["name"])
+    load = np.array([pc.delivery_kg for pc in pieces])
+    pts = np.asarray(cands + [stations[pc.origin] for pc in pieces])
     # a warehouse dispatches at most its own trunk fleet's load in one daily trip each
     fleet_kg = float(sum(t.capacity_kg * t.num_available for t in params.trunk_fleet))
     inst = LRPInstance(
@@ -550,7 +572,8 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
         vehicle=VehicleType(capacity_kg=f.capacity_kg, fixed_cost=f.fixed_cost_yuan,
                             cost_per_km=f.cost_per_km_yuan, speed_factor=f.speed_factor,
                             max_speed_kph=f.max_speed_kph),
-        service_s=[params.routing.station_service_min * 60] * n_t, name=county.name)
+        service_s=[params.routing.station_service_min * 60] * len(pieces), name=county.name,
+        client_names=tuple(town_names[pc.origin] for pc in pieces))
     # rounds and iterations decide; 300 s is only a safety net (recorded when it bites)
     lp = LRPParams(time_limit_s=300.0, max_rounds=6, route_max_iterations=500)
     joint = solve_lrp(inst, lp)  # its "initial" iteration is the LRP's own two-step plan
@@ -605,6 +628,8 @@ def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, site
         pickup_kg=pickup, catchments=catch, trunk_fleet=params.trunk_fleet,
         feeder_fleet=params.feeder_fleet, direct_fleet=params.direct_fleet,
         village_kinds=kinds, params=params.routing_params(), seed=seed,
+        point_names=[f"{county.name}仓"] * n_w + list(county.townships["name"])
+        + list(v["name"]),
         required_villages=[n_w + n_s + r for r in sites.village_stations]
         if params.stations_daily else None)
 

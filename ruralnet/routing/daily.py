@@ -53,6 +53,7 @@ from ruralnet.routing.search import (
     resolve_engine,
 )
 from ruralnet.routing.solve import route_record, run_with_fallback, solve_routes
+from ruralnet.routing.split import split_loads
 
 log = logging.getLogger(__name__)
 
@@ -371,6 +372,11 @@ class _County:
     station_delivery: np.ndarray
     station_pickup: np.ndarray
     required: np.ndarray
+    names: tuple[str, ...] = ()
+
+    def name(self, q: int) -> str:
+        """Label of point ``q`` for messages (its name when given, else ``#q``)."""
+        return self.names[q] if self.names else f"#{q}"
 
     def sub(self, points: list[int]) -> tuple[np.ndarray, np.ndarray]:
         ix = np.ix_(points, points)
@@ -379,7 +385,7 @@ class _County:
 
 def _county(distance_m, duration_s, warehouses, stations, villages, delivery_kg, pickup_kg,
             catchments, village_kinds, station_delivery_kg, station_pickup_kg,
-            required_villages=None) -> _County:
+            required_villages=None, point_names=None) -> _County:
     n = np.asarray(distance_m).shape[0] if np.ndim(distance_m) == 2 else -1
     dist = int_matrix("distance_m", distance_m, n)
     dur = int_matrix("duration_s", duration_s, n)
@@ -417,7 +423,15 @@ def _county(distance_m, duration_s, warehouses, stations, villages, delivery_kg,
                    per("pickup_kg", pickup_kg, len(vi)), members,
                    np.array([k == "village" for k in kinds], dtype=bool),
                    per("station_delivery_kg", station_delivery_kg, len(st)),
-                   per("station_pickup_kg", station_pickup_kg, len(st)), required)
+                   per("station_pickup_kg", station_pickup_kg, len(st)), required,
+                   _names(point_names, n))
+
+
+def _names(point_names, n: int) -> tuple[str, ...]:
+    names = tuple(str(x) for x in point_names or ())
+    if names and len(names) != n:
+        raise bad_value("point_names", f"empty or one label per point ({n})", len(names))
+    return names
 
 
 def _daily_route(route: Route, rid: str, tier: str, vt: VehicleType, points: list[int],
@@ -480,6 +494,36 @@ def _village_client(county: _County, m: int, params: DailyRoutingParams) -> Clie
                   counts_toward_coverage=counted)
 
 
+def _village_clients(county: _County, members: Sequence[int], params: DailyRoutingParams,
+                     fleet: Sequence[FleetType], n_depots: int = 1,
+                     ) -> tuple[list[Client], list[int]]:
+    """Clients of these villages, with split deliveries for a village over the largest vehicle.
+
+    A village needing more than the largest vehicle of ``fleet`` but no more
+    than the whole fleet (``n_depots`` depots) carries gets copies (see
+    :func:`~ruralnet.routing.split.split_loads`), all required so that it is
+    served whole; only the first copy counts toward coverage. A heavier one
+    stays whole and is reported unserved. Return the clients and, per
+    client, its village position.
+    """
+    pieces = split_loads(county.delivery[list(members)], county.pickup[list(members)],
+                         max(f.capacity_kg for f in fleet), whole_above_kg=n_depots * sum(
+                             f.capacity_kg * f.num_available for f in fleet))
+    copies = np.bincount([pc.origin for pc in pieces], minlength=len(members))
+    clients, village_of = [], []
+    for pc in pieces:
+        m = members[pc.origin]
+        c = _village_client(county, m, params)
+        if copies[pc.origin] > 1:
+            c = Client(delivery_kg=pc.delivery_kg, pickup_kg=pc.pickup_kg, service_s=c.service_s,
+                       tw_early_s=c.tw_early_s, tw_late_s=c.tw_late_s, required=True,
+                       prize=c.prize if pc.index == 0 else 0.0,
+                       counts_toward_coverage=c.counts_toward_coverage and pc.index == 0)
+        clients.append(c)
+        village_of.append(m)
+    return clients, village_of
+
+
 def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str,
            seed: int) -> tuple[list[DailyRoute], dict[int, int]]:
     """Solve the trunk tier (warehouses → every station, all required).
@@ -494,30 +538,49 @@ def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str
     loads = [(county.delivery[m].sum() + county.station_delivery[k],
               county.pickup[m].sum() + county.station_pickup[k])
              for k, m in enumerate(county.catchments)]
+    # split deliveries: a station needing more than the largest truck gets client copies
+    pieces = split_loads([d for d, _ in loads], [p for _, p in loads],
+                         max(f.capacity_kg for f in trunk_fleet))
+    n_w = len(county.warehouses)
+    copy = [n_w + pc.origin for pc in pieces]
+    trunk_dist, trunk_dur = (a[np.ix_(list(range(n_w)) + copy, list(range(n_w)) + copy)]
+                             for a in (trunk_dist, trunk_dur))
     trunk = RoutingProblem(
         depots=tuple(Depot(tw_early_s=day0, tw_late_s=day1) for _ in county.warehouses),
-        clients=tuple(Client(delivery_kg=float(d), pickup_kg=float(p),
+        clients=tuple(Client(delivery_kg=pc.delivery_kg, pickup_kg=pc.pickup_kg,
                              service_s=params.station_service_min * 60, tw_early_s=day0,
-                             tw_late_s=late, counts_toward_coverage=False) for d, p in loads),
+                             tw_late_s=late, counts_toward_coverage=False) for pc in pieces),
         vehicle_types=tuple(f.vehicle_type(w, day0, day1)
                             for w in range(len(county.warehouses)) for f in trunk_fleet),
         distance_m=trunk_dist, duration_s=trunk_dur,
     )
+    if len(pieces) > len(loads):
+        split = {pc.origin for pc in pieces if pc.index}
+        log.info("trunk: %d stations need more than one truck; %d deliveries for %d stations",
+                 len(split), len(pieces), len(loads))
     trunk_params = RoutingParams(engine=params.engine, time_limit_s=params.trunk_time_limit_s,
                                  max_iterations=params.max_iterations)
     try:
         result = solve_routes(trunk, trunk_params, seed=seed)
-    except InfeasibleError as err:  # say which tier, and the knobs that bind it
+    except InfeasibleError as err:  # say which tier, the heaviest stations and the knobs
+        top = sorted(range(len(loads)), key=lambda k: -loads[k][0])[:3]
+        zh = "、".join(f"{county.name(county.stations[k])} {loads[k][0]:.0f} kg" for k in top)
+        en = ", ".join(f"{county.name(county.stations[k])} {loads[k][0]:.0f} kg" for k in top)
         raise InfeasibleError(
-            f"干线（县仓→乡镇站）无解：{err.zh}；也可放宽 trunk_arrival_by_min 或增加干线车辆",
-            f"trunk tier (warehouse → stations) infeasible: {err.en}; or relax "
-            "trunk_arrival_by_min or add trunk vehicles", tier="trunk", **err.details,
+            f"干线（县仓→乡镇站）无解：{err.zh}（全县日配送 {sum(d for d, _ in loads):.0f} kg，"
+            f"最大乡镇站 {zh}）；也可放宽 trunk_arrival_by_min 或增加干线车辆",
+            f"trunk tier (warehouse → stations) infeasible: {err.en} (county "
+            f"{sum(d for d, _ in loads):.0f} kg a day; largest stations {en}); or relax "
+            "trunk_arrival_by_min or add trunk vehicles", **{**err.details, "tier": "trunk"},
         ) from err
-    pts = county.warehouses + county.stations
+    pts = county.warehouses + [county.stations[pc.origin] for pc in pieces]
     fixed = [_daily_route(r, f"T{i + 1:02d}", "trunk", trunk.vehicle_types[r.vehicle_type], pts,
                           len(county.warehouses)) for i, r in enumerate(result.routes)]
-    ready_s = {s.client: s.start_s + params.handling_min * 60
-               for r in result.routes for s in r.stops}
+    ready_s: dict[int, int] = {}  # a split station is ready when its last truck has arrived
+    for r in result.routes:
+        for s in r.stops:
+            k = pieces[s.client].origin
+            ready_s[k] = max(ready_s.get(k, 0), s.start_s + params.handling_min * 60)
     return fixed, ready_s
 
 
@@ -530,17 +593,26 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
     for k, members in enumerate(county.catchments):
         if not members:
             continue
-        pts_k = [county.stations[k]] + [county.villages[m] for m in members]
+        clients, vof = _village_clients(county, members, params, feeder_fleet)
+        pts_k = [county.stations[k]] + [county.villages[m] for m in vof]
         problem = RoutingProblem(
             depots=(Depot(tw_early_s=min(ready_s[k], day1), tw_late_s=day1),),
-            clients=tuple(_village_client(county, m, params) for m in members),
+            clients=tuple(clients),
             vehicle_types=tuple(f.vehicle_type(0, day0, day1) for f in feeder_fleet),
             distance_m=county.sub(pts_k)[0], duration_s=county.sub(pts_k)[1],
         )
-        parts.append(Part.of(problem))
+        try:
+            parts.append(Part.of(problem))
+        except InfeasibleError as err:  # name the station and its load
+            kg = county.delivery[members].sum()
+            raise InfeasibleError(
+                f"乡镇站 {county.name(county.stations[k])}（本站村级日配送 {kg:.0f} kg）："
+                f"{err.zh}", f"township station {county.name(county.stations[k])} "
+                f"({kg:.0f} kg a day to its villages): {err.en}",
+                **{**err.details, "tier": "feeder"}) from err
         points.append(pts_k)
         ids.append(f"F{k + 1:02d}")
-        village_of.append(list(members))
+        village_of.append(vof)
     solve = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
                          params.engine)
     search = CoverageSearch(parts, solve, total=int(county.counted.sum()))
@@ -556,8 +628,9 @@ def _direct(county: _County, fleet, params: DailyRoutingParams, engine: str,
                        service_s=params.station_service_min * 60, tw_early_s=day0, tw_late_s=day1,
                        counts_toward_coverage=False)
                 for d, p in zip(county.station_delivery, county.station_pickup, strict=True)]
-    villages = [_village_client(county, m, params) for m in range(len(county.villages))]
-    points = county.warehouses + county.stations + county.villages
+    villages, vof = _village_clients(county, list(range(len(county.villages))), params, fleet,
+                                     len(county.warehouses))
+    points = county.warehouses + county.stations + [county.villages[m] for m in vof]
     problem = RoutingProblem(
         depots=tuple(Depot(tw_early_s=day0, tw_late_s=day1) for _ in county.warehouses),
         clients=tuple(stations + villages),
@@ -568,7 +641,7 @@ def _direct(county: _County, fleet, params: DailyRoutingParams, engine: str,
     per_solve = params.direct_time_limit_s / (params.coverage_steps + 2)
     solve = _part_solver(engine, per_solve, params.direct_max_iterations, seed, params.engine)
     search = CoverageSearch([Part.of(problem)], solve, total=int(county.counted.sum()))
-    village_of = [[-1] * len(stations) + list(range(len(villages)))]
+    village_of = [[-1] * len(stations) + vof]
     return _TierPlan("direct", [], search, [points], len(county.warehouses), ["D"], "direct",
                      village_of, {})
 
@@ -613,7 +686,7 @@ def _assemble(county: _County, plan: _TierPlan, routes: list[Routes], curve, eng
             out.append(_daily_route(rec, rid, plan.tier, part.problem.vehicle_types[t],
                                     plan.points[pi], plan.n_depots))
     served = [plan.village_of[pi][j] for pi, r in enumerate(routes) for _, cl in r for j in cl]
-    served = [m for m in served if m >= 0]
+    served = sorted({m for m in served if m >= 0})  # copies of a split village count once
     n_villages = int(county.counted.sum())
     v_served = int(sum(county.counted[m] for m in served))
     by_type: dict[str, int] = {}
@@ -668,6 +741,7 @@ def plan_daily_routes(
     station_delivery_kg: Sequence[float] | None = None,
     station_pickup_kg: Sequence[float] | None = None,
     required_villages: Sequence[int] | None = None,
+    point_names: Sequence[str] | None = None,
     params: DailyRoutingParams | None = None,
     seed: int = 0,
 ) -> DailyRoutingResult:
@@ -679,8 +753,12 @@ def plan_daily_routes(
     the day before); each station's feeder vehicles leave no earlier than the
     trunk's arrival plus ``handling_min`` and serve villages of its catchment
     with simultaneous delivery and pickup. Parcels of villages left out wait
-    at the station. Feeder coverage is global: one visit prize shared by all
-    stations is bisected until at least ``coverage_target`` of the villages
+    at the station. Split deliveries: a station needing more than the
+    largest trunk gets several trucks (client copies, its feeders leave after
+    the last one), and a village needing more than the largest feeder gets
+    several feeder visits, all required (see :mod:`ruralnet.routing.split`).
+    Feeder coverage is global: one visit prize shared by all stations is
+    bisected until at least ``coverage_target`` of the villages
     (``kind == "village"``; communities never count) are served, then surplus
     visits are trimmed (see ``CoverageSearch``). Direct mode routes
     warehouse → stations and villages with ``direct_fleet`` (default the
@@ -707,6 +785,8 @@ def plan_daily_routes(
     required_villages
         Village point indices that must be visited every day (e.g. villages
         hosting a service station); the coverage search adds others to them.
+    point_names
+        Optional label per point (township and village names) used in error messages.
     params
         Options; defaults to ``DailyRoutingParams()``.
     seed
@@ -743,7 +823,7 @@ def plan_daily_routes(
     started = time.perf_counter()
     county = _county(distance_m, duration_s, warehouses, stations, villages, delivery_kg,
                      pickup_kg, catchments, village_kinds, station_delivery_kg, station_pickup_kg,
-                     required_villages)
+                     required_villages, point_names)
     engine = resolve_engine(params.engine)
     log.info("daily routes: %d warehouses, %d stations, %d villages, mode %s, engine %s",
              len(county.warehouses), len(county.stations), len(county.villages), params.mode,
