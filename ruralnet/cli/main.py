@@ -177,6 +177,8 @@ def _step(msg: str) -> None:
               help="Prefecture runs: also compare 1..k pooled regional warehouses.")
 @click.option("--reproducible", is_flag=True,
               help="Prefecture/province runs: long time limits, same result under any load.")
+@click.option("--strict", is_flag=True,
+              help="Exit 3 when any plan target of the county's indicator system is not met.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
@@ -186,7 +188,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
          parcels_per_village: float | None, system: str | None, design_for_targets: bool,
          seed: int | None, workers: int | None, scheduler: str | None, pool_warehouses: int | None,
-         reproducible: bool, out: str, force: bool) -> None:
+         reproducible: bool, strict: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
@@ -253,6 +255,25 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         files = write_outputs(p, c, tmp, system=system)
     click.echo(p.summary())
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
+    if _say_not_met(p, system) and strict:
+        sys.exit(EXIT_INFEASIBLE)
+
+
+def _say_not_met(p: Any, system: str | None) -> int:
+    """Print stations without a daily trunk and the plan targets not met; return the count."""
+    from ruralnet.programme.scorecard import score_plan
+
+    for x in (p.data.get("multi_day") or {}).get("not_daily", []):
+        if x["kind"] == "station":
+            click.echo(click.style("非每日 not daily: ", fg="yellow")
+                       + f"{x['id']} {x[_State.lang] if _State.lang != 'both' else x['zh']}"
+                       + ("" if _State.lang != "both" else f" | {x['en']}"))
+    table = score_plan(p.data, system).table
+    missed = table[(table["status"] == "not met") & (table["source"] == "plan")]
+    for row in missed.itertuples():
+        click.echo(click.style("未达标 not met: ", fg="red")
+                   + f"{row.indicator} ({row.id}): {row.value:.4g} vs {row.target} — {row.evidence}")
+    return len(missed)
 
 
 def _plan_region(prefecture: str | None, province: str | None, workers: int | None,

@@ -217,8 +217,26 @@ def plan_metrics(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
     )
     out.update(_station_coverage(plan, by_kind))
     out.update(_daily_shares(plan["coverage"]))
+    out.update(_multi_day_evidence(plan, out))
     out.update(_served_shares(plan))
     return out
+
+
+def _multi_day_evidence(plan: Mapping[str, Any],
+                        out: Mapping[str, MetricValue]) -> dict[str, MetricValue]:
+    """Add to the daily shares' evidence the stations on multi-day loops and their figures."""
+    loops = (plan.get("multi_day") or {}).get("loops", [])
+    if not loops:
+        return {}
+    hours = [lp["one_way_min"] / 60 for lp in loops]
+    shift = loops[0]["shift_min"] / 60
+    why = (f"; {len(loops)} township stations on multi-day loops (one-way "
+           f"{min(hours):.1f}–{max(hours):.1f} h vs shift {shift:.1f} h"
+           + ("" if all(lp["reason"] != "late_arrival" for lp in loops)
+              else " or the trunk cut-off") + "): "
+           + ", ".join(f"{lp['station_site_id']} 周{lp['service_days_zh']}" for lp in loops))
+    return {k: MetricValue(out[k].value, out[k].evidence + why)
+            for k in ("townships_daily_share", "villages_daily_share") if k in out}
 
 
 def _station_coverage(
