@@ -177,6 +177,12 @@ def _step(msg: str) -> None:
               help="Prefecture runs: also compare 1..k pooled regional warehouses.")
 @click.option("--reproducible", is_flag=True,
               help="Prefecture/province runs: long time limits, same result under any load.")
+@click.option("--week", is_flag=True,
+              help="Also plan the week: every other 行政村 on a fixed pattern of days (每周班次).")
+@click.option("--min-visits", type=click.IntRange(1, 14), default=None,
+              help="Weekly plan: visits a week of each village not served daily (default 2).")
+@click.option("--horizon-days", type=click.IntRange(1, 14), default=None,
+              help="Working days of the week (default 7; 6 = Mon–Sat).")
 @click.option("--strict", is_flag=True,
               help="Exit 3 when any plan target of the county's indicator system is not met.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
@@ -188,7 +194,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
          parcels_per_village: float | None, system: str | None, design_for_targets: bool,
          seed: int | None, workers: int | None, scheduler: str | None, pool_warehouses: int | None,
-         reproducible: bool, strict: bool, out: str, force: bool) -> None:
+         reproducible: bool, week: bool, min_visits: int | None, horizon_days: int | None,
+         strict: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
@@ -215,7 +222,11 @@ def plan(county: str | None, scenario: str | None, province: str | None,
                             "give --county NAME or --scenario FILE.")
     params: PlanParams = sc.params
     over: dict[str, Any] = {k: v for k, v in (("mode", mode), ("coverage_target", coverage),
-                                              ("max_warehouses", warehouses)) if v is not None}
+                                              ("max_warehouses", warehouses),
+                                              ("min_visits_per_week", min_visits),
+                                              ("horizon_days", horizon_days)) if v is not None}
+    if week:
+        over["week"] = True
     if parcels_per_village is not None:
         try:
             over["demand"] = dc_replace(params.demand, parcels_per_village=parcels_per_village)
@@ -254,6 +265,15 @@ def plan(county: str | None, scenario: str | None, province: str | None,
 
         files = write_outputs(p, c, tmp, system=system)
     click.echo(p.summary())
+    wk = p.data.get("weekly")
+    if wk:
+        cov, cost = wk["coverage"], wk["costs"]
+        click.echo(f"  每周 week ({wk['horizon_days']} 天 days): 行政村 villages daily "
+                   f"{cov['villages_daily']}/{cov['villages_total']}, ≥ "
+                   f"{wk['min_visits_per_week']} 次/周 visits a week {cov['villages_min_visits']}/"
+                   f"{cov['villages_total']}; {cost['total_per_week']:.0f} 元/周 yuan a week vs "
+                   f"daily plan repeated {cost['daily_plan_repeated_per_week']:.0f} "
+                   f"(ratio {cost['ratio_to_daily_repeated']})")
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
     if _say_not_met(p, system) and strict:
         sys.exit(EXIT_INFEASIBLE)

@@ -29,6 +29,7 @@ from ruralnet.exceptions import InfeasibleError, InputFileError
 from ruralnet.geo.county import County, DemandParams
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 from ruralnet.plan.multi_day import add_multi_day
+from ruralnet.plan.weekly_checks import add_weekly
 from ruralnet.routing import (
     DailyRoutingParams,
     DailyRoutingResult,
@@ -36,6 +37,7 @@ from ruralnet.routing import (
     plan_daily_routes,
 )
 from ruralnet.routing.remote import RemotePlan, plan_remote_days
+from ruralnet.routing.weekly import WeeklyParams, WeeklyResult, plan_weekly_feeders
 from ruralnet.settings import VERSION as __version__
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,12 @@ class PlanParams:
     horizon_days
         Working days of a week's service pattern (7: 一 .. 日; 6: 一 .. 六);
         stations no daily trunk reaches get multi-day loops over it.
+    week
+        Also plan the week (:mod:`ruralnet.routing.weekly`): every other
+        administrative village gets ``min_visits_per_week`` visits on a
+        fixed pattern of days, recorded in plan.json's ``weekly``.
+    min_visits_per_week
+        Visits a week of each administrative village not served daily.
     """
 
     mode: str = "two_tier"
@@ -120,10 +128,15 @@ class PlanParams:
     routing: DailyRoutingParams = field(default_factory=DailyRoutingParams)
     demand: DemandParams = field(default_factory=DemandParams)
     horizon_days: int = 7
+    week: bool = False
+    min_visits_per_week: int = 2
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon_days <= 14:
             raise ValueError(f"horizon_days must be in [1, 14], got {self.horizon_days}")
+        if not 1 <= self.min_visits_per_week <= self.horizon_days:
+            raise ValueError(f"min_visits_per_week must be in [1, horizon_days], "
+                             f"got {self.min_visits_per_week}")
         if self.mode not in ("two_tier", "direct", "auto"):
             raise ValueError(f"mode must be one of two_tier, direct, auto, got {self.mode!r}")
         for name in ("coverage_target", "village_station_share", "poor_village_station_share",
@@ -384,6 +397,8 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
         sites, routing, remote = _fewer_loops(county, pts, tm, sites, params, seed,
                                               (routing, remote))
     data = _plan_document(county, network, pts, sites, routing, params, seed)
+    week = (_weekly(county, pts, tm.distance_m, tm.duration_s, sites, params, routing, seed)
+            if params.week and routing.mode == "two_tier" else None)
     if remote is not None and (remote.not_daily or remote.relaxed_cutoff_min is not None):
         kinds = ("county_warehouse", "township_station")
         point_ids = [s["id"] for k in kinds for s in data["sites"] if s["kind"] == k]
@@ -391,6 +406,12 @@ def make_plan(county: County, params: PlanParams | None = None, *, network: Any 
         feeders = tuple(r for lp in remote.loops for r in lp.feeder_routes)
         add_multi_day(data, remote, point_ids,
                       _route_records(replace(routing, routes=feeders), point_ids))
+    if week is not None:
+        kinds = ("county_warehouse", "township_station")
+        point_ids = [s["id"] for k in kinds for s in data["sites"] if s["kind"] == k]
+        point_ids += [v["id"] for v in data["villages"]]
+        add_weekly(data, week, point_ids,
+                   [_route_records(replace(routing, routes=day), point_ids) for day in week.days])
     _add_road_paths(data, network, tm.node_ids, pts, sites)
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
                         "routing": _round(routing.runtime_s, 1),
@@ -587,6 +608,28 @@ def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, site
     In two-tier mode, stations no trunk reaches within the daily rules get
     multi-day loops (:func:`ruralnet.routing.remote.plan_remote_days`).
     """
+    ix, args = _routing_inputs(county, pts, sites, params, seed)
+    if params.mode == "two_tier":  # stations no daily trunk reaches get multi-day loops
+        return plan_remote_days(dist[ix], dur[ix], horizon_days=params.horizon_days, **args)
+    return plan_daily_routes(dist[ix], dur[ix], direct_fleet=params.direct_fleet, **args), None
+
+
+def _weekly(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, sites: Sites,
+            params: PlanParams, routing: DailyRoutingResult, seed: int) -> WeeklyResult:
+    """Plan the week's feeders around the day plan (:mod:`ruralnet.routing.weekly`)."""
+    ix, a = _routing_inputs(county, pts, sites, params, seed)
+    return plan_weekly_feeders(
+        routing, dist[ix], dur[ix], stations=a["stations"], villages=a["villages"],
+        delivery_kg=a["delivery_kg"], pickup_kg=a["pickup_kg"], catchments=a["catchments"],
+        feeder_fleet=params.feeder_fleet, village_kinds=a["village_kinds"],
+        params=a["params"], seed=seed,
+        weekly=WeeklyParams(horizon_days=params.horizon_days,
+                            min_visits_per_week=params.min_visits_per_week))
+
+
+def _routing_inputs(county: County, pts: _Points, sites: Sites, params: PlanParams,
+                    seed: int) -> tuple[Any, dict[str, Any]]:
+    """Return the sub-matrix index and the keyword arguments of the routing calls."""
     v = county.villages
     n_w, n_s = len(sites.warehouses), len(sites.stations)
     master = list(sites.warehouses) + list(sites.stations) + [pts.village_index(i)
@@ -607,9 +650,7 @@ def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, site
                 params=params.routing_params(), seed=seed,
                 required_villages=[n_w + n_s + r for r in sites.village_stations]
                 if params.stations_daily else None)
-    if params.mode == "two_tier":  # stations no daily trunk reaches get multi-day loops
-        return plan_remote_days(dist[ix], dur[ix], horizon_days=params.horizon_days, **args)
-    return plan_daily_routes(dist[ix], dur[ix], direct_fleet=params.direct_fleet, **args), None
+    return ix, args
 
 
 def _site_records(county: County, pts: _Points, sites: Sites,

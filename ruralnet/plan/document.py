@@ -23,6 +23,7 @@ from ruralnet._io import atomic_path
 from ruralnet.exceptions import InputFileError, PlanValidationError
 from ruralnet.geo.coords import haversine_m
 from ruralnet.plan.multi_day import multi_day_problems
+from ruralnet.plan.weekly_checks import weekly_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
 SCHEMA_VERSION = "1.0"
@@ -229,6 +230,7 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
     problems += _sync_problems(d)
     problems += _coverage_problems(d)
     problems += multi_day_problems(d, lambda r: _route_problems(r, params, pos, site_kind))
+    problems += weekly_problems(d, lambda r: _route_problems(r, params, pos, site_kind))
     return problems
 
 
