@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -275,6 +275,11 @@ def _solve_day(w: _Week, choice: Sequence[int], day: int, params: RoutingParams,
 def _solve_all(w: _Week, choice: list[int], params: RoutingParams, seed: int,
                joint: bool) -> list[list[tuple[int, list[int]]]]:
     """Route every day; with ``joint``, the whole week in one model (it may change ``choice``)."""
+    every = [(d,) for d in range(w.p.days)]
+    if all(sorted(pats) == every for pats in w.p.patterns):
+        pooled = _solve_pooled(w, choice, params, seed)
+        if pooled is not None:
+            return pooled
     if joint:
         found = solve_week_jointly(w, choice, time_limit_s=params.time_limit_s * w.p.days,
                                    seed=seed)
@@ -282,6 +287,38 @@ def _solve_all(w: _Week, choice: list[int], params: RoutingParams, seed: int,
             choice[:] = found[0]
             return found[1]
     return [_solve_day(w, choice, d, params, seed) for d in range(w.p.days)]
+
+
+def _solve_pooled(w: _Week, choice: list[int], params: RoutingParams,
+                  seed: int) -> list[list[tuple[int, list[int]]]] | None:
+    """Clients that take any one day: one VRP with every day's fleet, routes dealt to days.
+
+    Any route can run on any day, so the week is a single VRP with
+    ``days`` × the fleet; its routes are dealt out round-robin per vehicle
+    type (at most ``num_available`` of a type a day).
+    """
+    p = w.p
+    if any(len(set(p.loads[c])) > 1 for c in range(w.n)):
+        return None  # a client's load depends on its day: not one VRP
+    types = tuple(VehicleType(**{**t.__dict__, "num_available": t.num_available * p.days})
+                  for t in p.vehicle_types)
+    all_clients = tuple(Client(delivery_kg=p.loads[c][0][0][0], pickup_kg=p.loads[c][0][0][1],
+                               service_s=int(p.service_s[c])) for c in range(w.n))
+    depot = Depot(tw_early_s=p.depot_early_s, tw_late_s=p.depot_late_s)
+    problem = RoutingProblem(depots=(depot,), clients=all_clients, vehicle_types=types,
+                             distance_m=w.dist, duration_s=np.asarray(p.duration_s))
+    res = solve_routes(problem, replace(params, time_limit_s=params.time_limit_s * p.days),
+                       seed=seed)
+    routes: list[list[tuple[int, list[int]]]] = [[] for _ in range(p.days)]
+    dealt = [0] * len(types)
+    for r in res.routes:
+        d = dealt[r.vehicle_type] % p.days
+        dealt[r.vehicle_type] += 1
+        seq = [s.client for s in r.stops]
+        routes[d].append((r.vehicle_type, seq))
+        for c in seq:
+            choice[c] = p.patterns[c].index((d,))
+    return routes
 
 
 def _day_cost(w: _Week, routes: list[tuple[int, list[int]]]) -> float:
