@@ -275,8 +275,7 @@ def _solve_day(w: _Week, choice: Sequence[int], day: int, params: RoutingParams,
 def _solve_all(w: _Week, choice: list[int], params: RoutingParams, seed: int,
                joint: bool) -> list[list[tuple[int, list[int]]]]:
     """Route every day; with ``joint``, the whole week in one model (it may change ``choice``)."""
-    every = [(d,) for d in range(w.p.days)]
-    if all(sorted(pats) == every for pats in w.p.patterns):
+    if all(len(x) == 1 for pats in w.p.patterns for x in pats):
         pooled = _solve_pooled(w, choice, params, seed)
         if pooled is not None:
             return pooled
@@ -291,11 +290,12 @@ def _solve_all(w: _Week, choice: list[int], params: RoutingParams, seed: int,
 
 def _solve_pooled(w: _Week, choice: list[int], params: RoutingParams,
                   seed: int) -> list[list[tuple[int, list[int]]]] | None:
-    """Clients that take any one day: one VRP with every day's fleet, routes dealt to days.
+    """Clients visited once: one VRP with every day's fleet, routes dealt to days.
 
-    Any route can run on any day, so the week is a single VRP with
-    ``days`` × the fleet; its routes are dealt out round-robin per vehicle
-    type (at most ``num_available`` of a type a day).
+    A route can run on any day all its clients allow, so the week is a
+    single VRP with ``days`` × the fleet; its routes are dealt to allowed
+    days, most constrained first (at most ``num_available`` of a type a
+    day). ``None`` when some route has no day left.
     """
     p = w.p
     if any(len(set(p.loads[c])) > 1 for c in range(w.n)):
@@ -310,14 +310,27 @@ def _solve_pooled(w: _Week, choice: list[int], params: RoutingParams,
     res = solve_routes(problem, replace(params, time_limit_s=params.time_limit_s * p.days),
                        seed=seed)
     routes: list[list[tuple[int, list[int]]]] = [[] for _ in range(p.days)]
-    dealt = [0] * len(types)
+    used = np.zeros((p.days, len(types)), dtype=int)
+    found = []
     for r in res.routes:
-        d = dealt[r.vehicle_type] % p.days
-        dealt[r.vehicle_type] += 1
         seq = [s.client for s in r.stops]
-        routes[d].append((r.vehicle_type, seq))
+        allowed = set(range(p.days))
         for c in seq:
-            choice[c] = p.patterns[c].index((d,))
+            allowed &= {x[0] for x in p.patterns[c]}
+        found.append((sorted(allowed), r.vehicle_type, seq))
+    for allowed, t, seq in sorted(found, key=lambda f: len(f[0])):
+        free = [d for d in allowed if used[d, t] < p.vehicle_types[t].num_available]
+        if not free:
+            return None  # the routes cannot be dealt to days: route day by day instead
+        d = min(free, key=lambda x: (used[x].sum(), x))
+        used[d, t] += 1
+        routes[d].append((t, seq))
+    new = list(choice)
+    for d, day in enumerate(routes):
+        for _, seq in day:
+            for c in seq:
+                new[c] = p.patterns[c].index((d,))
+    choice[:] = new
     return routes
 
 
