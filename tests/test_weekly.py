@@ -169,3 +169,19 @@ def test_validate_catches_a_broken_week(tiny_plan_doc, change, expect):
     change(d)
     problems = validate_plan(d)
     assert any(expect in p for p in problems), problems
+
+
+def test_timetables_list_each_village_days_and_arrivals(tiny_plan_doc, tmp_path):
+    """V1 every day at 07:49, V2 on 周一 at 07:56 with two days' parcels; one row per route-day."""
+    from ruralnet.outputs.timetable import timetables, write_timetables
+
+    d = _weekly_doc(tiny_plan_doc)
+    villages, vehicles = timetables(d)
+    rows = villages.set_index("village_id")
+    assert rows.loc["V1", "days"] == "每日 daily" and rows.loc["V1", "arrival_earliest"] == "07:49"
+    assert rows.loc["V2", "days"] == "一" and rows.loc["V2", "visits_per_week"] == 1
+    assert rows.loc["V2", "deliver_kg_per_visit_max"] == 30.0
+    assert list(vehicles["day_zh"]) == ["周一", "周二"]
+    assert write_timetables(d, tmp_path) == ["timetable_villages.csv", "timetable_vehicles.csv"]
+    assert "乙村委会" in (tmp_path / "timetable_villages.csv").read_text(encoding="utf-8-sig")
+    assert write_timetables(tiny_plan_doc, tmp_path / "none") == []
