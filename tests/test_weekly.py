@@ -185,3 +185,19 @@ def test_timetables_list_each_village_days_and_arrivals(tiny_plan_doc, tmp_path)
     assert write_timetables(d, tmp_path) == ["timetable_villages.csv", "timetable_vehicles.csv"]
     assert "乙村委会" in (tmp_path / "timetable_villages.csv").read_text(encoding="utf-8-sig")
     assert write_timetables(tiny_plan_doc, tmp_path / "none") == []
+
+
+@pytest.mark.slow
+def test_weekly_plan_of_a_county_validates_and_visits_every_village_twice():
+    """双柏县 with ``week=True``: ≥ 80 % daily, every reachable 行政村 ≥ twice, plan validates."""
+    from ruralnet.geo.county import load_county
+    from ruralnet.plan.build import PlanParams, make_plan
+
+    plan = make_plan(load_county("双柏县"), PlanParams(week=True), seed=0)
+    wk = plan.data["weekly"]
+    cov = wk["coverage"]
+    unreachable = {u["village_id"] for u in plan.data["unserved"] if u["reason"] == "unreachable"}
+    assert cov["daily_share"] >= 0.8
+    assert cov["villages_min_visits"] == cov["villages_total"] - len(unreachable)
+    assert validate_plan(plan) == []
+    assert wk["costs"]["daily_plan_repeated_per_week"] > 0
