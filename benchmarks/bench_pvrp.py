@@ -115,6 +115,10 @@ def main() -> None:
     ap.add_argument("--instances", nargs="*", help="names (default: all in the folder)")
     ap.add_argument("--engine", default="pyvrp", choices=["pyvrp", "ortools"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--joint-every", type=int, default=1,
+                    help="rounds between whole-week re-solves (one-day-choice clients)")
+    ap.add_argument("--resolve-share", type=float, default=1.0,
+                    help="changed-day re-solve time as a share of the day time")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     bks = {r["instance"]: float(r["best_known"])
@@ -128,7 +132,8 @@ def main() -> None:
         day_s = args.day_time or max(0.5, args.time_limit / (4 * inst["t"]))
         params = RoutingParams(engine=args.engine, time_limit_s=day_s)
         t0 = time.perf_counter()
-        res = solve_periodic(problem, params, time_limit_s=args.time_limit, seed=args.seed)
+        res = solve_periodic(problem, params, time_limit_s=args.time_limit, seed=args.seed,
+                             joint_every=args.joint_every, resolve_share=args.resolve_share)
         secs = time.perf_counter() - t0
         cost = evaluate(inst, dist, keep, res)
         gap = 100 * (cost - bks[name]) / bks[name]

@@ -433,8 +433,8 @@ def _improve(w: _Week, choice: list[int], routes: list[list], rng: np.random.Gen
 
 
 def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None, *,
-                   time_limit_s: float = 10.0, seed: int = 0,
-                   perturb: int = 3) -> PeriodicResult:
+                   time_limit_s: float = 10.0, seed: int = 0, perturb: int = 3,
+                   joint_every: int = 1, resolve_share: float = 1.0) -> PeriodicResult:
     """Choose a pattern per client and route every day; return the cheapest week found.
 
     Parameters
@@ -450,6 +450,11 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
         Random seed (pattern order, perturbations, the day solves).
     perturb
         Clients given a random other pattern at each restart of the local search.
+    joint_every
+        Re-solve the whole week in one model (when it applies) every this
+        many rounds of the local search.
+    resolve_share
+        Time of a changed day's re-solve, as a share of ``params.time_limit_s``.
 
     Returns
     -------
@@ -476,6 +481,7 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     started = time.perf_counter()
     deadline = started + time_limit_s
     rng = np.random.default_rng(seed)
+    resolve = replace(params, time_limit_s=params.time_limit_s * resolve_share)
     w = _Week(problem)
     choice = _initial_patterns(w, rng)
     joint = joint_applies(problem.patterns, len({id(x) for x in w.travel_keys}))
@@ -486,7 +492,8 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     while time.perf_counter() < deadline:
         it += 1
         changed = _improve(w, choice, routes, rng, deadline)
-        if joint and time.perf_counter() + params.time_limit_s * problem.days < deadline:
+        if (joint and it % joint_every == 0
+                and time.perf_counter() + params.time_limit_s * problem.days < deadline):
             found = solve_week_jointly(w, choice, time_limit_s=params.time_limit_s * problem.days,
                                        seed=seed + it)
             if found is not None and sum(_day_cost(w, r) for r in found[1]) < sum(
@@ -496,7 +503,7 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
         for d in sorted(changed):
             if time.perf_counter() > deadline:
                 break
-            fresh = _solve_day(w, choice, d, params, seed + it)
+            fresh = _solve_day(w, choice, d, resolve, seed + it)
             if _day_cost(w, fresh) < _day_cost(w, routes[d]) - 1e-9:
                 routes[d] = fresh
         cost = sum(_day_cost(w, r) for r in routes)

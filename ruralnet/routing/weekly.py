@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ruralnet._validate import bad_value
+from ruralnet.exceptions import InfeasibleError
 from ruralnet.routing.daily import (
     DailyRoute,
     DailyRoutingParams,
@@ -192,7 +193,14 @@ def plan_weekly_feeders(daily: DailyRoutingResult, distance_m: np.ndarray, durat
             tuple(params.village_service_min * 60 for _ in members), tuple(pats), tuple(loads),
             tuple(f.vehicle_type(0, day0, day1) for f in feeder_fleet), H,
             depot_early_s=min(ready, day1), depot_late_s=day1)
-        res = solve_periodic(problem, rp, time_limit_s=weekly.time_limit_s, seed=seed + k)
+        try:
+            res = solve_periodic(problem, rp, time_limit_s=weekly.time_limit_s, seed=seed + k)
+        except InfeasibleError as err:
+            raise InfeasibleError(
+                f"乡镇站（点 {st}）的每周支线无解：{err.zh}；可减少每周次数或增加支线车辆",
+                f"the weekly feeders of the station at point {st} are infeasible: {err.en}; "
+                "lower min_visits_per_week or add feeder vehicles", station=int(st),
+                **err.details) from err
         for c, q in enumerate(members):
             pattern[q] = pats[c][res.pattern[c]]
         for d in range(H):
