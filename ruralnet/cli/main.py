@@ -18,7 +18,7 @@ import click
 
 from ruralnet._io import check_not_input, output_folder
 from ruralnet.cli import targets as cli_targets
-from ruralnet.cli.errors import EXIT_INPUT, guarded, lang, pick, setup_logging
+from ruralnet.cli.errors import EXIT_INFEASIBLE, EXIT_INPUT, guarded, lang, pick, setup_logging
 from ruralnet.cli.options import check_input_file, check_number, check_plan_options
 from ruralnet.economics.options import EconomicsOptions
 from ruralnet.economics.summary import economics_summary
@@ -208,6 +208,14 @@ def _step(msg: str) -> None:
 @click.option("--reproducible", is_flag=True,
               help="Prefecture/province runs: even longer safety time limits (plans are "
                    "reproducible by default; this is for very overloaded workers).")
+@click.option("--week", is_flag=True,
+              help="Also plan the week: every other 行政村 on a fixed pattern of days (每周班次).")
+@click.option("--min-visits", type=click.IntRange(1, 14), default=None,
+              help="Weekly plan: visits a week of each village not served daily (default 2).")
+@click.option("--horizon-days", type=click.IntRange(1, 14), default=None,
+              help="Working days of the week (default 7; 6 = Mon–Sat).")
+@click.option("--strict", is_flag=True,
+              help="Exit 3 when any plan target of the county's indicator system is not met.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
@@ -220,7 +228,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
          seed: int | None, carriers: str | None, reference_price: float | None,
          budget_file: str | None, sensitivity: bool, workers: int | None,
          scheduler: str | None, pool_warehouses: int | None,
-         reproducible: bool, out: str, force: bool) -> None:
+         reproducible: bool, week: bool, min_visits: int | None, horizon_days: int | None,
+         strict: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
@@ -257,7 +266,11 @@ def plan(county: str | None, scenario: str | None, province: str | None,
                             "give --county NAME or --scenario FILE.")
     params: PlanParams = sc.params
     over: dict[str, Any] = {k: v for k, v in (("mode", mode), ("coverage_target", coverage),
-                                              ("max_warehouses", warehouses)) if v is not None}
+                                              ("max_warehouses", warehouses),
+                                              ("min_visits_per_week", min_visits),
+                                              ("horizon_days", horizon_days)) if v is not None}
+    if week:
+        over["week"] = True
     if parcels_per_village is not None:
         try:
             over["demand"] = dc_replace(params.demand, parcels_per_village=parcels_per_village)
@@ -313,8 +326,19 @@ def plan(county: str | None, scenario: str | None, province: str | None,
             files = [*files, osm_read.match.write_csv(tmp / "osm_villages.csv").name]
     click.echo(p.summary())
     click.echo(economics_summary(p.data.get("economics", {})))
+    wk = p.data.get("weekly")
+    if wk:
+        cov, cost = wk["coverage"], wk["costs"]
+        click.echo(f"  每周 week ({wk['horizon_days']} 天 days): 行政村 villages daily "
+                   f"{cov['villages_daily']}/{cov['villages_total']}, ≥ "
+                   f"{wk['min_visits_per_week']} 次/周 visits a week {cov['villages_min_visits']}/"
+                   f"{cov['villages_total']}; {cost['total_per_week']:.0f} 元/周 yuan a week vs "
+                   f"daily plan repeated {cost['daily_plan_repeated_per_week']:.0f} "
+                   f"(ratio {cost['ratio_to_daily_repeated']})")
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
     echo_verdicts(p, system, params, set(sc.explicit_keys) | set(over))
+    if _say_not_met(p, system) and strict:
+        sys.exit(EXIT_INFEASIBLE)
 
 
 def echo_verdicts(p: Any, system: str, params: Any, explicit: set[str]) -> None:
@@ -334,6 +358,24 @@ def echo_verdicts(p: Any, system: str, params: Any, explicit: set[str]) -> None:
             click.echo(click.style("警告 warning: ", fg="yellow") + f"{zh} | {en}", err=True)
     for line in card.verdict_lines():
         click.echo(click.style("目标 targets: ", bold=True) + line)
+
+
+def _say_not_met(p: Any, system: str | None) -> int:
+    """Print stations without a daily trunk and the plan targets not met; return the count."""
+    from ruralnet.programme.scorecard import score_plan
+
+    for x in (p.data.get("multi_day") or {}).get("not_daily", []):
+        if x["kind"] == "station":
+            text = x["zh"] if lang() == "zh" else x["en"] if lang() == "en" else (
+                f"{x['zh']} | {x['en']}")
+            click.echo(click.style("非每日 not daily: ", fg="yellow") + f"{x['id']} {text}")
+    table = score_plan(p.data, system).table
+    missed = table[table["status"].isin(("not met", "designed short"))
+                   & (table["source"] == "plan")]
+    for row in missed.itertuples():
+        click.echo(click.style("未达标 not met: ", fg="red")
+                   + f"{row.indicator} ({row.id}): {row.value:.4g} vs {row.target} — {row.evidence}")
+    return len(missed)
 
 
 def _plan_region(prefecture: str | None, province: str | None, workers: int | None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from ruralnet._io import atomic_path
 from ruralnet.outputs import exports, maps, report
+from ruralnet.outputs.timetable import write_timetables
 from ruralnet.programme.scorecard import score_plan
 
 
@@ -40,4 +41,4 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
     maps.save_map(maps.plan_map(plan, county), folder / "map.html")
     report.write_report(plan, folder / "report.html", county=county, scorecard=card)
     return ["plan.json", "scorecard.csv", "routes.csv", "plan.gpkg", "plan.xlsx", "map.html",
-            "report.html"]
+            "report.html"] + write_timetables(plan, folder)

@@ -32,6 +32,8 @@ from ruralnet.exceptions import InfeasibleError, InputFileError
 from ruralnet.geo.county import County, DemandParams
 from ruralnet.geo.seats import GEONAMES_ATTRIBUTION, seat_sentence
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
+from ruralnet.plan.multi_day import add_multi_day
+from ruralnet.plan.weekly_checks import add_weekly
 from ruralnet.routing import (
     DailyRoutingParams,
     DailyRoutingResult,
@@ -39,6 +41,8 @@ from ruralnet.routing import (
     plan_daily_routes,
 )
 from ruralnet.routing.split import split_loads
+from ruralnet.routing.remote import RemotePlan, plan_remote_days
+from ruralnet.routing.weekly import WeeklyParams, WeeklyResult, plan_weekly_feeders
 from ruralnet.settings import VERSION as __version__
 
 logger = logging.getLogger(__name__)
@@ -96,6 +100,15 @@ class PlanParams:
         Search options of the routing tiers (time limits, engine).
     demand
         Default demand per village when the planner's file gives none.
+    horizon_days
+        Working days of a week's service pattern (7: 一 .. 日; 6: 一 .. 六);
+        stations no daily trunk reaches get multi-day loops over it.
+    week
+        Also plan the week (:mod:`ruralnet.routing.weekly`): every other
+        administrative village gets ``min_visits_per_week`` visits on a
+        fixed pattern of days, recorded in plan.json's ``weekly``.
+    min_visits_per_week
+        Visits a week of each administrative village not served daily.
     """
 
     mode: str = "two_tier"
@@ -119,8 +132,16 @@ class PlanParams:
     direct_fleet: tuple[FleetType, ...] | None = None
     routing: DailyRoutingParams = field(default_factory=DailyRoutingParams)
     demand: DemandParams = field(default_factory=DemandParams)
+    horizon_days: int = 7
+    week: bool = False
+    min_visits_per_week: int = 2
 
     def __post_init__(self) -> None:
+        if not 1 <= self.horizon_days <= 14:
+            raise ValueError(f"horizon_days must be in [1, 14], got {self.horizon_days}")
+        if not 1 <= self.min_visits_per_week <= self.horizon_days:
+            raise ValueError(f"min_visits_per_week must be in [1, horizon_days], "
+                             f"got {self.min_visits_per_week}")
         if self.mode not in ("two_tier", "direct", "auto"):
             raise ValueError(f"mode must be one of two_tier, direct, auto, got {self.mode!r}")
         for name in ("coverage_target", "village_station_share", "poor_village_station_share",
@@ -411,15 +432,33 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
     if sites is None:
         sites = choose_sites(county, tm.distance_m, tm.duration_s, params)
     try:
-        routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+        routing, remote = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
     except InfeasibleError as err:
         fallback = _facility_fallback(sites, err) if chosen else None
         if fallback is None:
             raise
         sites = fallback
-        routing = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+        routing, remote = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
+    if chosen and remote is not None and remote.loops:
+        sites, routing, remote = _fewer_loops(county, pts, tm, sites, params, seed,
+                                              (routing, remote))
     data = _plan_document(county, network, pts, sites, routing, params, seed)
     data["notes"].extend(fleet_notes)
+    week = (_weekly(county, pts, tm.distance_m, tm.duration_s, sites, params, routing, seed)
+            if params.week and routing.mode == "two_tier" else None)
+    if remote is not None and (remote.not_daily or remote.relaxed_cutoff_min is not None):
+        kinds = ("county_warehouse", "township_station")
+        point_ids = [s["id"] for k in kinds for s in data["sites"] if s["kind"] == k]
+        point_ids += [v["id"] for v in data["villages"]]
+        feeders = tuple(r for lp in remote.loops for r in lp.feeder_routes)
+        add_multi_day(data, remote, point_ids,
+                      _route_records(replace(routing, routes=feeders), point_ids))
+    if week is not None:
+        kinds = ("county_warehouse", "township_station")
+        point_ids = [s["id"] for k in kinds for s in data["sites"] if s["kind"] == k]
+        point_ids += [v["id"] for v in data["villages"]]
+        add_weekly(data, week, point_ids,
+                   [_route_records(replace(routing, routes=day), point_ids) for day in week.days])
     _add_road_paths(data, network, tm.node_ids, pts, sites)
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
                         "routing": _round(routing.runtime_s, 1),
@@ -439,6 +478,33 @@ def _sized(county: County, params: PlanParams) -> tuple[PlanParams, list[str]]:
         village_kg=np.maximum(down, v["parcels_up"].to_numpy(float) * kg),
         default_trunk=DEFAULT_TRUNK, default_feeder=DEFAULT_FEEDER)
     return replace(params, trunk_fleet=trunk, feeder_fleet=feeder), notes
+
+
+def _fewer_loops(county: County, pts: _Points, tm: Any, sites: Sites, params: PlanParams,
+                 seed: int, first: tuple[DailyRoutingResult, RemotePlan]):
+    """Keep the joint warehouses, or the facility-location ones when fewer stations need loops.
+
+    The location-routing model knows no trunk time windows, so its
+    warehouses may leave more stations without a daily trunk than the
+    facility-location choice; the one with fewer multi-day loops (then the
+    lower cost) is kept, and the reason recorded.
+    """
+    n = len(first[1].loops)
+    err = InfeasibleError(f"{n} 个乡镇站无每日干线", f"{n} stations get no daily trunk")
+    alt = _facility_fallback(sites, err)
+    if alt is None:
+        return sites, *first
+    try:
+        second = _route(county, pts, tm.distance_m, tm.duration_s, alt, params, seed)
+    except InfeasibleError:
+        return sites, *first
+
+    def key(r):
+        daily, remote = r
+        loops = remote.loops if remote is not None else ()
+        return len(loops), daily.cost_yuan + sum(lp.cost_per_day_yuan for lp in loops)
+
+    return (alt, *second) if key(second) < key(first) else (sites, *first)
 
 
 def _facility_fallback(sites: Sites, err: InfeasibleError) -> Sites | None:
@@ -607,8 +673,34 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
 
 
 def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, sites: Sites,
-           params: PlanParams, seed: int) -> DailyRoutingResult:
-    """Run the daily routing on the sub-matrix [warehouses, stations, villages]."""
+           params: PlanParams, seed: int) -> tuple[DailyRoutingResult, RemotePlan | None]:
+    """Run the daily routing on the sub-matrix [warehouses, stations, villages].
+
+    In two-tier mode, stations no trunk reaches within the daily rules get
+    multi-day loops (:func:`ruralnet.routing.remote.plan_remote_days`).
+    """
+    ix, args = _routing_inputs(county, pts, sites, params, seed)
+    if params.mode == "two_tier":  # stations no daily trunk reaches get multi-day loops
+        return plan_remote_days(dist[ix], dur[ix], horizon_days=params.horizon_days, **args)
+    return plan_daily_routes(dist[ix], dur[ix], direct_fleet=params.direct_fleet, **args), None
+
+
+def _weekly(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, sites: Sites,
+            params: PlanParams, routing: DailyRoutingResult, seed: int) -> WeeklyResult:
+    """Plan the week's feeders around the day plan (:mod:`ruralnet.routing.weekly`)."""
+    ix, a = _routing_inputs(county, pts, sites, params, seed)
+    return plan_weekly_feeders(
+        routing, dist[ix], dur[ix], stations=a["stations"], villages=a["villages"],
+        delivery_kg=a["delivery_kg"], pickup_kg=a["pickup_kg"], catchments=a["catchments"],
+        feeder_fleet=params.feeder_fleet, village_kinds=a["village_kinds"],
+        params=a["params"], seed=seed,
+        weekly=WeeklyParams(horizon_days=params.horizon_days,
+                            min_visits_per_week=params.min_visits_per_week))
+
+
+def _routing_inputs(county: County, pts: _Points, sites: Sites, params: PlanParams,
+                    seed: int) -> tuple[Any, dict[str, Any]]:
+    """Return the sub-matrix index and the keyword arguments of the routing calls."""
     v = county.villages
     n_w, n_s = len(sites.warehouses), len(sites.stations)
     master = list(sites.warehouses) + list(sites.stations) + [pts.village_index(i)
@@ -622,16 +714,16 @@ def _route(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, site
     deliver = (kg["parcels_down"].to_numpy(float) * params.demand.kg_per_parcel).round(2)
     pickup = (kg["parcels_up"].to_numpy(float) * params.demand.kg_per_parcel).round(2)
     kinds = ["village" if k == "village" else "community" for k in v["kind"]]
-    return plan_daily_routes(
-        dist[ix], dur[ix], warehouses=list(range(n_w)), stations=list(range(n_w, n_w + n_s)),
-        villages=list(range(n_w + n_s, n_w + n_s + len(v))), delivery_kg=deliver,
-        pickup_kg=pickup, catchments=catch, trunk_fleet=params.trunk_fleet,
-        feeder_fleet=params.feeder_fleet, direct_fleet=params.direct_fleet,
-        village_kinds=kinds, params=params.routing_params(), seed=seed,
-        point_names=[f"{county.name}仓"] * n_w + list(county.townships["name"])
-        + list(v["name"]),
-        required_villages=[n_w + n_s + r for r in sites.village_stations]
-        if params.stations_daily else None)
+    args = dict(warehouses=list(range(n_w)), stations=list(range(n_w, n_w + n_s)),
+                villages=list(range(n_w + n_s, n_w + n_s + len(v))), delivery_kg=deliver,
+                pickup_kg=pickup, catchments=catch, trunk_fleet=params.trunk_fleet,
+                feeder_fleet=params.feeder_fleet, village_kinds=kinds,
+                params=params.routing_params(), seed=seed,
+                point_names=[f"{county.name}仓"] * n_w + list(county.townships["name"])
+                + list(v["name"]),
+                required_villages=[n_w + n_s + r for r in sites.village_stations]
+                if params.stations_daily else None)
+    return ix, args
 
 
 def _site_records(county: County, pts: _Points, sites: Sites,

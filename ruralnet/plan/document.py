@@ -26,6 +26,8 @@ from ruralnet.geo.coords import haversine_m
 from ruralnet.plan.economics_checks import check_economics
 from ruralnet.plan.figures import plan_figures
 from ruralnet.plan.records import PlanDocument
+from ruralnet.plan.multi_day import multi_day_problems
+from ruralnet.plan.weekly_checks import weekly_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
 SCHEMA_VERSION = "1.0"
@@ -244,6 +246,8 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
     problems += _coverage_problems(d)
     problems += _position_count_problems(d)
     problems += check_economics(d)
+    problems += multi_day_problems(d, lambda r: _route_problems(r, params, pos, site_kind))
+    problems += weekly_problems(d, lambda r: _route_problems(r, params, pos, site_kind))
     return problems
 
 

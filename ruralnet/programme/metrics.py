@@ -107,6 +107,7 @@ def plan_metrics(plan: Mapping[str, Any]) -> dict[str, MetricValue]:
     out.update(_station_coverage(plan, fig))
     out.update(_village_service(fig))
     out.update(_township_service(plan, fig))
+    out.update(_multi_day_evidence(plan, out))
     return out
 
 
@@ -194,3 +195,20 @@ def synthetic_layers(plan: Mapping[str, Any]) -> tuple[str, ...]:
               if isinstance(v, Mapping) and v.get("source") == "synthetic"]
     listed = prov.get("synthetic_layers") or []
     return tuple(layers + [k for k in listed if k not in layers])
+
+
+def _multi_day_evidence(plan: Mapping[str, Any],
+                        out: Mapping[str, MetricValue]) -> dict[str, MetricValue]:
+    """Add to the daily shares' evidence the stations on multi-day loops and their figures."""
+    loops = (plan.get("multi_day") or {}).get("loops", [])
+    if not loops:
+        return {}
+    hours = [lp["one_way_min"] / 60 for lp in loops]
+    shift = loops[0]["shift_min"] / 60
+    why = (f"; {len(loops)} township stations on multi-day loops (one-way "
+           f"{min(hours):.1f}–{max(hours):.1f} h vs shift {shift:.1f} h"
+           + ("" if all(lp["reason"] != "late_arrival" for lp in loops)
+              else " or the trunk cut-off") + "): "
+           + ", ".join(f"{lp['station_site_id']} 周{lp['service_days_zh']}" for lp in loops))
+    return {k: MetricValue(out[k].value, out[k].evidence + why)
+            for k in ("townships_daily_share", "villages_daily_share") if k in out}

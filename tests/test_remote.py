@@ -1,0 +1,191 @@
+"""Remote stations: multi-day loops instead of no plan (routing/remote.py, plan/multi_day.py).
+
+The hand-checked line county: warehouse W at km 0, station S1 at km 30, its
+village V3 at km 35; station S2 at km 300 with villages V4 (km 305) and V5
+(km 294). Everything drives at 36 km/h, so S2 is 500 min away: a trunk
+could get there within an 11-hour shift (500 + 15 min service) but not come
+back (round trip 16.7 h), so S2 gets a two-day loop: out on day 1, overnight,
+feeders on day 2, back on day 2; service days 2, 4, 6 of a week, each
+delivering two days of parcels.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from ruralnet.plan.multi_day import multi_day_problems
+from ruralnet.routing import DailyRoutingParams, FleetType
+from ruralnet.routing.remote import classify_stations, plan_remote_days, service_pattern
+
+KM = [0, 30, 300, 35, 305, 294]  # W, S1, S2, V3, V4, V5
+TRUCK = FleetType("轻卡", 2000, num_available=2, fixed_cost_yuan=300.0, cost_per_km_yuan=1.2)
+VAN = FleetType("面包车", 800, num_available=2, fixed_cost_yuan=100.0)
+
+
+def _line(km):
+    d = np.abs(np.subtract.outer(km, km)) * 1000
+    return d.astype(np.int64), (d // 10).astype(np.int64)  # 36 km/h
+
+
+def _plan(km=KM, **kw):
+    d, t = _line(km)
+    params = DailyRoutingParams(engine="ortools", coverage_target=0.3, curve_targets=(),
+                                trunk_time_limit_s=1.0, feeder_time_limit_s=0.5)
+    return plan_remote_days(d, t, warehouses=[0], stations=[1, 2], villages=[3, 4, 5],
+                            delivery_kg=[30, 20, 10], pickup_kg=[5, 4, 2],
+                            catchments=[[3], [4, 5]], trunk_fleet=[TRUCK], feeder_fleet=[VAN],
+                            params=params, **kw)
+
+
+def test_classify_stations_names_the_binding_rule_with_figures():
+    """S1 is daily; S2's round trip (1000 min) exceeds the 660-min shift."""
+    d, t = _line(KM)
+    reach = classify_stations(d, t, warehouses=[0], stations=[1, 2], loads=[(30, 5), (30, 6)],
+                              trunk_fleet=[TRUCK], params=DailyRoutingParams())
+    assert [r.reason for r in reach] == ["daily", "round_trip_over_shift"]
+    assert reach[1].one_way_min == 500 and reach[1].shift_min == 660
+    assert "round trip 16.7 h > shift 11.0 h" in reach[1].figures()[1]
+
+
+def test_classify_stations_tells_late_arrival_from_a_long_round_trip():
+    """At km 180 (300 min) a trunk arrives 12:00, after the 10:00 cut-off, back by 17:15."""
+    d, t = _line([0, 180])
+    (r,) = classify_stations(d, t, warehouses=[0], stations=[1], loads=[(10, 0)],
+                             trunk_fleet=[TRUCK], params=DailyRoutingParams())
+    assert r.reason == "late_arrival"
+    assert "arrives 12:00, after the trunk cut-off 10:00" in r.figures()[1]
+
+
+def test_service_pattern_repeats_every_cycle_over_the_horizon():
+    """A two-day loop serves 二四六; a four-day loop from day 3 serves day 3 (6 days) or 3 and 7."""
+    assert service_pattern(2, 7, first=2) == (2, 4, 6)
+    assert service_pattern(2, 6, first=2) == (2, 4, 6)
+    assert service_pattern(4, 6, first=3) == (3,)
+    assert service_pattern(4, 7, first=3) == (3, 7)
+
+
+def test_remote_station_gets_a_two_day_loop_with_accumulated_loads():
+    """S2: cycle 2 days, days 2/4/6, 2 × (20 + 10) kg down, feeders carry each village's 2 days."""
+    daily, remote = _plan()
+    assert {r.depot_point for r in daily.routes if r.tier == "feeder"} == {1}
+    assert daily.villages_served == 1 and daily.villages_total == 1
+    (loop,) = remote.loops
+    assert (loop.reach.point, loop.cycle_days, loop.days_out, loop.days_back) == (2, 2, 1, 1)
+    assert loop.pattern == (2, 4, 6) and loop.pattern_zh() == "二四六"
+    assert (loop.deliver_kg, loop.pickup_kg) == (60.0, 12.0)
+    assert loop.cost_per_day_yuan == pytest.approx(300 + 1.2 * 600 / 2)
+    stops = {s.point: s for r in loop.feeder_routes for s in r.stops}
+    assert {q: (s.deliver_kg, s.pickup_kg) for q, s in stops.items()} == {
+        4: (40.0, 8.0), 5: (20.0, 4.0)}
+    assert all(420 <= r.depart_min and r.return_min <= 1080 for r in loop.feeder_routes)
+    rows = {(kind, q): reason for kind, q, reason, _, _ in remote.not_daily}
+    assert rows == {("station", 2): "round_trip_over_shift", ("village", 4): "remote_station",
+                    ("village", 5): "remote_station"}
+
+
+def test_late_station_moves_the_cut_off_when_allowed_instead_of_a_loop():
+    """S2 at km 180 arrives 12:00: a 180-min allowance moves the cut-off to 12:01 (721)."""
+    km = [0, 30, 180, 35, 185, 174]
+    _, kept = _plan(km, max_cutoff_delay_min=60)
+    assert [lp.reach.reason for lp in kept.loops] == ["late_arrival"]
+    daily, moved = _plan(km, max_cutoff_delay_min=180)
+    assert moved.loops == () and moved.relaxed_cutoff_min == 721
+    assert {s.point for r in daily.routes if r.tier == "trunk" for s in r.stops} == {1, 2}
+    assert max(s.arrive_min for r in daily.routes if r.tier == "trunk" for s in r.stops) <= 721
+
+
+def _md_doc():
+    """A minimal plan with one two-day loop at S2 and its service-day feeder route."""
+    stop = lambda ref, key, arrive, dlv, pck, load: {  # noqa: E731
+        key: ref, "km_from_prev": 0.0, "travel_min_from_prev": 0.0, "arrive_min": arrive,
+        "depart_min": arrive, "deliver_kg": dlv, "pickup_kg": pck, "load_after_kg": load}
+    feeder = {"id": "M01-01", "tier": "feeder", "depot_site_id": "S2", "depart_min": 420.0,
+              "return_min": 500.0, "capacity_kg": 800, "stops": [
+                  stop("S2", "site_id", 420.0, 0.0, 0.0, 60.0),
+                  stop("V4", "village_id", 440.0, 40.0, 8.0, 28.0),
+                  stop("V5", "village_id", 470.0, 20.0, 4.0, 12.0),
+                  stop("S2", "site_id", 500.0, 0.0, 0.0, 12.0)]}
+    loop = {"id": "M01", "station_site_id": "S2", "warehouse_site_id": "W1", "cycle_days": 2,
+            "days_out": 1, "days_back": 1, "service_days": [2, 4, 6], "one_way_min": 500.0,
+            "back_min": 500.0, "shift_min": 660.0, "deliver_kg": 60.0, "pickup_kg": 12.0,
+            "feeder_route_ids": ["M01-01"], "reason": "round_trip_over_shift"}
+    return {
+        "parameters": {"all": {"routing": {"station_service_min": 15}}},
+        "sites": [{"id": "W1", "kind": "county_warehouse", "township_id": None},
+                  {"id": "S2", "kind": "township_station", "township_id": "T2"}],
+        "villages": [{"id": "V4", "township_id": "T2", "deliver_kg": 20.0, "pickup_kg": 4.0},
+                     {"id": "V5", "township_id": "T2", "deliver_kg": 10.0, "pickup_kg": 2.0}],
+        "routes": [],
+        "multi_day": {"horizon_days": 7, "loops": [loop], "feeder_routes": [feeder],
+                      "not_daily": [{"kind": "station", "id": "S2"},
+                                    {"kind": "village", "id": "V4"}]},
+    }
+
+
+def test_multi_day_checks_pass_a_consistent_loop():
+    """The hand-made loop is consistent: no problem."""
+    assert multi_day_problems(_md_doc(), lambda r: []) == []
+
+
+@pytest.mark.parametrize(("change", "expect"), [
+    (lambda d: d["multi_day"]["loops"][0].update(service_days=[1, 3, 5]), "do not follow"),
+    (lambda d: d["multi_day"]["loops"][0].update(days_out=0, cycle_days=1), "cannot cover"),
+    (lambda d: d["multi_day"]["feeder_routes"][0]["stops"][1].update(deliver_kg=20.0),
+     "accumulated"),
+    (lambda d: d["multi_day"]["loops"][0].update(deliver_kg=30.0), "township demand"),
+    (lambda d: d["routes"].append({"tier": "trunk", "stops": [{"site_id": "S2"}]}),
+     "also gets a daily trunk"),
+    (lambda d: d["routes"].append({"tier": "feeder", "stops": [{"village_id": "V4"}]}),
+     "is served daily"),
+])
+def test_multi_day_checks_catch_a_broken_loop(change, expect):
+    """Off-pattern days, too few days, loads not accumulated, false not-daily claims are caught."""
+    d = copy.deepcopy(_md_doc())
+    change(d)
+    problems = multi_day_problems(d, lambda r: [])
+    assert any(expect in p for p in problems), problems
+
+
+def test_multi_day_checks_apply_the_daily_route_rules():
+    """Each service-day route goes through the daily route checker."""
+    seen = []
+    multi_day_problems(_md_doc(), lambda r: seen.append(r["id"]) or [])
+    assert seen == ["M01-01"]
+
+
+@pytest.mark.slow
+def test_gaize_gets_a_plan_listing_its_stations_without_a_daily_trunk():
+    """改则县 plans: every township station is daily or on a loop, and the plan validates."""
+    from ruralnet.pipeline import plan_county
+    from ruralnet.plan.document import validate_plan
+
+    plan = plan_county("改则县")
+    d = plan.data
+    md = d["multi_day"]
+    loops = {lp["station_site_id"] for lp in md["loops"]}
+    assert loops and all(lp["one_way_min"] > 0 for lp in md["loops"])
+    daily = {s.get("site_id") for r in d["routes"] if r["tier"] == "trunk" for s in r["stops"]}
+    stations = {s["id"] for s in d["sites"] if s["kind"] == "township_station"}
+    assert stations == (daily & stations) | loops and not (daily & loops)
+    listed = {x["id"] for x in md["not_daily"] if x["kind"] == "station"}
+    assert listed == loops
+    assert all("h" in x["en"] for x in md["not_daily"])
+    assert validate_plan(plan) == []
+    bad = copy.deepcopy(d)
+    bad["multi_day"]["feeder_routes"][0]["return_min"] = 1200.0
+    assert any("after the day ends" in p for p in validate_plan(bad))
+
+
+@pytest.mark.slow
+def test_cli_plans_gaize_and_strict_exits_3_on_targets_not_met(tmp_path):
+    """``ruralnet plan --county 改则县 --strict`` writes the plan, prints the misses, exits 3."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli.main import main
+
+    res = CliRunner().invoke(main, ["plan", "--county", "改则县", "--strict",
+                                    "--out", str(tmp_path / "gaize")])
+    assert res.exit_code == 3, res.output
+    assert (tmp_path / "gaize" / "plan.json").exists()
+    assert "not daily" in res.output and "not met" in res.output
