@@ -187,13 +187,15 @@ def cjk_font() -> str | None:
                                  text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    for line in listing.splitlines():
+    first = None
+    for line in sorted(listing.splitlines()):  # register every file: regular and bold faces
         path = line.split(":")[0].strip()
         if not path:
             continue
         try:
             font_manager.fontManager.addfont(path)
-            return font_manager.FontProperties(fname=path).get_name()
+            first = first or font_manager.FontProperties(fname=path).get_name()
         except (OSError, RuntimeError, ValueError):
             logger.info("fontconfig font %s cannot be used by matplotlib", path)
-    return None
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), first)
