@@ -180,17 +180,24 @@ def _step(msg: str) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
+@click.option("--basemap", type=click.Choice(["osm", "amap", "tianditu", "none"]),
+              default="osm", show_default=True,
+              help="Base tiles of map.html: OpenStreetMap, 高德 (GCJ-02), 天地图 (key in "
+                   "TIANDITU_KEY) or none (offline).")
 @guarded
 def plan(county: str | None, scenario: str | None, province: str | None,
          prefecture: str | None, village_file: str | None, osm_file: str | None, online: bool,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
          parcels_per_village: float | None, system: str | None, design_for_targets: bool,
          seed: int | None, workers: int | None, scheduler: str | None, pool_warehouses: int | None,
-         reproducible: bool, out: str, force: bool) -> None:
+         reproducible: bool, out: str, force: bool, basemap: str) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
-    plan.gpkg and plan.xlsx into --out. With --prefecture or --province and
+    plan.gpkg and plan.xlsx into --out, and the annex for the 实施方案:
+    map_print.png/pdf (A4), map_print_A3.pdf, map_townships.pdf,
+    report.docx, manifests.html, plan.kmz and plan_gcj02.kmz. The annex is
+    Chinese unless --lang en or --lang both is given before the command. With --prefecture or --province and
     no --county, plans every county of that region (in parallel on Dask) into
     subfolders, with region_summary.csv and region_map.html.
     """
@@ -250,9 +257,19 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         _step("写出结果 writing outputs")
         from ruralnet.outputs.write import write_outputs
 
-        files = write_outputs(p, c, tmp, system=system)
+        files = write_outputs(p, c, tmp, system=system, lang=_report_lang(),
+                              basemap=basemap)
     click.echo(p.summary())
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
+
+
+def _report_lang() -> str:
+    """Return the annex language: the global --lang when given, else Chinese."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    given = root is not None and root.get_parameter_source("lang") not in (
+        None, click.core.ParameterSource.DEFAULT)
+    return _State.lang if given else "zh"
 
 
 def _plan_region(prefecture: str | None, province: str | None, workers: int | None,

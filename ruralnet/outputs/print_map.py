@@ -124,6 +124,11 @@ def _fonts(font: str | None) -> Any:
         "svg.fonttype": "none", "pdf.fonttype": 42})
 
 
+def fonts_for_print() -> Any:
+    """Return the matplotlib settings context of the print map (CJK font, embedded glyphs)."""
+    return _fonts(cjk_font())
+
+
 class _Layers:
     """The plan and county in one metric CRS (the county's UTM zone)."""
 

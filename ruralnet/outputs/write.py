@@ -1,17 +1,20 @@
-"""Write every output of a plan into a folder: plan.json, tables, map, report, exports."""
+"""Write every output of a plan into a folder: plan.json, tables, maps, annex, exports."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
-from ruralnet._io import atomic_path
-from ruralnet.outputs import exports, maps, report
+from ruralnet._io import atomic_path, cjk_font
+from ruralnet.exceptions import RuralnetWarning
+from ruralnet.outputs import docx_report, exports, kml, manifests, maps, print_map, report
 from ruralnet.programme.scorecard import score_plan
 
 
-def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = None) -> list[str]:
-    """Write plan.json, route sheets, scorecard, map, report and exports into ``folder``.
+def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = None,
+                  lang: str = "zh", basemap: str | None = None) -> list[str]:
+    """Write plan.json, route sheets, scorecard, maps, the annex and exports into ``folder``.
 
     Parameters
     ----------
@@ -19,11 +22,17 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
         The :class:`ruralnet.plan.document.Plan`.
     county
         The :class:`ruralnet.geo.county.County` it was made for (boundary and
-        township territories for the map and the GeoPackage).
+        township territories for the maps and the GeoPackage).
     folder
         Existing destination folder.
     system
         Indicator system of the scorecard (default: the county's province system).
+    lang
+        Language of the annex (report.html, report.docx, manifests.html):
+        ``"zh"`` (default), ``"en"`` or ``"both"``.
+    basemap
+        Base tiles of map.html (see :data:`ruralnet.outputs.maps.BASEMAPS`);
+        default: none (offline-friendly land fill).
 
     Returns
     -------
@@ -33,11 +42,26 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
     plan.to_json(folder / "plan.json")
     card = score_plan(plan.data, system).table
     with atomic_path(folder / "scorecard.csv") as tmp:
-        card.to_csv(tmp, index=False, encoding="utf-8-sig")
+        exports.readable_scorecard(card).to_csv(tmp, index=False, encoding="utf-8-sig")
     exports.write_route_csv(plan, folder / "routes.csv")
     exports.write_geopackage(plan, folder / "plan.gpkg", county=county)
     exports.write_excel(plan, folder / "plan.xlsx", scorecard=card)
-    maps.save_map(maps.plan_map(plan, county), folder / "map.html")
-    report.write_report(plan, folder / "report.html", county=county, scorecard=card)
-    return ["plan.json", "scorecard.csv", "routes.csv", "plan.gpkg", "plan.xlsx", "map.html",
-            "report.html"]
+    maps.save_map(maps.plan_map(plan, county, basemap=basemap), folder / "map.html")
+    files = ["plan.json", "scorecard.csv", "routes.csv", "plan.gpkg", "plan.xlsx", "map.html"]
+    png = None
+    if cjk_font() is None:
+        warnings.warn("未安装中文字体，未生成打印图（请安装 fonts-noto-cjk）| no CJK font is "
+                      "installed: print maps are not written (install fonts-noto-cjk)",
+                      RuralnetWarning, stacklevel=2)
+    else:
+        files += print_map.write_print_maps(plan, county, folder)
+        png = report.map_png(plan, county)
+    report.write_report(plan, folder / "report.html", county=county, scorecard=card, lang=lang,
+                        png=png)
+    docx_report.write_docx(plan, folder / "report.docx", county=county, scorecard=card,
+                           lang=lang, png=png)
+    manifests.write_manifests(plan, folder / "manifests.html", lang=lang)
+    kml.write_kml(plan, folder / "plan.kmz", county)
+    kml.write_kml(plan, folder / "plan_gcj02.kmz", county, gcj02=True)
+    return files + ["report.html", "report.docx", "manifests.html", "plan.kmz",
+                    "plan_gcj02.kmz"]
