@@ -276,7 +276,7 @@ def plan_map(plan: Plan, county: County | None = None, *,
     check_county_matches(plan, county)
     proj = _Projector(bool(tiles and TILES[tiles][3]))
     m = folium.Map(tiles=None, control_scale=True, zoom_start=10,
-                   location=_centre(plan, proj), zoom_snap=0.25, zoom_delta=0.5)
+                   location=_centre(plan, proj), zoom_snap=0.1, zoom_delta=0.5)
     m.get_root().title = escape_html(f"{plan.county['name']} 农村物流规划")
     use_inline_leaflet(m, folium)
     if tiles is not None:

@@ -19,8 +19,8 @@ township annex as one multi-page PDF.
 
 Examples
 --------
->>> paper_size("A4", landscape=True)
-(11.693, 8.268)
+>>> [round(x, 3) for x in paper_size("A4", landscape=True)]
+[11.693, 8.268]
 >>> attribution_line({"network": {"source": "osm"}, "admin": {"source": "geonames"}})
 '数据来源：行政区划 GeoNames（CC BY 4.0）；道路 © OpenStreetMap 贡献者（ODbL）'
 """
@@ -82,7 +82,7 @@ def paper_size(paper: str, *, landscape: bool) -> tuple[float, float]:
     w, h = PAPER_MM[paper]
     if landscape:
         w, h = h, w
-    return round(w / 25.4, 3), round(h / 25.4, 3)
+    return w / 25.4, h / 25.4
 
 
 def _source_key(layer: dict[str, Any]) -> str:
