@@ -77,7 +77,7 @@ def test_report_has_every_section_in_reading_order(plan):
 def test_report_opens_with_chinese_prose_an_official_can_quote(plan):
     """The first paragraph names the warehouse and counts; the second the daily coverage."""
     text = render_report(plan)
-    assert "本方案在测试县设县级仓储配送中心1个，位于县城（县仓）" in text
+    assert "本方案在测试县设县级仓储配送中心1个，位于县城，即“县仓”" in text
     assert "设乡镇中转站1个、村级服务站1个，村级服务站覆盖行政村1个（占2个行政村的50.0%）" in text
     assert "每日配送覆盖乡镇1个（共1个）、行政村2个（100.0%，目标80%）" in text
     assert "每日开行干线1条、支线1条" in text and "日运行成本约500元" in text
@@ -135,7 +135,8 @@ def test_scorecard_is_grouped_by_the_documents_sections(plan, scorecard):
                             citation=["安政综〔2018〕30号 三、发展目标: 覆盖率",
                                       "安政综〔2018〕30号 三、发展目标: 1个中心; 四(一)"])
     text = render_report(plan, scorecard=card)
-    part_3, part_4 = "<h3>安政综〔2018〕30号 三、发展目标</h3>", "<h3>安政综〔2018〕30号 四(一)</h3>"
+    part_3 = "<h3>安政综〔2018〕30号 三、发展目标</h3>"
+    part_4 = "<h3>安政综〔2018〕30号 四(一)</h3>"
     assert text.index(part_3) < text.index("行政村快递服务覆盖率") < text.index(part_4)
     assert text.index(part_4) < text.index("县级物流配送中心")
     assert "80.1%" in text and "80.123456" not in text

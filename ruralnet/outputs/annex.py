@@ -190,7 +190,7 @@ def _route_frame(plan: Plan, lang: str) -> pd.DataFrame:
     rows = [{"线路": r["id"], "层级": pick(*TIER_ZH[r["tier"]].split(), lang),
              "车型": r["vehicle_type"], "核载kg": num(r["capacity_kg"]),
              "停靠站": str(len(r["stops"]) - 2), "出车": minutes_to_hhmm(r["depart_min"]),
-             "回场": minutes_to_hhmm(r["return_min"]), "里程km": num(r["distance_km"], 1),
+             "回场": minutes_to_hhmm(r["return_min"]), "里程km": f"{r['distance_km']:,.1f}",
              "送货kg": num(sum(s["deliver_kg"] for s in r["stops"]))}
             for r in plan.routes()]
     cols = [("线路", "route"), ("层级", "tier"), ("车型", "vehicle"), ("核载kg", "capacity kg"),

@@ -71,7 +71,7 @@ def plan_paragraphs(plan: Plan, lang: str = "zh", *, card: Any = None) -> list[s
 
 def _zh(f: dict[str, Any], card: Any) -> list[str]:
     k = f["kinds"]
-    where = "、".join(f"{town or '县城'}（{name}）" for name, town in f["warehouses"]) or "—"
+    where = "；".join(f"{town or '县城'}，即“{name}”" for name, town in f["warehouses"]) or "—"
     first = (f"本方案在{f['county']}设县级仓储配送中心{k.get('county_warehouse', 0)}个，"
              f"位于{where}")
     if k.get("county_service_centre"):
