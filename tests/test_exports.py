@@ -201,3 +201,16 @@ def test_exports_replace_existing_files(plan, tmp_path):
         write_excel(plan, tmp_path / "p.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg", "p.xlsx", "r.csv"]
     assert len(gpd.read_file(tmp_path / "p.gpkg", layer="villages")) == 3
+
+
+def test_scorecard_csv_values_are_rounded_and_carry_a_chinese_status():
+    """readable_scorecard rounds value/margin to 2 decimals (still numbers) and adds 状态."""
+    from ruralnet.outputs.exports import readable_scorecard
+
+    table = pd.DataFrame({"indicator": ["覆盖率"], "target": ["≥ 50%"],
+                          "value": [50.102249488752555], "status": ["met"],
+                          "margin": [0.102249488752555], "evidence": [""]})
+    out = readable_scorecard(table)
+    assert out.loc[0, "value"] == 50.1 and out.loc[0, "margin"] == 0.1
+    assert list(out.columns).index("status_zh") == list(out.columns).index("status") + 1
+    assert out.loc[0, "status_zh"] == "已达标"

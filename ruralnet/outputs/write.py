@@ -13,7 +13,8 @@ from ruralnet.programme.scorecard import score_plan
 
 
 def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = None,
-                  lang: str = "zh", basemap: str | None = None) -> list[str]:
+                  lang: str = "zh", basemap: str | None = None,
+                  print_maps: bool = True) -> list[str]:
     """Write plan.json, route sheets, scorecard, maps, the annex and exports into ``folder``.
 
     Parameters
@@ -32,7 +33,11 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
         ``"zh"`` (default), ``"en"`` or ``"both"``.
     basemap
         Base tiles of map.html (see :data:`ruralnet.outputs.maps.BASEMAPS`);
-        default: none (offline-friendly land fill).
+        default: OpenStreetMap (the land and township fills keep it readable offline).
+    print_maps
+        Write the print maps (map_print.*, map_townships.pdf; about half the
+        time of this call for a county of 24 townships). The report and the
+        Word annex embed the overview map either way.
 
     Returns
     -------
@@ -54,7 +59,8 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
                       "installed: print maps are not written (install fonts-noto-cjk)",
                       RuralnetWarning, stacklevel=2)
     else:
-        files += print_map.write_print_maps(plan, county, folder)
+        if print_maps:
+            files += print_map.write_print_maps(plan, county, folder)
         png = report.map_png(plan, county)
     report.write_report(plan, folder / "report.html", county=county, scorecard=card, lang=lang,
                         png=png)
