@@ -356,7 +356,7 @@ def add_labels(m: Any, folium: Any, labels: list[tuple[str, float, float]], *,
     for text, lat, lon in labels:
         folium.Marker([lat, lon], icon=folium.DivIcon(
             html=f"<span>{escape_html(text)}</span>", icon_size=(0, 0), icon_anchor=(0, 0),
-            class_name=cls)).add_to(group)
+            class_name=cls), z_index_offset=1000, interactive=False).add_to(group)
     m.add_child(_label_toggle(zoom_out))
 
 
