@@ -173,3 +173,15 @@ def test_unknown_paper_and_format_are_refused(tiny_plan, tmp_path):
     fig = io.BytesIO()  # never reached: the suffix is checked first
     with pytest.raises(ParameterError, match=r"format \.jpg is not supported"):
         save_figure(fig, tmp_path / "m.jpg")
+
+
+@needs_font
+def test_crowded_village_names_are_left_out_and_the_footer_says_how_many(tiny_county):
+    """Two villages on the same spot: the village keeps its name, the community's is counted."""
+    d = tiny_plan_dict()
+    d["villages"][2].update(lon=d["villages"][0]["lon"], lat=d["villages"][0]["lat"])
+    fig = township_map(Plan(d), tiny_county, "T1")
+    names = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "rn-village-label"]
+    assert sorted(names) == ["乙村委会", "甲村委会"]
+    foot = _texts(fig)["rn-attribution"].get_text()
+    assert foot.startswith("另有1个村（社区）因位置密集未标注名称")

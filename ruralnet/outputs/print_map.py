@@ -219,11 +219,6 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
         if len(unserved):
             unserved.plot(ax=ax, color="#ffffff", markersize=size, edgecolor="#c2410c",
                           linewidth=0.9, zorder=5)
-        if label_villages:
-            for row in v.itertuples():
-                ax.annotate(str(row.name), (row.geometry.x, row.geometry.y), xytext=(3, 2),
-                            textcoords="offset points", fontsize=5.5, zorder=7,
-                            path_effects=_halo(1.8), annotation_clip=True, clip_on=True)
     if lay.sites is not None:
         for kind, (_label, marker, size, colour) in SITE_MARKERS.items():
             s = lay.sites[lay.sites["kind"] == kind]
@@ -238,6 +233,38 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
             ax.annotate(str(row.name), (row.geometry.x, row.geometry.y), xytext=(7, -10),
                         textcoords="offset points", fontsize=8, fontweight="bold", zorder=9,
                         path_effects=_halo(2.5))
+
+
+def _label_villages(ax: Any, lay: _Layers, focus: str | None, size: float = 5.5) -> int:
+    """Name the focus township's villages where a label does not overlap one already placed.
+
+    Administrative villages are placed before communities. Returns how many
+    names were left out (the footer says so).
+    """
+    if lay.villages is None:
+        return 0
+    v = lay.villages
+    if focus is not None:
+        v = v[v["township_id"].astype(str) == focus]
+    v = v.sort_values("kind", key=lambda k: k != "village", kind="stable")
+    fw, _ = ax.figure.get_size_inches()
+    x0, x1 = ax.get_xlim()
+    per_pt = (x1 - x0) / (ax.get_position(original=True).width * fw * 72)  # metres a point
+    placed: list[tuple[float, float, float, float]] = []
+    hidden = 0
+    for row in v.itertuples():
+        x, y = row.geometry.x + 3 * per_pt, row.geometry.y + 2 * per_pt
+        box = (x, y, x + len(str(row.name)) * size * per_pt, y + size * 1.2 * per_pt)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+               for b in placed):
+            hidden += 1
+            continue
+        placed.append(box)
+        ax.annotate(str(row.name), (row.geometry.x, row.geometry.y), xytext=(3, 2),
+                    textcoords="offset points", fontsize=size, zorder=7,
+                    path_effects=_halo(1.8), annotation_clip=True, clip_on=True,
+                    gid="rn-village-label")
+    return hidden
 
 
 def _patch(geom: Any, *, face: str, edge: str, lw: float, ls: Any, z: int) -> Any:
@@ -302,6 +329,7 @@ def _frame(plan: Plan, lay: _Layers, *, paper: str, title: str, focus: str | Non
     ax.set_facecolor("#ffffff")
     _draw(ax, lay, focus=focus, label_villages=label_villages)
     _fit(ax, extent)
+    hidden = _label_villages(ax, lay, focus) if label_villages else 0
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
@@ -326,6 +354,8 @@ def _frame(plan: Plan, lay: _Layers, *, paper: str, title: str, focus: str | Non
     foot = (f"{attribution_line(plan.data['provenance'], county)}。{route_note}。"
             f"坐标系 WGS-84 / UTM（EPSG:{epsg}）。制图：ruralnet，"
             f"{_dt.date.today().isoformat()}。")
+    if hidden:
+        foot = (f"另有{hidden}个村（社区）因位置密集未标注名称，见 plan.xlsx 村庄表。" + foot)
     fig.text(0.03, 0.025, foot, ha="left", va="bottom", fontsize=6.5 * scale, wrap=True,
              gid="rn-attribution")
     if plan.synthetic:
