@@ -187,15 +187,15 @@ def cjk_font() -> str | None:
                                  text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    first = None
-    for line in sorted(listing.splitlines()):  # register every file: regular and bold faces
-        path = line.split(":")[0].strip()
+    paths = [line.split(":")[0].strip() for line in listing.splitlines()]
+    # regular faces first: a bold face registered alone makes matplotlib warn on every label
+    paths.sort(key=lambda p: ("Regular" not in p, "Bold" in p or "Black" in p, p))
+    for path in paths:
         if not path:
             continue
         try:
             font_manager.fontManager.addfont(path)
-            first = first or font_manager.FontProperties(fname=path).get_name()
+            return font_manager.FontProperties(fname=path).get_name()
         except (OSError, RuntimeError, ValueError):
             logger.info("fontconfig font %s cannot be used by matplotlib", path)
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), first)
+    return None

@@ -158,7 +158,7 @@ def test_excel_scorecard_sheet_lists_indicators(plan, tmp_path):
     rows = list(wb["指标"].iter_rows(values_only=True))
     assert rows[0] == ("指标 indicator", "目标 target", "值 value", "状态 status",
                        "差额 margin", "依据 evidence")
-    assert rows[1][:4] == ("县级物流配送中心", "= 1", None, "待填报数据")
+    assert rows[1][:4] == ("县级物流配送中心", "= 1", None, "待填报")
     assert rows[2][:5] == ("行政村覆盖率", "≥ 50%", 50.1, "已达标", 0.1)
     assert wb["指标"]["B2"].data_type == "s" and wb["指标"]["C3"].data_type == "n"
 
@@ -214,3 +214,16 @@ def test_scorecard_csv_values_are_rounded_and_carry_a_chinese_status():
     assert out.loc[0, "value"] == 50.1 and out.loc[0, "margin"] == 0.1
     assert list(out.columns).index("status_zh") == list(out.columns).index("status") + 1
     assert out.loc[0, "status_zh"] == "已达标"
+
+
+def test_scorecard_with_its_own_chinese_status_keeps_it():
+    """A table that already has status_zh (newer scorecards) keeps its words; gaps are filled."""
+    from ruralnet.outputs.exports import readable_scorecard
+
+    table = pd.DataFrame({"indicator": ["a", "b"], "target": ["≥ 1", "≥ 2"], "value": [1.0, 2.0],
+                          "status": ["designed to meet", "met"],
+                          "status_zh": ["规划达标", None], "margin": [0.0, 0.0],
+                          "evidence": ["", ""]})
+    out = readable_scorecard(table)
+    assert list(out["status_zh"]) == ["规划达标", "已达标"]
+    assert list(out.columns).count("status_zh") == 1

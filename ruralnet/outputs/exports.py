@@ -279,7 +279,8 @@ def readable_scorecard(scorecard: Any) -> pd.DataFrame:
     """Return the scorecard with values and margins rounded to 2 decimals and a 状态 column.
 
     Every column is kept (numbers stay numbers); ``status_zh`` follows
-    ``status`` with the Chinese word of :data:`ruralnet.outputs.prose.STATUS_WORDS`.
+    ``status`` with the Chinese word of :data:`ruralnet.outputs.words.STATUS_WORDS`
+    unless the table already has one.
     """
     from ruralnet.outputs.words import status_word
 
@@ -289,8 +290,11 @@ def readable_scorecard(scorecard: Any) -> pd.DataFrame:
     out = table.copy()
     for col in ("value", "margin"):
         out[col] = pd.to_numeric(out[col], errors="coerce").round(2)
-    out.insert(list(out.columns).index("status") + 1, "status_zh",
-               out["status"].map(status_word))
+    words = out["status"].map(status_word)
+    if "status_zh" in out:  # the scorecard's own word wins; fill only what it lacks
+        out["status_zh"] = out["status_zh"].where(out["status_zh"].notna(), words)
+    else:
+        out.insert(list(out.columns).index("status") + 1, "status_zh", words)
     return out
 
 

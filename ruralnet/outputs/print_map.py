@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +113,35 @@ def attribution_line(provenance: dict[str, Any], county: County | None = None) -
     return "数据来源：" + "；".join(f"{'、'.join(parts[t])} {t}" for t in order)
 
 
+@cache
+def _bold_faces() -> int:
+    """Register the bold CJK faces fontconfig knows (titles and labels are bold); return count.
+
+    :func:`ruralnet._io.cjk_font` registers one regular face; without its bold
+    sibling matplotlib draws bold text in the regular weight.
+    """
+    import subprocess
+
+    from matplotlib import font_manager
+
+    try:
+        listing = subprocess.run(["fc-list", ":lang=zh:style=Bold", "file"], capture_output=True,
+                                 text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    n = 0
+    for path in sorted({line.split(":")[0].strip() for line in listing.splitlines()} - {""}):
+        if path in known:
+            continue
+        try:
+            font_manager.fontManager.addfont(path)
+            n += 1
+        except (OSError, RuntimeError, ValueError):
+            logger.info("bold CJK font %s cannot be used by matplotlib", path)
+    return n
+
+
 def _fonts(font: str | None) -> Any:
     import contextlib
 
@@ -119,6 +149,7 @@ def _fonts(font: str | None) -> Any:
 
     if not font:
         return contextlib.nullcontext()
+    _bold_faces()
     return matplotlib.rc_context({"font.sans-serif": [font, *matplotlib.rcParams[
         "font.sans-serif"]], "font.family": "sans-serif", "axes.unicode_minus": False,
         "svg.fonttype": "none", "pdf.fonttype": 42})

@@ -21,19 +21,25 @@ from typing import Any
 
 LANGS = ("zh", "en", "both")
 #: scorecard status value → (中文, English); extend when the scorecard gains a verdict word
+#: (the words match ruralnet.programme.scorecard.STATUS_ZH where both name a status)
 STATUS_WORDS: dict[str, tuple[str, str]] = {
     "met": ("已达标", "met"),
     "not met": ("未达标", "not met"),
     "at risk": ("有风险", "at risk"),
-    "awaiting data": ("待填报数据", "awaiting data"),
+    "awaiting data": ("待填报", "awaiting data"),
+    "designed to meet": ("规划达标", "designed to meet"),
+    "designed short": ("规划未达", "designed short"),
+    "proposed": ("拟建", "proposed"),
+    "stretch reached": ("力争目标已达", "stretch reached"),
+    "stretch not reached": ("力争目标未达", "stretch not reached"),
     "on track": ("按计划推进", "on track"),
     "behind": ("进度滞后", "behind"),
-    "exceeded": ("超额完成", "exceeded"),
     "not applicable": ("不适用", "not applicable"),
 }
-STATUS_FILL = {"met": "#d4edda", "exceeded": "#d4edda", "on track": "#d4edda",
-               "not met": "#f8d7da", "behind": "#f8d7da", "at risk": "#fff3cd",
-               "awaiting data": "#e2e3e5"}
+STATUS_FILL = {"met": "#d4edda", "designed to meet": "#e3f2e8", "stretch reached": "#d4edda",
+               "on track": "#d4edda", "not met": "#f8d7da", "designed short": "#fbe3e5",
+               "behind": "#f8d7da", "at risk": "#fff3cd", "proposed": "#e0ecff",
+               "stretch not reached": "#f3f4f6", "awaiting data": "#e2e3e5"}
 MODE_WORDS = {"two_tier": ("县—乡—村两级配送（干线到乡镇站，支线到村）",
                            "two tiers (trunk to township stations, feeders to villages)"),
               "direct": ("县仓直达到村", "direct from the county warehouse to villages"),
