@@ -29,6 +29,7 @@ EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INVALID, EXIT_INTERNAL = 1, 3, 4, 70
 class _State:
     lang = "both"
     debug = False
+    basemap = "osm"
 
 
 def _say_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -181,7 +182,8 @@ def _step(msg: str) -> None:
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
 @click.option("--basemap", type=click.Choice(["osm", "amap", "tianditu", "none"]),
-              default="osm", show_default=True,
+              default="osm", show_default=True, expose_value=False,
+              callback=lambda ctx, param, value: setattr(_State, "basemap", value),
               help="Base tiles of map.html: OpenStreetMap, 高德 (GCJ-02), 天地图 (key in "
                    "TIANDITU_KEY) or none (offline).")
 @guarded
@@ -190,7 +192,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
          mode: str | None, coverage: float | None, warehouses: int | None, site_mode: str,
          parcels_per_village: float | None, system: str | None, design_for_targets: bool,
          seed: int | None, workers: int | None, scheduler: str | None, pool_warehouses: int | None,
-         reproducible: bool, out: str, force: bool, basemap: str) -> None:
+         reproducible: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
@@ -258,7 +260,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         from ruralnet.outputs.write import write_outputs
 
         files = write_outputs(p, c, tmp, system=system, lang=_report_lang(),
-                              basemap=basemap)
+                              basemap=_State.basemap)
     click.echo(p.summary())
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
 
