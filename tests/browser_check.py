@@ -128,6 +128,44 @@ def inspect_map(browser: Any, path: Path, *, timeout_ms: int = 15000) -> MapInsp
     return seen
 
 
+@dataclass
+class MapView:
+    """Where the map opened: the county's box in pixels and the township labels shown."""
+
+    viewport: tuple[int, int] = (0, 0)
+    county_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # x0, y0, x1, y1 px
+    labels_shown: list[str] = field(default_factory=list)
+    labels_after_zoom_out: int = 0
+
+
+def inspect_view(browser: Any, path: Path, *, size: tuple[int, int] = (1200, 800),
+                 timeout_ms: int = 15000) -> MapView:
+    """Open ``path``; measure the county outline's pixel box and the visible township labels."""
+    view = MapView(viewport=size)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        page.route("**/*", _only_local)
+        page.goto(Path(path).resolve().as_uri(), timeout=timeout_ms)
+        page.wait_for_selector("path.rn-boundary", timeout=timeout_ms)
+        page.wait_for_timeout(400)
+        box = page.locator("path.rn-boundary").first.bounding_box()
+        view.county_box = (box["x"], box["y"], box["x"] + box["width"],
+                           box["y"] + box["height"])
+        view.labels_shown = page.evaluate(
+            "[...document.querySelectorAll('.rn-town-label span')]"
+            ".filter(e => e.offsetParent !== null).map(e => e.textContent)")
+        page.evaluate("(() => { const m = Object.values(window).find("
+                      "v => v && v instanceof L.Map); m.setZoom(m.getZoom() - 2, "
+                      "{animate: false}); })()")
+        page.wait_for_timeout(300)
+        view.labels_after_zoom_out = page.evaluate(
+            "[...document.querySelectorAll('.rn-town-label span')]"
+            ".filter(e => e.offsetParent !== null).length")
+    finally:
+        page.close()
+    return view
+
+
 if __name__ == "__main__":  # pragma: no cover - manual use
     with launch() as b:
         print(inspect_map(b, Path(sys.argv[1])))

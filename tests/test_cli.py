@@ -47,8 +47,20 @@ def test_plan_writes_its_files_and_they_validate(runner, planned):
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
     assert {"plan.json", "scorecard.csv"} <= names
+    assert {"map_print.png", "map_print.pdf", "map_print_A3.pdf", "map_townships.pdf",
+            "report.docx", "manifests.html", "plan.kmz", "plan_gcj02.kmz"} <= names
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in report and "一、方案概要" in report
+    assert "1. Summary" not in report  # Chinese unless --lang en|both is given
     r = runner.invoke(main, ["validate", str(out / "plan.json")])
     assert r.exit_code == 0 and "通过 OK" in r.output
+
+
+def test_unknown_basemap_is_a_usage_error(runner, tmp_path):
+    """--basemap google is refused by click (exit 2) listing the choices."""
+    r = runner.invoke(main, ["plan", "--county", "双柏", "--basemap", "google", "--out",
+                             str(tmp_path / "o")])
+    assert r.exit_code == 2 and "osm" in r.output and "tianditu" in r.output
 
 
 def test_validate_rejects_a_tampered_plan_with_exit_4(runner, planned, tmp_path):
@@ -123,3 +135,14 @@ def test_compare_needs_two_inputs(runner, planned):
     _, out = planned
     r = runner.invoke(main, ["compare", str(out / "plan.json")])
     assert r.exit_code == 1 and "至少给出两个方案" in r.output
+
+
+def test_annex_language_is_chinese_unless_lang_is_given():
+    """The global --lang (default both, for messages) sets the annex only when given."""
+    import importlib
+
+    cli = importlib.import_module("ruralnet.cli.main")
+    for args, want in (([], "zh"), (["--lang", "en"], "en"), (["--lang", "both"], "both")):
+        ctx = cli.main.make_context("ruralnet", [*args, "validate", "plan.json"])
+        with ctx:
+            assert cli._report_lang() == want, args

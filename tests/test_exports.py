@@ -1,4 +1,5 @@
 import copy
+import zipfile
 
 import geopandas as gpd
 import openpyxl
@@ -108,7 +109,7 @@ def test_route_csv_is_utf8_with_bom_one_row_per_stop(plan, tmp_path):
 
 
 def test_spreadsheet_cells_never_become_formulas(tmp_path):
-    """A village named like a formula is written with a leading apostrophe in CSV and Excel."""
+    """A formula-like name gets an apostrophe in CSV; in Excel it is a plain string cell."""
     d = tiny_plan_dict()
     d["villages"][0]["name"] = '=HYPERLINK("http://x","点我")'
     d["sites"][2]["name"] = "@SUM(A1)"
@@ -118,14 +119,18 @@ def test_spreadsheet_cells_never_become_formulas(tmp_path):
     wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "p.xlsx"))
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)
-    assert "'@SUM(A1)" in [c.value for c in cells]
+    texts = {c.value: c.data_type for c in cells if isinstance(c.value, str)}
+    assert texts["@SUM(A1)"] == "s" and texts['=HYPERLINK("http://x","点我")'] == "s"
+    with zipfile.ZipFile(tmp_path / "p.xlsx") as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
+    assert not any(b"<f>" in x or b"<f " in x for x in sheets)
     assert excel_safe("-1") == "'-1" and excel_safe(-1) == -1
 
 
-def test_excel_has_four_sheets_and_a_synthetic_notice_row(plan, tmp_path):
-    """Sheets 概要/指标/线路/站点; the first summary row is the synthetic notice."""
+def test_excel_has_five_sheets_and_a_synthetic_notice_row(plan, tmp_path):
+    """Sheets 概要/指标/村庄/线路/站点; the first summary row is the synthetic notice."""
     wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "plan.xlsx"))
-    assert wb.sheetnames == ["概要", "指标", "线路", "站点"]
+    assert wb.sheetnames == ["概要", "指标", "村庄", "线路", "站点"]
     first = [c.value for c in wb["概要"][1]]
     assert first[0] == "【合成数据 SYNTHETIC】" and first[1] == SYNTHETIC_NOTICE_ZH
     summary = {r[0]: r[1] for r in wb["概要"].iter_rows(min_row=2, values_only=True)}
@@ -144,14 +149,37 @@ def test_excel_of_a_real_plan_has_no_synthetic_row(user_plan, tmp_path):
 
 
 def test_excel_scorecard_sheet_lists_indicators(plan, tmp_path):
-    """A scorecard table fills the 指标 sheet with its six columns, NaN as empty."""
-    table = pd.DataFrame({"id": ["a"], "indicator": ["县级物流配送中心"], "target": [">= 1"],
-                          "value": [float("nan")], "status": ["awaiting data"],
-                          "margin": [float("nan")], "evidence": [""]})
+    """The 指标 sheet: Chinese headers and status words, NaN as empty, numbers as numbers."""
+    table = pd.DataFrame({"id": ["a", "b"], "indicator": ["县级物流配送中心", "行政村覆盖率"],
+                          "target": ["= 1", "≥ 50%"], "value": [float("nan"), 50.102249488752555],
+                          "status": ["awaiting data", "met"],
+                          "margin": [float("nan"), 0.102249488752555], "evidence": ["", "x"]})
     wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "plan.xlsx", scorecard=table))
     rows = list(wb["指标"].iter_rows(values_only=True))
-    assert rows[0] == ("indicator", "target", "value", "status", "margin", "evidence")
-    assert rows[1][:4] == ("县级物流配送中心", ">= 1", None, "awaiting data")
+    assert rows[0] == ("指标 indicator", "目标 target", "值 value", "状态 status",
+                       "差额 margin", "依据 evidence")
+    assert rows[1][:4] == ("县级物流配送中心", "= 1", None, "待填报")
+    assert rows[2][:5] == ("行政村覆盖率", "≥ 50%", 50.1, "已达标", 0.1)
+    assert wb["指标"]["B2"].data_type == "s" and wb["指标"]["C3"].data_type == "n"
+
+
+def test_excel_village_sheet_has_every_village_with_service_and_reason(plan, tmp_path):
+    """村庄: one row per village; station and daily as 是/否; the reason when not daily."""
+    d = tiny_plan_dict()
+    d["unserved"] = [{"village_id": "C1", "reason": "community", "zh": "社区不计入覆盖率，未安排",
+                      "en": "community"}]
+    wb = openpyxl.load_workbook(write_excel(Plan(d), tmp_path / "plan.xlsx"))
+    rows = list(wb["村庄"].iter_rows(values_only=True))
+    head = rows[0]
+    assert len(rows) == 1 + len(d["villages"])
+    by_id = {r[0]: dict(zip(head, r, strict=True)) for r in rows[1:]}
+    v1, c1 = by_id["V1"], by_id["C1"]
+    assert (v1["乡镇 township"], v1["类型 kind"], v1["村级服务站 station"],
+            v1["每日配送 daily"], v1["线路 route"]) == ("一镇", "行政村", "是", "是", "feeder-1")
+    assert v1["未每日配送原因 reason"] is None
+    assert (c1["类型 kind"], c1["每日配送 daily"], c1["未每日配送原因 reason"]) == (
+        "社区", "否", "社区不计入覆盖率，未安排")
+    assert isinstance(v1["经度 lon"], float) and v1["经度 lon"] == 118.12
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
@@ -173,3 +201,29 @@ def test_exports_replace_existing_files(plan, tmp_path):
         write_excel(plan, tmp_path / "p.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg", "p.xlsx", "r.csv"]
     assert len(gpd.read_file(tmp_path / "p.gpkg", layer="villages")) == 3
+
+
+def test_scorecard_csv_values_are_rounded_and_carry_a_chinese_status():
+    """readable_scorecard rounds value/margin to 2 decimals (still numbers) and adds 状态."""
+    from ruralnet.outputs.exports import readable_scorecard
+
+    table = pd.DataFrame({"indicator": ["覆盖率"], "target": ["≥ 50%"],
+                          "value": [50.102249488752555], "status": ["met"],
+                          "margin": [0.102249488752555], "evidence": [""]})
+    out = readable_scorecard(table)
+    assert out.loc[0, "value"] == 50.1 and out.loc[0, "margin"] == 0.1
+    assert list(out.columns).index("status_zh") == list(out.columns).index("status") + 1
+    assert out.loc[0, "status_zh"] == "已达标"
+
+
+def test_scorecard_with_its_own_chinese_status_keeps_it():
+    """A table that already has status_zh (newer scorecards) keeps its words; gaps are filled."""
+    from ruralnet.outputs.exports import readable_scorecard
+
+    table = pd.DataFrame({"indicator": ["a", "b"], "target": ["≥ 1", "≥ 2"], "value": [1.0, 2.0],
+                          "status": ["designed to meet", "met"],
+                          "status_zh": ["规划达标", None], "margin": [0.0, 0.0],
+                          "evidence": ["", ""]})
+    out = readable_scorecard(table)
+    assert list(out["status_zh"]) == ["规划达标", "已达标"]
+    assert list(out.columns).count("status_zh") == 1

@@ -258,3 +258,61 @@ def test_missing_bundled_leaflet_is_a_data_error(tiny_plan, tmp_path, monkeypatc
             plan_map(tiny_plan)
     finally:
         maps._leaflet_assets.cache_clear()
+
+
+# ------------------------------------------------------------------ basemaps, labels, fit
+
+
+def test_basemap_names_of_the_cli_choose_the_tiles(tiny_plan, tiny_county, monkeypatch):
+    """--basemap amap converts to GCJ-02 like tiles='amap'; none draws no tile layer."""
+    assert "autonavi.com" in _html(tiny_plan, tiny_county, basemap="amap")
+    glon, glat = wgs84_to_gcj02(118.0, 25.0)
+    assert f"[{round(float(glat), 7)}, {round(float(glon), 7)}]" in _html(
+        tiny_plan, basemap="amap")
+    assert "L.tileLayer(" not in _html(tiny_plan, basemap="none")
+    assert "tile.openstreetmap.org" in _html(tiny_plan, basemap="osm")
+    with pytest.raises(RuralnetError, match="unknown basemap 'google'"):
+        plan_map(tiny_plan, basemap="google")
+
+
+def test_tianditu_needs_the_users_own_key(tiny_plan, monkeypatch):
+    """Without TIANDITU_KEY the map refuses with a hint; with it, vector and label layers use it."""
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(RuralnetError, match="TIANDITU_KEY"):
+        plan_map(tiny_plan, basemap="tianditu")
+    monkeypatch.setenv("TIANDITU_KEY", "abc123def456")
+    page = _html(tiny_plan, basemap="tianditu")
+    assert page.count("tk=abc123def456") == 2 and "LAYER=vec" in page and "LAYER=cva" in page
+    assert "[25.0, 118.0]" in page  # CGCS2000 ≈ WGS-84: no datum shift
+    with pytest.raises(RuralnetError, match="letters and digits"):
+        plan_map(tiny_plan, basemap="tianditu", tianditu_key="x\"><script>")
+
+
+def test_offline_map_fills_land_and_townships_and_labels_townships(hostile_plan, tiny_county):
+    """Without tiles: opaque land fill and township fills; one escaped permanent label each."""
+    county = copy.copy(tiny_county)
+    object.__setattr__(county, "townships", tiny_county.townships.assign(name=[HOSTILE]))
+    page = _html(hostile_plan, county, basemap="none")
+    assert '"className": "rn-land"' in page and '"fillOpacity": 0.95' in page
+    assert '"fillOpacity": 0.55' in page
+    assert page.count("rn-town-label") >= 1 and HOSTILE not in _decoded(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in _decoded(page)
+    online = _html(hostile_plan, county, basemap="osm")
+    assert '"fillOpacity": 0.95' not in online and '"fillOpacity": 0.12' in online
+
+
+@pytest.mark.slow
+def test_anxi_map_opens_fitted_to_the_county_with_township_labels(browser, anxi, tmp_path):
+    """安溪县 in a 1200×800 window: the county fills ≥ 85 % of the height, 24 labels shown,
+    and they hide when zoomed out two levels."""
+    from browser_check import inspect_view
+
+    path = save_map(plan_map(_plan_of_county(anxi), anxi, basemap="none"),
+                    tmp_path / "map.html")
+    view = inspect_view(browser, path)
+    x0, y0, x1, y1 = view.county_box
+    w, h = view.viewport
+    assert x0 >= -2 and y0 >= -2 and x1 <= w + 2 and y1 <= h + 2  # all of it in view
+    assert max((x1 - x0) / w, (y1 - y0) / h) >= 0.85, view.county_box
+    assert sorted(view.labels_shown) == sorted(anxi.townships["name"])
+    assert view.labels_after_zoom_out == 0

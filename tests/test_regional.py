@@ -171,6 +171,7 @@ def test_region_map_escapes_names_and_omits_the_banner_for_real_data():
     shown = _shown(html)
     assert "&lt;script&gt;x&lt;/script&gt;县" in shown  # what JavaScript hands to innerHTML
     assert "bad &lt;b&gt;file&lt;/b&gt;" in shown
+    assert shown.count('"className": "rn-town-label"') == 1  # a permanent county label
     assert "rn-synthetic-banner" not in html
 
 

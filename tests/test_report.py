@@ -1,6 +1,5 @@
 import base64
 import copy
-import re
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -8,10 +7,14 @@ import pytest
 from matplotlib.figure import Figure
 from tiny import HOSTILE, HOSTILE_IMG, tiny_plan_dict
 
+import ruralnet.outputs.annex as annex
 import ruralnet.outputs.report as report
 from ruralnet import _io as rio
 from ruralnet.exceptions import RuralnetError
+from ruralnet.outputs.manifests import render_manifests, write_manifests
+from ruralnet.outputs.prose import plan_paragraphs
 from ruralnet.outputs.report import fleet_chart, render_report, write_report
+from ruralnet.outputs.words import pct, status_word
 from ruralnet.plan.document import SYNTHETIC_NOTICE_ZH, Plan
 
 
@@ -65,10 +68,28 @@ def scorecard():
 
 
 def test_report_has_every_section_in_reading_order(plan):
-    """Notice, summary, overview, scorecard, fleet, unserved, route sheets, provenance."""
+    """Notice, summary, map, townships, routes, scorecard, fleet, unserved, provenance."""
     page = _Page(render_report(plan))
-    assert page.sections == ["synthetic-notice", "summary", "overview", "scorecard",
-                             "fleet-curve", "unserved", "route-sheets", "provenance"]
+    assert page.sections == ["synthetic-notice", "summary", "overview", "townships", "routes",
+                             "scorecard", "fleet-curve", "unserved", "provenance"]
+
+
+def test_report_opens_with_chinese_prose_an_official_can_quote(plan):
+    """The first paragraph names the warehouse and counts; the second the daily coverage."""
+    text = render_report(plan)
+    assert "本方案在测试县设县级仓储配送中心1个，位于县城，即“县仓”" in text
+    assert "设乡镇中转站1个、村级服务站1个，村级服务站覆盖行政村1个（占2个行政村的50.0%）" in text
+    assert "每日配送覆盖乡镇1个（共1个）、行政村2个（100.0%，目标80%）" in text
+    assert "每日开行干线1条、支线1条" in text and "日运行成本约500元" in text
+
+
+def test_report_language_can_be_english_or_both(plan):
+    """lang=en drops the Chinese prose; lang=both keeps Chinese first, then English."""
+    en, both = render_report(plan, lang="en"), render_report(plan, lang="both")
+    assert "本方案" not in en and "The plan sets up 1 county warehouse(s)" in en
+    assert both.index("本方案在测试县") < both.index("The plan sets up")
+    with pytest.raises(RuralnetError, match="report language 'fr'"):
+        render_report(plan, lang="fr")
 
 
 def test_report_states_the_synthetic_notice_only_when_synthetic(plan):
@@ -83,26 +104,55 @@ def test_report_states_the_synthetic_notice_only_when_synthetic(plan):
     assert SYNTHETIC_NOTICE_ZH not in real and "synthetic-notice" not in real
 
 
-def test_route_sheet_lists_each_stop_with_times_and_loads(plan):
-    """The feeder manifest has its four stops with arrival, departure and load after each."""
-    rows = _Page(render_report(plan)).rows
+def test_manifests_list_each_stop_with_times_and_loads(plan):
+    """The driver manifests (own file) have every stop with times and the load after it."""
+    rows = _Page(render_manifests(plan)).rows
     assert ["1", "甲村委会", "一镇", "07:49", "07:49", "30", "9", "39"] in rows
     assert ["3", "一镇站", "一镇", "08:05", "08:05", "0", "0", "18"] in rows
     assert ["1", "一镇站", "一镇", "07:13", "07:23", "60", "18", "18"] in rows
-    assert sum(1 for r in rows if r and r[0] in {"0", "1", "2", "3"} and ":" in r[3]) == 7
+    assert "07:49" not in render_report(plan)  # not in the annex itself
 
 
-def test_scorecard_rows_are_rendered_with_status_colours(plan, scorecard):
-    """Each indicator becomes a row, coloured by its status."""
+def test_route_table_summarises_each_route(plan):
+    """One row per route: tier word, stops, times, km and kg delivered."""
+    rows = _Page(render_report(plan)).rows
+    assert ["feeder-1", "支线", "van", "800", "2", "07:43", "08:05", "9.4", "60"] in rows
+    assert ["一镇", "一镇站", "1", "2", "2", "100.0%"] in rows  # township table
+
+
+def test_scorecard_rows_use_status_words_and_colours(plan, scorecard):
+    """Each indicator becomes a row with a Chinese status word, coloured by its status."""
     text = render_report(plan, scorecard=scorecard)
     rows = _Page(text).rows
-    assert ["行政村快递服务覆盖率", ">= 90%", "100", "met", "10", "2/2 villages"] in rows
+    assert ["行政村快递服务覆盖率", ">= 90%", "100", "已达标", "10", "2/2 villages"] in rows
     assert '<tr style="background:#f8d7da"><td>县级物流配送中心' in text
+    assert "met" not in [r[3] for r in rows if r and len(r) == 6]
+
+
+def test_scorecard_is_grouped_by_the_documents_sections(plan, scorecard):
+    """Rows quoting 四(一) and 三、发展目标 fall under their own sub-headings, in order."""
+    card = scorecard.assign(unit=["%", "count"], value=[80.123456, 1.0],
+                            citation=["安政综〔2018〕30号 三、发展目标: 覆盖率",
+                                      "安政综〔2018〕30号 三、发展目标: 1个中心; 四(一)"])
+    text = render_report(plan, scorecard=card)
+    part_3 = "<h3>安政综〔2018〕30号 三、发展目标</h3>"
+    part_4 = "<h3>安政综〔2018〕30号 四(一)</h3>"
+    assert text.index(part_3) < text.index("行政村快递服务覆盖率") < text.index(part_4)
+    assert text.index(part_4) < text.index("县级物流配送中心")
+    assert "80.1%" in text and "80.123456" not in text
+
+
+def test_status_words_pass_unknown_verdicts_through():
+    """A verdict word the table does not know yet is printed as it is, not dropped."""
+    assert status_word("not met") == "未达标" and status_word("brand-new verdict") == \
+        "brand-new verdict"
+    assert pct(0.8) == "80.0%"
 
 
 def test_report_without_scorecard_says_so(plan):
     """With no scorecard the section says none was given rather than inventing one."""
-    assert "No scorecard was given" in render_report(plan)
+    assert "未提供指标评分" in render_report(plan)
+    assert "No scorecard was given" in render_report(plan, lang="en")
 
 
 def test_scorecard_without_status_column_is_refused(plan, scorecard):
@@ -118,29 +168,29 @@ def test_report_escapes_hostile_names(plan):
     d["sites"][1]["name"] = HOSTILE_IMG
     d["townships"][0]["name"] = HOSTILE
     d["unserved"] = [{"village_id": "C1", "reason": HOSTILE_IMG}]
-    text = render_report(Plan(d))
-    assert HOSTILE not in text and HOSTILE_IMG not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert "script" not in _Page(text).tags
+    for text in (render_report(Plan(d)), render_manifests(Plan(d))):
+        assert HOSTILE not in text and HOSTILE_IMG not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        assert "script" not in _Page(text).tags
 
 
-def test_fleet_curve_is_an_embedded_png_with_its_table(plan):
-    """With a fleet curve the report embeds a PNG chart and lists the points."""
+def test_report_embeds_the_print_map_and_the_fleet_chart(plan):
+    """With a fleet curve the report embeds two PNGs (print map, chart) and lists the points."""
     d = tiny_plan_dict()
     d["fleet_curve"] = [{"target": 0.5, "cost": 300.0, "vehicles": 1, "feasible": True},
                         {"target": 1.0, "cost": 500.0, "vehicles": 2, "feasible": True},
                         {"target": 1.0, "cost": None, "vehicles": None, "feasible": False}]
     page = _Page(render_report(Plan(d)))
-    assert len(page.images) == 2  # overview and fleet chart
+    assert len(page.images) == 2
     for src in page.images:
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert ["0.5", "300", "1", "True"] in page.rows and ["1", "—", "—", "False"] in page.rows
+    assert ["50%", "300", "1", "是"] in page.rows and ["100%", "—", "—", "否"] in page.rows
 
 
 def test_missing_fleet_curve_is_reported_not_drawn(plan):
     """Without fleet_curve there is no chart, and the report says the plan lacks one."""
     assert fleet_chart(plan) is None
-    assert "has no fleet-versus-coverage curve" in render_report(plan)
+    assert "has no fleet-versus-coverage curve" in render_report(plan, lang="en")
 
 
 def test_chinese_text_without_a_cjk_font_warns_as_boxes():
@@ -151,12 +201,13 @@ def test_chinese_text_without_a_cjk_font_warns_as_boxes():
         fig.savefig(__import__("io").BytesIO(), format="png")
 
 
-def test_charts_use_english_labels_when_no_cjk_font(plan, monkeypatch):
-    """With no CJK font the charts render without a missing-glyph warning (warnings are errors)."""
+def test_without_a_cjk_font_the_chart_is_english_and_the_map_is_left_out(plan, monkeypatch):
+    """No CJK font: no missing-glyph warning (warnings are errors), only the chart embedded."""
     monkeypatch.setattr(report, "cjk_font", lambda: None)
+    monkeypatch.setattr(annex, "cjk_font", lambda: None)
     d = tiny_plan_dict()
     d["fleet_curve"] = [{"target": 0.8, "cost": 400.0, "vehicles": 2, "feasible": True}]
-    assert len(_Page(render_report(Plan(d))).images) == 2
+    assert len(_Page(render_report(Plan(d))).images) == 1
 
 
 def test_cjk_font_is_found_in_matplotlib_font_list(monkeypatch):
@@ -180,7 +231,7 @@ def test_cjk_font_is_found_in_matplotlib_font_list(monkeypatch):
     rio.cjk_font.cache_clear()
 
 
-def test_unserved_villages_show_recorded_reasons_or_say_none_was_recorded(plan):
+def test_unserved_villages_are_grouped_by_reason_and_township(plan):
     """A village with a reason shows it; one with none says so; communities need a reason."""
     d = tiny_plan_dict()
     d["villages"] += [
@@ -188,16 +239,21 @@ def test_unserved_villages_show_recorded_reasons_or_say_none_was_recorded(plan):
          "kind": "village", "poor": True},
         {"id": "V4", "name": "戊村委会", "township_id": "T1", "lon": 118.2, "lat": 25.2,
          "kind": "village", "poor": False}]
-    d["unserved"] = [{"village_id": "V3", "reason": "超出工作日时长 beyond the working day"}]
-    rows = _Page(render_report(Plan(d))).rows
-    assert ["V3", "丁村委会", "一镇", "是 yes", "超出工作日时长 beyond the working day"] in rows
-    assert ["V4", "戊村委会", "一镇", "", "规划文件未给出原因 no reason recorded"] in rows
-    assert not any(r and r[0] in ("C1", "V1", "V2") for r in rows)
+    d["unserved"] = [{"village_id": "V3", "reason": "beyond_day", "zh": "超出工作日时长",
+                      "en": "beyond the working day"}]
+    text = render_report(Plan(d))
+    rows = _Page(text).rows
+    assert "<h3>原因：超出工作日时长（1）</h3>" in text
+    assert "<h3>原因：规划文件未给出原因（1）</h3>" in text
+    assert ["一镇", "1", "丁村委会（贫困村）"] in rows and ["一镇", "1", "戊村委会"] in rows
+    assert not any("甲村委会" in c for r in rows if r for c in r[2:3] if len(r) == 3)
+    assert "未每日配送的行政村2个，原因：超出工作日时长（1个）；未记录原因（1个）" in text
 
 
 def test_all_served_plan_says_every_village_is_served(plan):
     """The tiny plan serves both administrative villages daily."""
-    assert "Every administrative village is served daily" in render_report(plan)
+    assert "全部行政村每日配送" in render_report(plan)
+    assert "Every administrative village is served daily" in render_report(plan, lang="en")
 
 
 def test_models_section_shows_siting_and_location_routing_saving(plan):
@@ -208,14 +264,14 @@ def test_models_section_shows_siting_and_location_routing_saving(plan):
     d["lrp"] = {"two_step_cost": 520.0, "joint_cost": 500.0, "iterations": [1, 2, 3]}
     text = render_report(Plan(d))
     assert "models" in _Page(text).sections
-    assert ["p_median", "12.5", "12", "0.04", "optimal"] in _Page(text).rows
-    assert "saving 3.8%" in text and "iterations: 3" in text
+    assert ["p_median", "12.5", "12", "0.04", "最优"] in _Page(text).rows
+    assert "节省 3.8%" in text and "迭代 3 次" in text
 
 
 def test_county_layers_join_the_provenance_table(plan, tiny_county):
     """With a county, its boundary and positions layers appear in the provenance table."""
     rows = _Page(render_report(plan, county=tiny_county)).rows
-    assert ["county.boundary", "official", "hand-made box", "—", "—"] in rows
+    assert ["县域·县界", "官方资料", "hand-made box", "—"] in rows
 
 
 def test_county_of_another_plan_is_refused(plan, tiny_county):
@@ -230,7 +286,7 @@ def test_write_report_writes_one_utf8_file(plan, tmp_path, scorecard):
     """write_report leaves only the HTML file, in UTF-8, with the county name in the title."""
     out = write_report(plan, tmp_path / "report.html", scorecard=scorecard)
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
-    assert "<title>测试县 农村电商物流规划" in out.read_text(encoding="utf-8")
+    assert "<title>测试县农村电商物流体系规划" in out.read_text(encoding="utf-8")
 
 
 def test_report_and_workbook_take_a_scorecard_from_score_plan(plan, tmp_path):
@@ -243,28 +299,60 @@ def test_report_and_workbook_take_a_scorecard_from_score_plan(plan, tmp_path):
     card = score_plan(plan.data, "guizhou_2017")
     rows = _Page(render_report(plan, scorecard=card)).rows
     first = card.table.iloc[0]
-    assert any(r and r[0] == first["indicator"] and r[3] == first["status"] for r in rows)
+    assert any(r and r[0] == first["indicator"] and r[3] == status_word(first["status"])
+               for r in rows)
+    assert "对照考核指标" in plan_paragraphs(plan, card=card.table)[-2]
     wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "p.xlsx", scorecard=card))
     assert wb["指标"].max_row == len(card.table) + 1
 
 
-def test_printed_report_starts_each_route_sheet_on_a_new_page(plan, tmp_path):
-    """In Chromium's print mode every driver manifest breaks before itself and the PDF has pages."""
-    import shutil
-
-    if shutil.which("/usr/bin/chromium") is None:
-        pytest.skip("/usr/bin/chromium not installed (apt-get install -y chromium)")
+def _print_pdf(path):
     from browser_check import launch
 
-    path = write_report(plan, tmp_path / "report.html")
     with launch() as browser:
         page = browser.new_page()
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
                    else r.abort())
         page.goto(path.resolve().as_uri())
         page.emulate_media(media="print")
         breaks = page.evaluate("[...document.querySelectorAll('.sheet')]"
                                ".map(e => getComputedStyle(e).breakBefore)")
-        pdf = page.pdf(format="A4")
-    assert breaks == ["page", "page"]
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 3
+        return breaks, page.pdf(format="A4")
+
+
+def _pages(pdf):
+    import io
+
+    import pypdf
+
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_printed_manifests_start_each_route_sheet_on_a_new_page(plan, tmp_path):
+    """In Chromium's print mode each driver manifest after the first starts a new page."""
+    import shutil
+
+    if shutil.which("/usr/bin/chromium") is None:
+        pytest.skip("/usr/bin/chromium not installed (apt-get install -y chromium)")
+    breaks, pdf = _print_pdf(write_manifests(plan, tmp_path / "manifests.html"))
+    assert breaks == ["auto", "page"]
+    assert pdf.startswith(b"%PDF") and _pages(pdf) == 2
+
+
+@pytest.mark.slow
+def test_report_of_anxi_prints_on_at_most_15_pages(anxi, tmp_path):
+    """安溪县's whole plan: the annex prints on ≤ 15 A4 pages in Chromium (was 58)."""
+    import shutil
+
+    if shutil.which("/usr/bin/chromium") is None:
+        pytest.skip("/usr/bin/chromium not installed (apt-get install -y chromium)")
+    from ruralnet.pipeline import plan_county
+    from ruralnet.programme.scorecard import score_plan
+
+    p = plan_county(anxi, seed=0)
+    path = write_report(p, tmp_path / "report.html", county=anxi,
+                        scorecard=score_plan(p.data).table)
+    _, pdf = _print_pdf(path)
+    n = _pages(pdf)
+    assert 4 <= n <= 15, n
+    assert len(p.routes()) > 15  # the manifests alone would print one page per route

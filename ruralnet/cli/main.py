@@ -219,6 +219,11 @@ def _step(msg: str) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder, replacing only files ruralnet wrote there.")
+@click.option("--basemap", type=click.Choice(["osm", "amap", "tianditu", "none"]),
+              default="osm", show_default=True, expose_value=False,
+              callback=lambda ctx, param, value: ctx.meta.__setitem__("basemap", value),
+              help="Base tiles of map.html: OpenStreetMap, 高德 (GCJ-02), 天地图 (key in "
+                   "TIANDITU_KEY) or none (offline).")
 @guarded
 def plan(county: str | None, scenario: str | None, province: str | None,
          prefecture: str | None, village_file: str | None, village_crs: str | None,
@@ -233,7 +238,10 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
-    plan.gpkg and plan.xlsx into --out. With --prefecture or --province and
+    plan.gpkg and plan.xlsx into --out, and the annex for the 实施方案:
+    map_print.png/pdf (A4), map_print_A3.pdf, map_townships.pdf,
+    report.docx, manifests.html, plan.kmz and plan_gcj02.kmz. The annex is
+    Chinese unless --lang en or --lang both is given before the command. With --prefecture or --province and
     no --county, plans every county of that region (in parallel on Dask) into
     subfolders, with region_summary.csv and region_map.html.
     """
@@ -321,7 +329,8 @@ def plan(county: str | None, scenario: str | None, province: str | None,
         _step("写出结果 writing outputs")
         from ruralnet.outputs.write import write_outputs
 
-        files = write_outputs(p, c, tmp, system=system)
+        files = write_outputs(p, c, tmp, system=system, lang=_report_lang(),
+                              basemap=click.get_current_context().meta.get("basemap", "osm"))
         if osm_read is not None:
             files = [*files, osm_read.match.write_csv(tmp / "osm_villages.csv").name]
     click.echo(p.summary())
@@ -376,6 +385,15 @@ def _say_not_met(p: Any, system: str | None) -> int:
         click.echo(click.style("未达标 not met: ", fg="red")
                    + f"{row.indicator} ({row.id}): {row.value:.4g} vs {row.target} — {row.evidence}")
     return len(missed)
+
+
+def _report_lang() -> str:
+    """Return the annex language: the global --lang when given, else Chinese."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    given = root is not None and root.get_parameter_source("lang") not in (
+        None, click.core.ParameterSource.DEFAULT)
+    return lang() if given else "zh"
 
 
 def _plan_region(prefecture: str | None, province: str | None, workers: int | None,

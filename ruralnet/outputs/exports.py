@@ -4,9 +4,11 @@ Every file is written atomically: to a temporary file in the destination
 folder, then renamed over the target with :func:`os.replace`, so a reader never
 sees half a file and a failed write leaves the old one in place.
 
-Spreadsheet cells that start with ``=``, ``+``, ``-``, ``@`` or a tab are
-prefixed with an apostrophe: a village file is untrusted input and Excel would
-otherwise run a name such as ``=HYPERLINK(...)`` as a formula.
+A village file is untrusted input and a spreadsheet would run a name such as
+``=HYPERLINK(...)`` as a formula. In CSV, cells that start with ``=``, ``+``,
+``-``, ``@`` or a tab are prefixed with an apostrophe; in Excel every text cell
+is stored as a string cell (never a formula), so a target such as ``= 1`` reads
+as written. Numbers stay numbers, rounded for reading.
 
 Examples
 --------
@@ -294,8 +296,72 @@ def write_route_csv(plan: Plan, path: str | Path) -> Path:
     return Path(path)
 
 
+#: scorecard column → Excel / CSV header (Chinese then English)
+SCORECARD_HEADERS = {"indicator": "指标 indicator", "target": "目标 target",
+                     "value": "值 value", "unit": "单位 unit", "status": "状态 status",
+                     "margin": "差额 margin", "evidence": "依据 evidence"}
+
+
+def readable_scorecard(scorecard: Any) -> pd.DataFrame:
+    """Return the scorecard with values and margins rounded to 2 decimals and a 状态 column.
+
+    Every column is kept (numbers stay numbers); ``status_zh`` follows
+    ``status`` with the Chinese word of :data:`ruralnet.outputs.words.STATUS_WORDS`
+    unless the table already has one.
+    """
+    from ruralnet.outputs.words import status_word
+
+    table = scorecard_table(scorecard)
+    if table is None:
+        return pd.DataFrame(columns=list(SCORECARD_COLUMNS))
+    out = table.copy()
+    for col in ("value", "margin"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").round(2)
+    words = out["status"].map(status_word)
+    if "status_zh" in out:  # the scorecard's own word wins; fill only what it lacks
+        out["status_zh"] = out["status_zh"].where(out["status_zh"].notna(), words)
+    else:
+        out.insert(list(out.columns).index("status") + 1, "status_zh", words)
+    return out
+
+
+def village_table(plan: Plan) -> pd.DataFrame:
+    """One row per village: township, kind, station, daily service, route and reason if not.
+
+    Columns are Chinese-then-English headers; yes/no as 是/否; positions and
+    loads as numbers.
+    """
+    from ruralnet.outputs.words import KIND_WORDS, reason_text
+
+    d = plan.data
+    town = {t["id"]: t["name"] for t in d["townships"]}
+    daily = daily_villages(plan)
+    station = {s["village_id"]: s["name"] for s in d["sites"]
+               if s["kind"] == "village_station" and s.get("village_id")}
+    unserved = {u["village_id"]: u for u in d.get("unserved", [])}
+    geo = d["provenance"].get("geography", {}).get("source", "")
+    rows = []
+    for v in d["villages"]:
+        served = v["id"] in daily
+        rows.append({
+            "编号 id": v["id"], "村 village": v["name"],
+            "乡镇 township": town.get(v["township_id"], ""),
+            "类型 kind": KIND_WORDS.get(v["kind"], (v["kind"],))[0],
+            "贫困村 poor": "是" if v.get("poor") else "否",
+            "村级服务站 station": "是" if v["id"] in station else "否",
+            "服务站名称 station name": station.get(v["id"], ""),
+            "每日配送 daily": "是" if served else "否",
+            "线路 route": daily.get(v["id"], ""),
+            "未每日配送原因 reason": "" if served else
+            reason_text(unserved[v["id"]]) if v["id"] in unserved else "未记录原因",
+            "送货kg deliver_kg": v.get("deliver_kg"), "揽收kg pickup_kg": v.get("pickup_kg"),
+            "经度 lon": v["lon"], "纬度 lat": v["lat"],
+            "位置来源 position source": v.get("position_source") or geo})
+    return pd.DataFrame(rows)
+
+
 def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
-    """Write an Excel workbook with sheets 概要, 指标, 线路 and 站点.
+    """Write an Excel workbook with sheets 概要, 指标, 村庄, 线路 and 站点.
 
     Parameters
     ----------
@@ -325,10 +391,16 @@ def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
             cell.font = Font(bold=True, color="9C0006")
             cell.fill = PatternFill("solid", fgColor="FFEB9C")
     for label, value in summary_rows(plan):
-        ws.append([label, excel_safe(value)])
+        ws.append([label, value])
+        _as_text(ws[ws.max_row])
+    if table is not None:
+        card = readable_scorecard(table)
+        cols = [c for c in SCORECARD_HEADERS if c in card]
+        card = card[cols].assign(status=card["status_zh"]).rename(columns=SCORECARD_HEADERS)
     sheets = {
-        "指标": table[list(SCORECARD_COLUMNS)] if table is not None
+        "指标": card if table is not None
         else pd.DataFrame({"说明 note": ["未提供指标评分 no scorecard given"]}),
+        "村庄": village_table(plan),
         "线路": stop_table(plan).rename(columns=STOP_COLUMNS),
         "站点": _site_table(plan),
     }
@@ -358,6 +430,15 @@ def _append_frame(ws: Any, frame: pd.DataFrame, header_font: Any) -> None:
     for cell in ws[1]:
         cell.font = header_font
     for row in frame.itertuples(index=False):
-        ws.append([None if (not isinstance(x, str) and pd.isna(x)) else excel_safe(x)
+        ws.append([visible_text(x) if isinstance(x, str) else
+                   None if pd.isna(x) else round(x, 4) if isinstance(x, float) else x
                    for x in row])
+        _as_text(ws[ws.max_row])
     ws.freeze_panes = "A2"
+
+
+def _as_text(cells: Any) -> None:
+    """Store every text cell as a string, never a formula (untrusted names, ``= 1`` targets)."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.data_type == "f":
+            cell.data_type = "s"

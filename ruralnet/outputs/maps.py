@@ -15,12 +15,22 @@ shown as text and never runs.
 
 Base tiles: ``"OpenStreetMap"`` (default), ``"CartoDB positron"`` (both
 WGS-84), ``"amap"`` (高德, GCJ-02: every coordinate drawn is converted with
-:func:`ruralnet.geo.coords.wgs84_to_gcj02`) or ``None`` (no base map).
+:func:`ruralnet.geo.coords.wgs84_to_gcj02`), ``"tianditu"`` (天地图, the
+official basemap; CGCS2000 ≈ WGS-84; needs the user's own key, argument
+``tianditu_key`` or environment variable ``TIANDITU_KEY``) or ``None``. The
+CLI names them :data:`BASEMAPS` (``osm``, ``amap``, ``tianditu``, ``none``).
+
+Offline the page does not look broken: the county is filled as light land on a
+pale background, townships in soft alternating fills with their names as
+permanent labels (hidden when zoomed out beyond the county view), and the view
+opens fitted to the county.
 
 Examples
 --------
 >>> sorted(TILES)
-['CartoDB positron', 'OpenStreetMap', 'amap']
+['CartoDB positron', 'OpenStreetMap', 'amap', 'tianditu']
+>>> sorted(BASEMAPS)
+['amap', 'none', 'osm', 'tianditu']
 >>> _Projector(gcj=True).latlon(121.5272106, 31.1774276)
 [31.175304, 121.5315419]
 """
@@ -29,6 +39,8 @@ from __future__ import annotations
 
 import html
 import logging
+import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ruralnet._io import atomic_path
-from ruralnet.exceptions import DataError, RuralnetError
+from ruralnet.exceptions import DataError, ParameterError, RuralnetError
 from ruralnet.geo.coords import wgs84_to_gcj02
 from ruralnet.outputs.exports import (
     SITE_KIND_ZH,
@@ -64,7 +76,18 @@ TILES: dict[str, tuple[str, str, str, bool]] = {
                          "&copy; OpenStreetMap contributors &copy; CARTO", "abcd", False),
     "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
              "&style=8&x={x}&y={y}&z={z}", "&copy; 高德地图 AutoNavi (GCJ-02)", "1234", True),
+    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                 "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                 "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+                 "&copy; 天地图 Tianditu (CGCS2000)", "01234567", False),
 }
+#: CLI name → TILES key (None: no base tiles)
+BASEMAPS: dict[str, str | None] = {"osm": "OpenStreetMap", "amap": "amap",
+                                   "tianditu": "tianditu", "none": None}
+TIANDITU_LABELS = ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                   "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                   "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}")
+TOWN_FILLS = ("#fef9c3", "#dcfce7", "#e0f2fe", "#fce7f3", "#ede9fe", "#ffedd5")
 TIER_STYLE = {  # weight, dash pattern, palette (one colour per vehicle, cycling)
     "trunk": (6, None, ["#7f1d1d", "#1e3a8a", "#14532d", "#581c87", "#78350f", "#134e4a"]),
     "feeder": (3.5, None, ["#2563eb", "#16a34a", "#db2777", "#ea580c", "#0891b2", "#9333ea",
@@ -75,8 +98,8 @@ VILLAGE_FILL = {True: "#16a34a", False: "#f97316"}  # daily / not daily
 POOR_EDGE, PLAIN_EDGE = "#6b21a8", "#ffffff"
 SITE_SVG = {  # inline SVG, no icon font; size in px
     "county_service_centre": (24, '<circle cx="12" cy="12" r="10" fill="#7c3aed" stroke="#fff" '
-                                  'stroke-width="2"/><path d="M12 5l2 5h5l-4 3 2 5-5-3-5 3 2-5-4-3h5z" '
-                                  'fill="#fff"/>'),
+                                  'stroke-width="2"/><path d="M12 5l2 5h5l-4 3 2 5-5-3-5 3 '
+                                  '2-5-4-3h5z" fill="#fff"/>'),
     "county_warehouse": (26, '<rect x="2" y="2" width="22" height="22" rx="3" fill="#b91c1c" '
                              'stroke="#fff" stroke-width="2"/><path d="M7 13l6-5 6 5v6H7z" '
                              'fill="#fff"/>'),
@@ -90,6 +113,7 @@ SITE_LAYER = {"county_service_centre": "县级公共服务中心", "county_wareh
 
 
 def import_folium() -> Any:
+    """Return the folium module, or raise a bilingual error naming the install command."""
     try:
         import folium
     except ImportError:  # pragma: no cover - folium is a dependency, but may be stripped
@@ -99,6 +123,7 @@ def import_folium() -> Any:
 
 
 def escape_html(value: Any) -> str:
+    """Return ``value`` as HTML-escaped text (quotes too)."""
     return html.escape(str(value), quote=True)
 
 
@@ -167,8 +192,53 @@ class _Projector:
         return shapely.transform(geom, conv)
 
 
+def resolve_basemap(basemap: str | None, tiles: str | None) -> str | None:
+    """Return the TILES key for a CLI basemap name (``osm``…), else ``tiles`` unchanged.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown basemap name.
+    """
+    if basemap is None:
+        return tiles
+    if basemap not in BASEMAPS:
+        raise ParameterError(f"未知底图 --basemap {basemap!r}；可选 {sorted(BASEMAPS)}。",
+                             f"unknown basemap {basemap!r}; choose one of {sorted(BASEMAPS)}.",
+                             basemap=basemap)
+    return BASEMAPS[basemap]
+
+
+def _tianditu_key(key: str | None) -> str:
+    key = key or os.environ.get("TIANDITU_KEY", "")
+    if not key:
+        raise ParameterError("天地图底图需要您自己的密钥：请设置环境变量 TIANDITU_KEY"
+                             "（在 console.tianditu.gov.cn 免费申请）。",
+                             "the Tianditu basemap needs your own key: set the environment "
+                             "variable TIANDITU_KEY (free at console.tianditu.gov.cn).")
+    if not re.fullmatch(r"[0-9A-Za-z]{8,64}", key):
+        raise ParameterError("天地图密钥格式不对（应为字母和数字）。",
+                             "the Tianditu key should be letters and digits only.")
+    return key
+
+
+def _add_tiles(m: Any, folium: Any, tiles: str, tianditu_key: str | None) -> None:
+    url, attr, subs, _ = TILES[tiles]
+    if tiles == "tianditu":
+        key = _tianditu_key(tianditu_key)
+        folium.TileLayer(url.replace("{tk}", key), attr=attr, name="底图 天地图",
+                         subdomains=subs, max_zoom=18).add_to(m)
+        folium.TileLayer(TIANDITU_LABELS.replace("{tk}", key), attr=attr,
+                         name="天地图注记 labels", subdomains=subs, max_zoom=18,
+                         overlay=True).add_to(m)
+        return
+    folium.TileLayer(url, attr=attr, name=escape_html(f"底图 {tiles}"), subdomains=subs,
+                     max_zoom=18).add_to(m)
+
+
 def plan_map(plan: Plan, county: County | None = None, *,
-             tiles: str | None = "OpenStreetMap") -> folium.Map:
+             tiles: str | None = "OpenStreetMap", basemap: str | None = None,
+             tianditu_key: str | None = None) -> folium.Map:
     """Draw a plan as an interactive folium map.
 
     Parameters
@@ -179,7 +249,13 @@ def plan_map(plan: Plan, county: County | None = None, *,
         The plan's county; adds the county boundary and township territories.
     tiles
         Base map: ``"OpenStreetMap"``, ``"CartoDB positron"``, ``"amap"``
-        (高德; all coordinates converted to GCJ-02) or ``None`` for none.
+        (高德; all coordinates converted to GCJ-02), ``"tianditu"`` or
+        ``None`` for none.
+    basemap
+        The CLI's name of the base map (``osm``, ``amap``, ``tianditu``,
+        ``none``); overrides ``tiles`` when given.
+    tianditu_key
+        Your 天地图 key (default: environment variable ``TIANDITU_KEY``).
 
     Returns
     -------
@@ -192,6 +268,7 @@ def plan_map(plan: Plan, county: County | None = None, *,
         When ``tiles`` is unknown or ``county`` is not the plan's county.
     """
     folium = import_folium()
+    tiles = resolve_basemap(basemap, tiles)
     if tiles is not None and tiles not in TILES:
         raise RuralnetError(f"未知底图 tiles={tiles!r}；可选 {sorted(TILES)} 或 None。",
                             f"unknown base tiles {tiles!r}; choose one of {sorted(TILES)} "
@@ -199,25 +276,28 @@ def plan_map(plan: Plan, county: County | None = None, *,
     check_county_matches(plan, county)
     proj = _Projector(bool(tiles and TILES[tiles][3]))
     m = folium.Map(tiles=None, control_scale=True, zoom_start=10,
-                   location=_centre(plan, proj))
+                   location=_centre(plan, proj), zoom_snap=0.1, zoom_delta=0.5)
     m.get_root().title = escape_html(f"{plan.county['name']} 农村物流规划")
     use_inline_leaflet(m, folium)
     if tiles is not None:
-        url, attr, subs, _ = TILES[tiles]
-        folium.TileLayer(url, attr=attr, name=escape_html(f"底图 {tiles}"), subdomains=subs,
-                         max_zoom=18).add_to(m)
+        _add_tiles(m, folium, tiles, tianditu_key)
     bind = binder_class()
     if county is not None:
-        _add_county(m, county, proj, folium, bind)
+        _add_county(m, county, proj, folium, bind, tiles is None)
     _add_routes(m, plan, proj, folium, bind)
     _add_villages(m, plan, proj, folium, bind)
     _add_sites(m, plan, proj, folium, bind)
+    if county is not None:
+        add_labels(m, folium, [(str(r.name), *proj.latlon(p.x, p.y))
+                               for r in county.townships.itertuples()
+                               if r.geometry is not None and not r.geometry.is_empty
+                               for p in [r.geometry.representative_point()]])
     folium.LayerControl(collapsed=False).add_to(m)
     root = m.get_root()
     root.html.add_child(folium.Element(_legend_html(plan)), name="rn_legend")
     if plan.synthetic:
         root.html.add_child(folium.Element(_banner_html(plan)), name="rn_banner")
-    m.fit_bounds(_bounds(plan, county, proj))
+    m.fit_bounds(_bounds(plan, county, proj), padding=(12, 12))
     logger.info("map of %s: %d villages, %d sites, %d routes", plan.county["name"],
                 len(plan.data["villages"]), len(plan.data["sites"]), len(plan.data["routes"]))
     return m
@@ -265,18 +345,62 @@ def _bounds(plan: Plan, county: County | None, proj: _Projector) -> list[list[fl
     return [proj.latlon(lo[0], lo[1]), proj.latlon(hi[0], hi[1])]
 
 
-def _add_county(m: Any, county: County, proj: _Projector, folium: Any, bind: type) -> None:
+def add_labels(m: Any, folium: Any, labels: list[tuple[str, float, float]], *,
+               cls: str = "rn-town-label", zoom_out: float = 1.0) -> None:
+    """Put permanent text labels (escaped) on the map, hidden when zoomed out past the view.
+
+    ``labels`` are ``(text, lat, lon)``; they hide once the zoom falls
+    ``zoom_out`` below the zoom the map opened at (after fitting its bounds).
+    """
+    group = folium.FeatureGroup(name="地名 labels").add_to(m)
+    for text, lat, lon in labels:
+        folium.Marker([lat, lon], icon=folium.DivIcon(
+            html=f"<span>{escape_html(text)}</span>", icon_size=(0, 0), icon_anchor=(0, 0),
+            class_name=cls), z_index_offset=1000, interactive=False).add_to(group)
+    m.add_child(_label_toggle(zoom_out))
+
+
+def _label_toggle(zoom_out: float) -> Any:
+    """Return a map child whose script hides labels below the opening zoom - ``zoom_out``."""
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    class _Toggle(MacroElement):
+        _template = Template("""
+            {% macro script(this, kwargs) %}
+            (function(map){var z0=null;function f(){if(z0===null)z0=map.getZoom();
+             map.getContainer().classList.toggle('rn-labels-off',
+               map.getZoom()<z0-{{ this.zoom_out }});}
+             map.whenReady(function(){setTimeout(f,0);});map.on('zoomend',f);
+            })({{ this._parent.get_name() }});
+            {% endmacro %}""")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._name = "LabelToggle"
+            self.zoom_out = float(zoom_out)
+
+    return _Toggle()
+
+
+def _add_county(m: Any, county: County, proj: _Projector, folium: Any, bind: type,
+                offline: bool = False) -> None:
     from shapely.geometry import mapping
 
+    land = folium.FeatureGroup(name="县域 county land", control=False).add_to(m)
+    for geom in county.boundary.geometry:
+        folium.GeoJson(mapping(proj.geometry(geom)), style_function=lambda _: {
+            "stroke": False, "fillColor": "#f8fafc", "fillOpacity": 0.95 if offline else 0.25,
+            "className": "rn-land"}, interactive=False).add_to(land)
     towns = folium.FeatureGroup(name="乡镇辖区 township territories").add_to(m)
-    for row in county.townships.itertuples():
+    for i, row in enumerate(county.townships.itertuples()):
         if row.geometry is None or row.geometry.is_empty:
             continue
-        layer = folium.GeoJson(
-            mapping(proj.geometry(row.geometry)),
-            style_function=lambda _: {"color": "#64748b", "weight": 1, "fillColor": "#94a3b8",
-                                      "fillOpacity": 0.06, "dashArray": "4 4",
-                                      "className": "rn-township"})
+        style = {"color": "#64748b", "weight": 1, "fillColor": TOWN_FILLS[i % len(TOWN_FILLS)],
+                 "fillOpacity": 0.55 if offline else 0.12, "dashArray": "4 4",
+                 "className": "rn-township"}
+        layer = folium.GeoJson(mapping(proj.geometry(row.geometry)),
+                               style_function=lambda _, s=style: s)
         layer.add_child(bind(None, escape_html(row.name)))
         layer.add_to(towns)
     edge = folium.FeatureGroup(name="县界 county boundary").add_to(m)
@@ -294,7 +418,8 @@ def _route_popup(r: dict[str, Any], names: dict[str, str]) -> str:
                     f"<td>{minutes_to_hhmm(s['arrive_min'])}</td>"
                     f"<td>{minutes_to_hhmm(s['depart_min'])}</td><td>{s['deliver_kg']:g}</td>"
                     f"<td>{s['pickup_kg']:g}</td><td>{s['load_after_kg']:g}</td></tr>")
-    head = (f"<b>线路 {escape_html(r['id'])}</b> · {escape_html(TIER_ZH.get(r['tier'], r['tier']))}<br>"
+    tier = escape_html(TIER_ZH.get(r["tier"], r["tier"]))
+    head = (f"<b>线路 {escape_html(r['id'])}</b> · {tier}<br>"
             f"车辆 vehicle: {escape_html(r['vehicle_type'])}，核载 {r['capacity_kg']:g} kg<br>"
             f"出车 {_time_span(r['depart_min'], r['return_min'])} · "
             f"{r['distance_km']:.1f} km · {r['duration_min']:.0f} min")
@@ -321,13 +446,14 @@ def _add_routes(m: Any, plan: Plan, proj: _Projector, folium: Any, bind: type) -
                 continue
             folium.PolyLine(line, color=palette[i % len(palette)], weight=weight, opacity=0.85,
                             dash_array=dash, class_name=f"rn-route rn-route-{tier}",
-                            ).add_child(bind(_route_popup(r, names),
-                                             escape_html(f"{r['id']} {r['vehicle_type']}"))).add_to(group)
+                            ).add_child(bind(_route_popup(r, names), escape_html(
+                                f"{r['id']} {r['vehicle_type']}"))).add_to(group)
 
 
 def _village_popup(v: dict[str, Any], town: str, route: str | None, station: str | None) -> str:
     kind = {"village": "行政村", "community": "社区", "other": "其他"}.get(v["kind"], v["kind"])
-    parts = [f"<b>{escape_html(v['name'])}</b>（{escape_html(kind)}）", f"乡镇 township: {escape_html(town)}",
+    parts = [f"<b>{escape_html(v['name'])}</b>（{escape_html(kind)}）",
+             f"乡镇 township: {escape_html(town)}",
              f"每日配送 daily: {'是 yes（' + escape_html(route) + '）' if route else '否 no'}"]
     if v.get("poor"):
         parts.append("贫困村 poor village")
@@ -356,7 +482,8 @@ def _add_villages(m: Any, plan: Plan, proj: _Projector, folium: Any, bind: type)
             fill=True, fill_color=VILLAGE_FILL[served], fill_opacity=0.9,
             class_name=f"rn-village rn-{status}",
         ).add_child(bind(_village_popup(v, town.get(v["township_id"], ""), daily.get(v["id"]),
-                                        station.get(v["id"])), escape_html(v["name"]))).add_to(group)
+                                        station.get(v["id"])), escape_html(v["name"]))
+                    ).add_to(group)
 
 
 def _svg(kind: str) -> tuple[int, str]:
@@ -425,7 +552,8 @@ def _route_note(plan: Plan) -> str:
 def _banner_html(plan: Plan) -> str:
     layers = ", ".join(plan.data["provenance"].get("synthetic_layers", []))
     return (f"<div id='rn-synthetic-banner' class='rn-banner' role='alert'>"
-            f"<b>⚠ 合成数据 SYNTHETIC DATA</b>（{escape_html(layers)}）：{escape_html(SYNTHETIC_NOTICE_ZH)}"
+            f"<b>⚠ 合成数据 SYNTHETIC DATA</b>（{escape_html(layers)}）："
+            f"{escape_html(SYNTHETIC_NOTICE_ZH)}"
             f"<br><span class='rn-en'>{escape_html(SYNTHETIC_NOTICE_EN)}</span></div>")
 
 
@@ -441,6 +569,12 @@ _PAGE_CSS = """
 .rn-legend .rn-sym{display:inline-flex;width:30px;justify-content:center}
 .rn-legend .rn-note{margin-top:4px;color:#475569;font-size:11px}
 .rn-site{background:none;border:none}
+.leaflet-container{background:#e8eef4}
+.rn-town-label{background:none;border:none}
+.rn-town-label span{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;
+ font:bold 13px/1 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1f2937;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none}
+.rn-labels-off .rn-town-label{display:none}
 table.rn-stops{border-collapse:collapse;margin-top:4px;font-size:12px}
 table.rn-stops td,table.rn-stops th{border:1px solid #cbd5e1;padding:1px 4px;text-align:right}
 table.rn-stops td:nth-child(2){text-align:left}

@@ -1,18 +1,22 @@
-"""Write every output of a plan into a folder: plan.json, tables, map, report, exports."""
+"""Write every output of a plan into a folder: plan.json, tables, maps, annex, exports."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
-from ruralnet._io import atomic_path
-from ruralnet.outputs import exports, maps, report
+from ruralnet._io import atomic_path, cjk_font
+from ruralnet.exceptions import RuralnetWarning
+from ruralnet.outputs import docx_report, exports, kml, manifests, maps, print_map, report
 from ruralnet.outputs.timetable import write_timetables
 from ruralnet.programme.scorecard import score_plan
 
 
-def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = None) -> list[str]:
-    """Write plan.json, route sheets, scorecard, map, report and exports into ``folder``.
+def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = None,
+                  lang: str = "zh", basemap: str | None = None,
+                  print_maps: bool = True) -> list[str]:
+    """Write plan.json, route sheets, scorecard, maps, the annex and exports into ``folder``.
 
     Parameters
     ----------
@@ -20,11 +24,21 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
         The :class:`ruralnet.plan.document.Plan`.
     county
         The :class:`ruralnet.geo.county.County` it was made for (boundary and
-        township territories for the map and the GeoPackage).
+        township territories for the maps and the GeoPackage).
     folder
         Existing destination folder.
     system
         Indicator system of the scorecard (default: the county's province system).
+    lang
+        Language of the annex (report.html, report.docx, manifests.html):
+        ``"zh"`` (default), ``"en"`` or ``"both"``.
+    basemap
+        Base tiles of map.html (see :data:`ruralnet.outputs.maps.BASEMAPS`);
+        default: OpenStreetMap (the land and township fills keep it readable offline).
+    print_maps
+        Write the print maps (map_print.*, map_townships.pdf; about half the
+        time of this call for a county of 24 townships). The report and the
+        Word annex embed the overview map either way.
 
     Returns
     -------
@@ -34,11 +48,27 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
     plan.to_json(folder / "plan.json")
     card = score_plan(plan.data, system).table
     with atomic_path(folder / "scorecard.csv") as tmp:
-        card.to_csv(tmp, index=False, encoding="utf-8-sig")
+        exports.readable_scorecard(card).to_csv(tmp, index=False, encoding="utf-8-sig")
     exports.write_route_csv(plan, folder / "routes.csv")
     exports.write_geopackage(plan, folder / "plan.gpkg", county=county)
     exports.write_excel(plan, folder / "plan.xlsx", scorecard=card)
-    maps.save_map(maps.plan_map(plan, county), folder / "map.html")
-    report.write_report(plan, folder / "report.html", county=county, scorecard=card)
-    return ["plan.json", "scorecard.csv", "routes.csv", "plan.gpkg", "plan.xlsx", "map.html",
-            "report.html"] + write_timetables(plan, folder)
+    maps.save_map(maps.plan_map(plan, county, basemap=basemap), folder / "map.html")
+    files = ["plan.json", "scorecard.csv", "routes.csv", "plan.gpkg", "plan.xlsx", "map.html"]
+    png = None
+    if cjk_font() is None:
+        warnings.warn("未安装中文字体，未生成打印图（请安装 fonts-noto-cjk）| no CJK font is "
+                      "installed: print maps are not written (install fonts-noto-cjk)",
+                      RuralnetWarning, stacklevel=2)
+    else:
+        if print_maps:
+            files += print_map.write_print_maps(plan, county, folder)
+        png = report.map_png(plan, county)
+    report.write_report(plan, folder / "report.html", county=county, scorecard=card, lang=lang,
+                        png=png)
+    docx_report.write_docx(plan, folder / "report.docx", county=county, scorecard=card,
+                           lang=lang, png=png)
+    manifests.write_manifests(plan, folder / "manifests.html", lang=lang)
+    kml.write_kml(plan, folder / "plan.kmz", county)
+    kml.write_kml(plan, folder / "plan_gcj02.kmz", county, gcj02=True)
+    return files + ["report.html", "report.docx", "manifests.html", "plan.kmz",
+                    "plan_gcj02.kmz"] + write_timetables(plan, folder)

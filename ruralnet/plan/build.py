@@ -40,8 +40,8 @@ from ruralnet.routing import (
     FleetType,
     plan_daily_routes,
 )
-from ruralnet.routing.split import split_loads
 from ruralnet.routing.remote import RemotePlan, plan_remote_days
+from ruralnet.routing.split import split_loads
 from ruralnet.routing.weekly import WeeklyParams, WeeklyResult, plan_weekly_feeders
 from ruralnet.settings import VERSION as __version__
 

@@ -25,8 +25,8 @@ from ruralnet.exceptions import InputFileError, PlanValidationError
 from ruralnet.geo.coords import haversine_m
 from ruralnet.plan.economics_checks import check_economics
 from ruralnet.plan.figures import plan_figures
-from ruralnet.plan.records import PlanDocument
 from ruralnet.plan.multi_day import multi_day_problems
+from ruralnet.plan.records import PlanDocument
 from ruralnet.plan.weekly_checks import weekly_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"

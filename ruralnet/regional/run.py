@@ -537,7 +537,13 @@ def region_map(result: RegionResult, *, coverage_target: float = 0.8) -> Any:
     -------
     folium.Map
     """
-    from ruralnet.outputs.maps import binder_class, escape_html, import_folium, use_inline_leaflet
+    from ruralnet.outputs.maps import (
+        add_labels,
+        binder_class,
+        escape_html,
+        import_folium,
+        use_inline_leaflet,
+    )
 
     folium = import_folium()
     bind = binder_class()
@@ -557,6 +563,10 @@ def region_map(result: RegionResult, *, coverage_target: float = 0.8) -> Any:
                                style_function=lambda _, s=style: s)
         layer.add_child(bind(_county_popup(row), escape_html(row["county"])))
         layer.add_to(group)
+    add_labels(m, folium, [(str(rows.loc[o.code]["county"]), pt.y, pt.x)
+                           for o in result.outlines.itertuples()
+                           if o.geometry is not None and not o.geometry.is_empty
+                           for pt in [o.geometry.representative_point()]], zoom_out=2.0)
     folium.LayerControl(collapsed=False).add_to(m)
     root = m.get_root()
     root.html.add_child(folium.Element(_region_legend(coverage_target)), name="rn_legend")
