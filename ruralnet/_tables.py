@@ -240,6 +240,7 @@ def read_table(path: str | Path, *, sheet: str | None = None,
 
     Examples
     --------
+    >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "v.tsv"
     >>> _ = p.write_text("安溪县村庄表\n乡镇\t村名\n凤城镇\t下西\n", encoding="utf-8")
     >>> df, sha = read_table(p)

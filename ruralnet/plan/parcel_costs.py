@@ -14,7 +14,10 @@ recomputed from ``plan.json`` by hand:
 2. **Trunk to villages.** A township station's share of trunk cost is passed
    on to the villages of its township in proportion to their parcels (down
    for the down share, up for the up share).
-3. **Sites.** A site's daily fixed cost (``sites[].fixed_cost_yuan``) is
+3. **Multi-day loops** (remote stations, ``multi_day``): a loop's daily cost
+   (the loop plus its feeders on their service days) goes to its station's
+   township, split down/up by the loop's kg, then to the villages as in 2.
+4. **Sites.** A site's daily fixed cost (``sites[].fixed_cost_yuan``) is
    shared by the parcels it handles, split down/up by parcel counts: the
    county warehouse by every parcel of the county, a township station by the
    parcels of its township, a village station by the parcels of its village.
@@ -197,10 +200,19 @@ def allocate_parcel_costs(doc: Mapping[str, Any]) -> ParcelCosts:
             tier_up[tier] += yuan
             _pass_on(ref, yuan, villages, station_town, town_of, p_up, town_up, v_up)
         routed |= {s["village_id"] for s in r["stops"] if s.get("village_id")}
+    for lp, yuan in _loop_costs(doc):
+        kg_d, kg_u = float(lp.get("deliver_kg", 0.0)), float(lp.get("pickup_kg", 0.0))
+        share = kg_d / (kg_d + kg_u) if kg_d + kg_u > 0 else 0.5
+        st = lp["station_site_id"]
+        tier_down["multi_day"] += yuan * share
+        tier_up["multi_day"] += yuan * (1 - share)
+        _pass_on(st, yuan * share, villages, station_town, town_of, p_down, town_down, v_down)
+        _pass_on(st, yuan * (1 - share), villages, station_town, town_of, p_up, town_up, v_up)
     site_down, site_up, unallocated = _site_shares(doc, p_down, p_up, town_down, town_up)
     tot_down, tot_up = sum(p_down.values()), sum(p_up.values())
+    tiers = ("trunk", "feeder", "direct") + (("multi_day",) if "multi_day" in tier_down else ())
     by_tier = {t: {"down_yuan": tier_down.get(t, 0.0), "up_yuan": tier_up.get(t, 0.0)}
-               for t in ("trunk", "feeder", "direct")}
+               for t in tiers}
     by_tier["sites"] = {"down_yuan": sum(site_down.values()), "up_yuan": sum(site_up.values())}
     for t in by_tier.values():
         t["down_per_parcel"] = _per(t["down_yuan"] or 0.0, tot_down)
@@ -217,6 +229,20 @@ def allocate_parcel_costs(doc: Mapping[str, Any]) -> ParcelCosts:
     unrouted = sum(p_down[k] + p_up[k] for k in villages if k not in routed)
     return ParcelCosts(by_tier, by_town, dict(v_down), dict(v_up), tot_down, tot_up, unallocated,
                        unrouted)
+
+
+def _loop_costs(doc: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], float]]:
+    """Each multi-day loop with its daily cost: the loop itself plus its feeders' share.
+
+    As in ``multi_day.cost_per_day``: a loop's feeders run on its service days
+    only, so their cost counts ``len(service_days) / horizon_days`` per day.
+    """
+    md = doc.get("multi_day") or {}
+    horizon = md.get("horizon_days") or 1
+    cost = {r["id"]: float(r.get("cost", 0.0)) for r in md.get("feeder_routes", [])}
+    return [(lp, float(lp.get("cost_per_day", 0.0)) + sum(cost.get(i, 0.0)
+             for i in lp.get("feeder_route_ids", [])) * len(lp.get("service_days", [])) / horizon)
+            for lp in md.get("loops", [])]
 
 
 def _pass_on(ref: str, yuan: float, villages: Mapping[str, Any],
