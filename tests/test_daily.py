@@ -23,7 +23,7 @@ def plane_matrices(xy_km: list[tuple[float, float]], kph: float = 36.0):
 
 
 def test_routing_still_exports_every_daily_name():
-    """Names that moved to ruralnet.routing.daily resolve from ruralnet.routing to the same objects."""
+    """Names of ruralnet.routing.daily resolve from ruralnet.routing to the same objects."""
     for name in ruralnet.routing.__all__:
         assert getattr(ruralnet.routing, name) is not None
     for name in ruralnet.routing.daily.__all__:

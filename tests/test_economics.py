@@ -243,7 +243,9 @@ def test_plan_capital_is_checked_against_anxi_fund_table_lines():
 
     inv = {"by_category_wan": {"logistics": 376.0, "service_stations": 237 * 1.5}}
     rows = {r["category"]: r for r in plan_against_fund_table(inv, load_system("anxi_2018"))}
-    assert rows["service_stations"]["budget_wan"] == 350 and rows["service_stations"]["fits"] is False
+    stations = rows["service_stations"]
+    assert stations["budget_wan"] == 350 and stations["fits"] is False
     assert rows["service_stations"]["gap_wan"] == -5.5
-    assert rows["logistics"]["fits"] is True and "物流" in rows["logistics"]["lines"][0]["line_item"]
+    assert rows["logistics"]["fits"] is True
+    assert "物流" in rows["logistics"]["lines"][0]["line_item"]
     assert "安政综〔2018〕30号" in rows["logistics"]["citation"]

@@ -1,4 +1,4 @@
-"""Tests of ruralnet.regional.run: regions planned serially and on Dask, roll-up, pooled warehouses."""
+"""Tests of ruralnet.regional.run: regions serially and on Dask, roll-up, pooled warehouses."""
 
 from __future__ import annotations
 

@@ -435,7 +435,8 @@ def test_plan_json_labels_demand_per_village_with_counts(tmp_path):
     c, _ = _load_named("双柏", p)
     plan = make_plan(c, seed=0)
     demand = plan.data["provenance"]["demand"]
-    assert demand["counts"] == {"villages": {"user": 5, "assumed": 80}} and demand["source"] == "synthetic"
+    assert demand["counts"] == {"villages": {"user": 5, "assumed": 80}}
+    assert demand["source"] == "synthetic"
     assert "demand" in plan.data["provenance"]["synthetic_layers"]
     by_id = {v["id"]: v for v in plan.data["villages"]}
     assert [by_id[str(i)]["demand_source"] for i in five["village_id"]] == ["user"] * 5

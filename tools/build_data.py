@@ -149,7 +149,8 @@ def build_admin(src: Path) -> dict[str, str]:
         elif pref.startswith(("省直辖", "自治区直辖")):
             pref = prov + "直辖"
         vc = village_counts[code]
-        county_rows.append([code, name, county_kind(name, code, official=code in mca_counties), r["cityCode"] + "00", pref,
+        kind = county_kind(name, code, official=code in mca_counties)
+        county_rows.append([code, name, kind, r["cityCode"] + "00", pref,
                             r["provinceCode"] + "0000", prov, int(code in mca_counties),
                             mca_towns.get(code, 0), nbs_towns.get(code, 0), vc["village"],
                             vc["community"], vc["other"], "nbs2023"])

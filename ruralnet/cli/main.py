@@ -54,7 +54,8 @@ def counties(query: str, province: str | None, limit: int) -> None:
     if df.empty:
         raise RuralnetError(f"没有名称或代码包含“{query}”的县级区划。",
                             f"no county-level division name or code contains '{query}'.")
-    click.echo("代码 code  名称 name  地区 region  乡镇 townships  行政村 villages  社区 communities")
+    click.echo("代码 code  名称 name  地区 region  乡镇 townships  行政村 villages  "
+               "社区 communities")
     for r in df.itertuples():
         region = r.province + ("" if r.prefecture == r.province else r.prefecture)
         click.echo(f"{r.code}  {r.name}  {region}  {r.nbs_townships}  {r.village_committees}  "
@@ -241,9 +242,10 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     plan.gpkg and plan.xlsx into --out, and the annex for the 实施方案:
     map_print.png/pdf (A4), map_print_A3.pdf, map_townships.pdf,
     report.docx, manifests.html, plan.kmz and plan_gcj02.kmz. The annex is
-    Chinese unless --lang en or --lang both is given before the command. With --prefecture or --province and
-    no --county, plans every county of that region (in parallel on Dask) into
-    subfolders, with region_summary.csv and region_map.html.
+    Chinese unless --lang en or --lang both is given before the command.
+    With --prefecture or --province and no --county, plans every county of
+    that region (in parallel on Dask) into subfolders, with
+    region_summary.csv and region_map.html.
     """
     from dataclasses import replace as dc_replace
 
@@ -383,7 +385,8 @@ def _say_not_met(p: Any, system: str | None) -> int:
                    & (table["source"] == "plan")]
     for row in missed.itertuples():
         click.echo(click.style("未达标 not met: ", fg="red")
-                   + f"{row.indicator} ({row.id}): {row.value:.4g} vs {row.target} — {row.evidence}")
+                   + f"{row.indicator} ({row.id}): {row.value:.4g} vs {row.target} — "
+                   + str(row.evidence))
     return len(missed)
 
 

@@ -89,7 +89,7 @@ class EconomicsOptions:
                     or self.sensitivity or self.unit_costs)
 
     def carrier_list(self) -> tuple[tuple[CarrierShare, ...] | None, str]:
-        """The carriers to compare and where their shares come from."""
+        """Return the carriers to compare and where their shares come from."""
         if self.carriers is None:
             return None, ""
         if str(self.carriers) == "default":
@@ -97,7 +97,7 @@ class EconomicsOptions:
         return read_carriers(self.carriers)
 
     def budget_by_category(self) -> dict[str, float] | None:
-        """The budget file's amounts summed per category (万元), or ``None``."""
+        """Return the budget file's amounts summed per category (万元), or ``None``."""
         if self.budget_file is None:
             return None
         frame = read_budget(self.budget_file)

@@ -1,1 +1,1 @@
-"""Geography: administrative divisions, county loading, coordinate systems, synthetic and real positions, planners' village files."""
+"""Geography: divisions, county loading, coordinates, real/synthetic positions, village files."""

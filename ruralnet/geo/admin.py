@@ -137,6 +137,7 @@ def _renames(data_dir: Path) -> pd.DataFrame:
 
 
 def county_record(row: pd.Series) -> CountyRecord:
+    """Build a :class:`CountyRecord` from a row of the embedded county table."""
     return CountyRecord(
         code=row["code"], name=row["name"], kind=row["kind"], prefecture=row["prefecture"],
         province=row["province"], village_committees=int(row["village_committees"]),
@@ -156,6 +157,7 @@ def _qualify(df: pd.DataFrame, province: str | None, prefecture: str | None) -> 
 
 
 def short_region(name: str) -> str:
+    """Return a region name without its administrative suffix (福建省 → 福建)."""
     for suffix in ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市",
                    "地区", "盟"):
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
@@ -233,7 +235,8 @@ def resolve_county(query: str, *, province: str | None = None,
     q = (query or "").strip()
     if not q:
         raise UnknownCountyError("县名为空，请给出县名或六位代码，例如 --county 安溪",
-                                 "empty county name; give a name or 6-digit code, e.g. --county 安溪")
+                                 "empty county name; give a name or 6-digit code, "
+                                 "e.g. --county 安溪")
     all_df = _counties(_data_dir())
     df = _qualify(all_df, province, prefecture)
     if re.fullmatch(r"\d{6}", q):

@@ -184,7 +184,8 @@ class LRPInstance:
         service = np.zeros(n) if self.service_s is None else self.service_s
         set_("service_s", _frozen(_vector("service_s", service, n).astype(np.int64)))
         if not isinstance(self.vehicle, VehicleType):
-            raise bad_value("vehicle", "a ruralnet.routing.VehicleType", type(self.vehicle).__name__)
+            raise bad_value("vehicle", "a ruralnet.routing.VehicleType",
+                            type(self.vehicle).__name__)
         for key, size in (("depot_names", m), ("client_names", n)):
             names = tuple(getattr(self, key))
             if names and len(names) != size:
@@ -223,7 +224,8 @@ class LRPInstance:
         """
         pts = np.asarray(list(candidates) + list(clients), dtype=np.int64)
         if len(set(pts.tolist())) != pts.size:
-            raise bad_value("candidates and clients", "disjoint lists of distinct points", pts.tolist())
+            raise bad_value("candidates and clients", "disjoint lists of distinct points",
+                            pts.tolist())
         sub = lambda a: np.asarray(a)[np.ix_(pts, pts)]  # noqa: E731
         return cls(opening_cost=opening_cost, depot_capacity_kg=depot_capacity_kg,
                    demand_kg=demand_kg, distance_m=sub(distance_m), duration_s=sub(duration_s),
@@ -1062,10 +1064,10 @@ def solve_lrp(instance: LRPInstance, params: LRPParams | None = None, *, seed: i
         polish_s = params.polish_share * params.time_limit_s
         if not _iterate(s, params.time_limit_s - polish_s):
             _polish(s, params.time_limit_s - s.elapsed())
-    return routing_result(s, fixed is not None)
+    return _lrp_result(s, fixed is not None)
 
 
-def routing_result(s: _Search, fixed: bool) -> LRPResult:
+def _lrp_result(s: _Search, fixed: bool) -> LRPResult:
     best = s.best
     index = max(it.index for it in s.log if it.best_so_far)
     groups = best.groups()

@@ -1,1 +1,1 @@
-"""The plan: the plan document and its schema (document), and building a plan from a county (build)."""
+"""The plan: the document and its schema, typed records, checks, and building it from a county."""

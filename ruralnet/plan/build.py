@@ -229,7 +229,8 @@ class Scenario:
             raise InputFileError(f"{path}：情景文件不存在。", f"{path}: scenario file not found.",
                                  path=str(path)) from None
         except tomllib.TOMLDecodeError as exc:
-            raise InputFileError(f"{path}：TOML 格式错误（{exc}）。", f"{path}: invalid TOML ({exc}).",
+            raise InputFileError(f"{path}：TOML 格式错误（{exc}）。",
+                                 f"{path}: invalid TOML ({exc}).",
                                  path=str(path)) from None
         try:
             return _scenario_from_dict(doc, path)

@@ -382,6 +382,7 @@ def check_plan(plan: Plan | dict[str, Any]) -> None:
         shown = "\n  ".join(problems[:30])
         more = f"\n  … 另有 {len(problems) - 30} 项 and {len(problems) - 30} more" \
             if len(problems) > 30 else ""
-        raise PlanValidationError(f"规划文件未通过校验，共 {len(problems)} 项问题：\n  {shown}{more}",
+        raise PlanValidationError(f"规划文件未通过校验，共 {len(problems)} 项问题："
+                                  f"\n  {shown}{more}",
                                   f"the plan failed {len(problems)} check(s) (listed above)",
                                   problems=problems)

@@ -1,1 +1,1 @@
-"""The programme: indicator systems as data, scorecard, requirements, budgets, tracking and county selection."""
+"""The programme: indicator systems as data, scorecard, requirements, budgets, tracking."""

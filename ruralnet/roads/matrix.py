@@ -536,7 +536,8 @@ def _warn_far(far: tuple[str, ...], snap_m: np.ndarray, ids: tuple[str, ...],
     listed = ", ".join(f"{_name(ids, names, pos[p])} {snap_m[pos[p]]:.0f} m" for p in far[:20])
     more = f" and {len(far) - 20} more" if len(far) > 20 else ""
     warnings.warn(
-        f"{len(far)} 个点距路网超过 {threshold:g} m，以接入段连接：{listed}{more}。请核对位置或路网 | "
+        f"{len(far)} 个点距路网超过 {threshold:g} m，以接入段连接：{listed}{more}。"
+        "请核对位置或路网 | "
         f"{len(far)} point(s) lie more than {threshold:g} m from the road network and are "
         f"joined by an access leg: {listed}{more}. Check their positions or the road data.",
         UserWarning,

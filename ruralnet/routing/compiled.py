@@ -43,6 +43,8 @@ from ruralnet.routing.model import (
 
 @dataclass(eq=False)
 class Compiled:
+    """A routing problem compiled to the integer arrays both engines read."""
+
     n_depots: int
     n_clients: int
     distance: np.ndarray
@@ -77,6 +79,7 @@ class Compiled:
 
 
 def travel_matrix_of(p: RoutingProblem, t: VehicleType) -> np.ndarray:
+    """Return the travel-time matrix of a vehicle type (its speed factor applied)."""
     travel = p.duration_s
     if t.speed_factor != 1:
         travel = np.ceil(travel / t.speed_factor).astype(np.int64)

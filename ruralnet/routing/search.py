@@ -28,6 +28,7 @@ Routes = list[tuple[int, list[int]]]
 
 
 def resolve_engine(name: str) -> str:
+    """Return the engine ``"auto"`` stands for (PyVRP when installed, else OR-Tools)."""
     if name != "auto":
         return name
     return "pyvrp" if pyvrp_available() else "ortools"
@@ -113,12 +114,14 @@ class Part:
 
     @classmethod
     def of(cls, problem: RoutingProblem) -> Part:
+        """Compile a sub-problem and find which clients a vehicle can reach and return from."""
         c = compile_problem(problem)
         ok, one_way = reachable(c)
         check_required(c, ok, one_way)
         return cls(problem, c, ok, one_way)
 
     def covered(self, routes: Routes) -> int:
+        """Return how many counted clients the routes visit."""
         return sum(int(self.c.counted[j]) for _, cl in routes for j in cl)
 
 
@@ -216,6 +219,7 @@ class CoverageSearch:
         self.lam_hi = fixed + 2 * unit * span + 1
 
     def at(self, lam: int) -> list[Routes]:
+        """Return the routes of every part at visit prize ``lam`` (cached)."""
         if lam not in self.cache:
             self.cache[lam] = [
                 self.solve(p, p.c.base_prize + lam * (p.c.counted & ~p.c.required))
@@ -224,13 +228,16 @@ class CoverageSearch:
         return self.cache[lam]
 
     def cost(self, routes: list[Routes]) -> int:
+        """Return the integer cost of the parts' routes."""
         return sum(route_cost(p.c, t, cl) for p, r in zip(self.parts, routes, strict=True)
                    for t, cl in r)
 
     def covered(self, routes: list[Routes]) -> int:
+        """Return how many counted clients the parts' routes visit."""
         return sum(p.covered(r) for p, r in zip(self.parts, routes, strict=True))
 
     def need(self, target: float) -> int:
+        """Return how many counted clients a coverage target asks for."""
         return math.ceil(target * self.total - 1e-9)
 
     def meet(self, target: float, steps: int, what: tuple[str, str]) -> list[Routes]:
@@ -279,6 +286,7 @@ class CoverageSearch:
 
 
 def no_solution_error(engine: str, seconds: float) -> InfeasibleError:
+    """Return the error raised when an engine finds no feasible plan in its budget."""
     return InfeasibleError(
         f"{engine} 在 {seconds:.1f} 秒内未找到满足所有必访点、时间窗和载重的方案；"
         "请增加车辆、放宽时间窗或延长求解时间",

@@ -1,4 +1,4 @@
-"""Exact facility-location models on OR-Tools MathOpt (private engine of :mod:`ruralnet.siting.county`).
+"""Exact facility-location models on OR-Tools MathOpt (the engine of :mod:`ruralnet.siting.county`).
 
 Generic models over a cost matrix (rows = clients, columns = candidate
 sites), each with optional quotas over subgroups (the covering models and the
@@ -69,10 +69,10 @@ class SolveParams:
 
     Examples
     --------
-    >>> SolveParams(time_limit_s=0)
+    >>> SolveParams(time_limit_s=0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ruralnet.exceptions.ParameterError: 参数 time_limit_s 必须满足 > 0，实际为 0 | time_limit_s must be > 0, got 0
+    ruralnet.exceptions.ParameterError: 参数 time_limit_s 必须满足 > 0，实际为 0 | time_limit_s ...
     """
 
     time_limit_s: float = 10.0
@@ -236,6 +236,7 @@ class Mip:
         self.offset = 0.0
 
     def add_vars(self, n: int, lb: Any, ub: Any, integer: bool, obj: Any = 0.0) -> np.ndarray:
+        """Add ``n`` variables with bounds and objective; return their indices."""
         self.lb.append(np.broadcast_to(np.asarray(lb, float), (n,)))
         self.ub.append(np.broadcast_to(np.asarray(ub, float), (n,)))
         self.integer.append(np.full(n, integer))
@@ -255,10 +256,12 @@ class Mip:
         self.row_ub.extend(np.broadcast_to(np.asarray(ub, float), (n_rows,)).tolist())
 
     def add_row(self, cols: Any, vals: Any, lb: float, ub: float) -> None:
+        """Add one linear constraint ``lb <= vals · x[cols] <= ub``."""
         cols = np.asarray(cols, np.int64)
         self.add_rows(np.zeros(len(cols), np.int64), cols, vals, lb, ub, 1)
 
     def proto(self, maximize: bool) -> model_pb2.ModelProto:
+        """Return the model as a MathOpt ``ModelProto``."""
         mp = model_pb2.ModelProto()
         v = mp.variables
         v.ids.extend(range(self.n_vars))
@@ -376,6 +379,7 @@ def check_site_quotas(quotas: Sequence[Quota], allowed: np.ndarray, max_open: in
 
 
 def add_site_quotas(mip: Mip, y_of: np.ndarray, quotas: Sequence[Quota]) -> None:
+    """Add the quotas on open sites (at least / at most so many of a group)."""
     for q in quotas:
         if q.on == "sites":
             cols = y_of[list(set(q.members))]
@@ -384,10 +388,12 @@ def add_site_quotas(mip: Mip, y_of: np.ndarray, quotas: Sequence[Quota]) -> None
 
 
 def is_integral(*arrays: np.ndarray) -> bool:
+    """Return whether every finite entry of the arrays is a whole number."""
     return all(np.array_equal(a[np.isfinite(a)], np.round(a[np.isfinite(a)])) for a in arrays)
 
 
 def cardinality(min_open: int, max_open: int | None, m: int) -> tuple[int, int]:
+    """Return the checked ``(min_open, max_open)`` for ``m`` candidates."""
     hi = m if max_open is None else max_open
     if not 0 <= min_open <= hi <= m or hi < 1:
         raise bad_value("min_open/max_open", f"0 <= min_open <= max_open <= {m} candidates, "
@@ -414,6 +420,7 @@ def _ufl_cost(c: np.ndarray, w: np.ndarray, f: np.ndarray, sites: np.ndarray) ->
 
 
 def nearest_open(c: np.ndarray, sites: np.ndarray) -> np.ndarray:
+    """Return, per client, the open site nearest to it."""
     return sites[np.argmin(c[:, sites], axis=1)]
 
 
