@@ -23,6 +23,9 @@ Examples
 [11.693, 8.268]
 >>> attribution_line({"network": {"source": "osm"}, "admin": {"source": "geonames"}})
 '数据来源：行政区划 GeoNames（CC BY 4.0）；道路 © OpenStreetMap 贡献者（ODbL）'
+>>> attribution_line({"geography": {"source": "synthetic", "counts": {
+...     "township_seats": {"geonames": 22, "synthetic": 2}, "villages": {"synthetic": 492}}}})
+'数据来源：乡镇驻地 GeoNames（CC BY 4.0）；乡镇驻地、村庄位置 合成（非真实）'
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ WATERMARK = "合成数据 · 仅供演示\nSYNTHETIC DATA"
 SOURCE_ZH = {"geonames": "GeoNames（CC BY 4.0）", "osm": "© OpenStreetMap 贡献者（ODbL）",
              "user": "规划单位提供", "official": "官方资料", "synthetic": "合成（非真实）",
              "nbs": "国家统计局统计用区划代码"}
+FEATURE_ZH = {"township_seats": "乡镇驻地", "county_seat": "县城驻地", "villages": "村庄位置"}
 LAYER_ZH = {"admin": "行政区划", "boundary": "县界", "geography": "村庄位置",
             "positions": "村庄位置", "network": "道路", "demand": "需求"}
 
@@ -104,6 +108,15 @@ def attribution_line(provenance: dict[str, Any], county: County | None = None) -
                        for k, p in county.provenance.items() if k not in layers})
     parts: dict[str, list[str]] = {}
     for name, layer in layers.items():
+        if isinstance(layer.get("counts"), dict):  # a mixed layer: credit each feature kind
+            for kind, by_source in layer["counts"].items():
+                for src, n in by_source.items():
+                    text = SOURCE_ZH.get("synthetic" if src == "assumed" else src, src)
+                    label = FEATURE_ZH.get(kind, kind) if name in ("geography", "positions") \
+                        else LAYER_ZH.get(name, name)
+                    if n and label not in parts.setdefault(text, []):
+                        parts[text].append(label)
+            continue
         key = _source_key(layer)
         text = SOURCE_ZH.get(key, str(layer.get("source", "")))
         label = LAYER_ZH.get(name, name)
