@@ -117,7 +117,7 @@ def test_route_table_summarises_each_route(plan):
     """One row per route: tier word, stops, times, km and kg delivered."""
     rows = _Page(render_report(plan)).rows
     assert ["feeder-1", "支线", "van", "800", "2", "07:43", "08:05", "9.4", "60"] in rows
-    assert ["一镇", "一镇站", "1", "2", "2", "100.0%"] in rows  # township table
+    assert ["一镇", "一镇站", "1", "2", "2", "0", "100.0%"] in rows  # township table
 
 
 def test_scorecard_rows_use_status_words_and_colours(plan, scorecard):
@@ -356,3 +356,41 @@ def test_report_of_anxi_prints_on_at_most_15_pages(anxi, tmp_path):
     n = _pages(pdf)
     assert 4 <= n <= 15, n
     assert len(p.routes()) > 15  # the manifests alone would print one page per route
+
+
+def _passed_plan():
+    """Tiny plan + V3 on the feeder's road path (passed, not stopped) + V4 off every road."""
+    d = tiny_plan_dict()
+    d["villages"] += [
+        {"id": "V3", "name": "丁村委会", "township_id": "T1", "lon": 118.15, "lat": 25.01,
+         "kind": "village", "poor": False},
+        {"id": "V4", "name": "戊村委会", "township_id": "T1", "lon": 118.3, "lat": 25.3,
+         "kind": "village", "poor": False}]
+    d["routes"][1]["path"] = [[118.1, 25.0], [118.12, 25.0], [118.15, 25.01], [118.12, 25.02],
+                              [118.1, 25.0]]
+    d["unserved"] = [{"village_id": "C1", "reason": "community", "zh": "社区不计入覆盖率",
+                      "en": "community"},
+                     {"village_id": "V4", "reason": "beyond_day", "zh": "超出工作日时长",
+                      "en": "beyond the working day"}]
+    return d
+
+
+def test_report_quotes_the_plan_figures_and_shows_passed_villages_as_such():
+    """Summary, prose and unserved section use plan_figures: 行政村 only, passed apart."""
+    from ruralnet.plan.figures import plan_figures
+
+    d = _passed_plan()
+    f = plan_figures(d)
+    assert f.passed_not_stopped == ("V3",) and f.not_served == ("V4",)
+    text = render_report(Plan(d), with_map=False)
+    rows = _Page(text).rows
+    assert ["每日配送行政村", "2/4 (50.0%)"] in rows and f.format("daily_served") == "2/4 (50.0%)"
+    assert ["途经未停靠行政村", "1/4 (25.0%)"] in rows and ["未服务行政村", "1/4 (25.0%)"] in rows
+    assert ["设村级服务站的行政村", "1/4 (25.0%)"] in rows and ["每日配送社区", "0/1"] in rows
+    assert "未每日配送的行政村2个，其中1个每日有配送车辆途经但未停靠" in text
+    assert "未每日配送的行政村2个（共4个），其中途经未停靠1个、未服务1个；另列社区等1个" in text
+    assert "原因：途经未停靠（每日有车途经，距线路≤50米，可增设停靠点）（1）" in text
+    assert ["一镇", "1", "丁村委会"] in rows and ["一镇", "1", "戊村委会"] in rows
+    assert "原因：社区：社区不计入覆盖率（1）" in text and ["一镇", "1", "丙社区居委会"] in rows
+    assert "3个村（社区）未每日配送" not in text and "共3个" not in text
+    assert ["一镇", "一镇站", "1", "4", "2", "1", "50.0%"] in rows
