@@ -76,3 +76,15 @@ def test_docx_in_english_and_with_hostile_names(tmp_path):
 
         xml = zipfile.ZipFile(f).read("word/document.xml")
     assert b"<script>" not in xml
+
+
+def test_docx_has_the_schedule_section_of_a_plan_with_a_week(tmp_path):
+    """The Word annex carries the same 班次表 heading and table as the HTML report."""
+    from tiny import tiny_week_dict
+
+    path = write_docx(Plan(tiny_week_dict()), tmp_path / "report.docx", png=b"")
+    d = docx.Document(str(path))
+    assert "五、班次表" in [t for s, t in _styles(d) if s == "Heading 1"]
+    sched = [t for t in d.tables if [c.text for c in t.rows[0].cells][2:3] == ["班次/周"]]
+    assert [c.text for c in sched[0].rows[2].cells] == ["一镇", "一镇站", "2", "周一、周四",
+                                                        "1个：乙村委会"]

@@ -394,3 +394,19 @@ def test_report_quotes_the_plan_figures_and_shows_passed_villages_as_such():
     assert "原因：社区：社区不计入覆盖率（1）" in text and ["一镇", "1", "丙社区居委会"] in rows
     assert "3个村（社区）未每日配送" not in text and "共3个" not in text
     assert ["一镇", "一镇站", "1", "4", "2", "1", "50.0%"] in rows
+
+
+def test_report_has_a_schedule_section_per_station_with_days_and_loops():
+    """班次表: one row per (station, visit days); the loop with its binding figure; renumbered."""
+    from tiny import tiny_week_dict
+
+    text = render_report(Plan(tiny_week_dict()), with_map=False)
+    page = _Page(text)
+    assert page.sections.index("schedule") == page.sections.index("routes") + 1
+    assert "<h2>五、班次表</h2>" in text and "<h2>六、考核指标</h2>" in text
+    assert ["一镇", "一镇站", "7", "每日", "1个：甲村委会"] in page.rows
+    assert ["一镇", "一镇站", "2", "周一、周四", "1个：乙村委会"] in page.rows
+    assert ["二乡", "二乡站", "2", "周二、周五", "1个：己村委会"] in page.rows
+    assert ["二乡站", "3天", "周二、周五", "往返1000分钟超过单班660分钟"] in page.rows
+    assert "每日配送1个，每周至少2次3个（100.0%）" in text
+    assert "schedule" not in _Page(render_report(Plan(tiny_plan_dict()), with_map=False)).sections

@@ -29,6 +29,7 @@ from ruralnet.outputs.exports import (
 )
 from ruralnet.outputs.prose import plan_paragraphs
 from ruralnet.outputs.served import figures_of, village_status
+from ruralnet.outputs.weekly_view import schedule_blocks
 from ruralnet.outputs.words import (
     KIND_WORDS,
     MODE_WORDS,
@@ -114,12 +115,35 @@ def build_annex(plan: Plan, *, scorecard: Any = None, county: County | None = No
     blocks.append(Block("note", pick("各线路的司机线路单（逐站时间与装卸量）见 manifests.html。",
                                      "Driver manifests (stop by stop): manifests.html.", lang)))
     blocks.append(Block("table", frame=_route_frame(plan, lang), cls="routes"))
+    blocks += schedule_blocks(plan, lang)
     blocks += _scorecard_blocks(card, lang)
     blocks += _fleet_blocks(plan, lang)
     blocks += _unserved_blocks(plan, lang)
     blocks += _model_blocks(plan, lang)
     blocks += _provenance_blocks(plan, county, lang)
-    return title_of(plan, lang), blocks
+    return title_of(plan, lang), renumber(blocks)
+
+
+_ZH_NUM = "一二三四五六七八九十"
+
+
+def renumber(blocks: list[Block]) -> list[Block]:
+    """Renumber the ``h2`` sections in order (一、 and 1.), whichever optional ones are present.
+
+    Examples
+    --------
+    >>> [b.text for b in renumber([Block("h2", "一、甲 1. A"), Block("h2", "五、乙 5. B")])]
+    ['一、甲 1. A', '二、乙 2. B']
+    """
+    n = 0
+    for b in blocks:
+        if b.kind != "h2":
+            continue
+        n += 1
+        zh = _ZH_NUM[n - 1] if n <= 10 else "十" + _ZH_NUM[n - 11]
+        b.text = re.sub(r"^[一二三四五六七八九十]+、", f"{zh}、", b.text)
+        b.text = re.sub(r"(^|\s)\d+\. ", rf"\g<1>{n}. ", b.text, count=1)
+    return blocks
 
 
 def _summary_frame(plan: Plan, lang: str) -> pd.DataFrame:
