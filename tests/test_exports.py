@@ -250,3 +250,29 @@ def test_excel_of_a_week_has_a_schedule_sheet_and_visits_per_week(tmp_path):
     assert "班次" not in wb.sheetnames
     assert {r[0]: r[head.index("班次/周 visits per week")] for r in body} == {
         "V1": 7, "V2": 7, "C1": 0}
+
+
+def test_excel_cost_sheet_holds_the_cost_tables_with_numbers(tmp_path):
+    """成本: titled tables one under another; figures are numbers, assumptions labelled."""
+    from tiny import tiny_economics_dict
+
+    wb = openpyxl.load_workbook(write_excel(Plan(tiny_economics_dict()), tmp_path / "p.xlsx"))
+    assert wb.sheetnames[-1] == "成本"
+    rows = list(wb["成本"].iter_rows(values_only=True))
+    titles = [r[0] for r in rows if r[0] and r[2] is None and r[0].startswith(
+        ("每件成本", "共同配送", "投资", "件量", "与参考价"))]
+    assert titles == ["每件成本（按层级） Cost per parcel by tier",
+                      "每件成本（按乡镇） Cost per parcel by township",
+                      "与参考价对比（基本与省会城市持平） Parity with the reference price",
+                      "共同配送与各自配送 Pooled versus carriers alone",
+                      "共同配送成本分摊（元/日） Sharing of the pooled cost (CNY/day)",
+                      "投资估算（按资金表类别） Investment by fund-table category",
+                      "投资与资金表核对 Investment against the fund table",
+                      "件量敏感性（按本方案参数重新规划） Sensitivity to parcel volume "
+                      "(re-planned)"]
+    total = next(r for r in rows if r[0] == "合计 total" and r[2] == 195)
+    assert total[:5] == ("合计 total", 305, 195, 5.09, 10.82)
+    assert any("ASSUMED" in str(r[1]) for r in rows if r[0] and r[0].startswith("投资估算"))
+    assert any("示例份额" in str(r[1]) for r in rows if r[0] and r[0].startswith("共同配送与"))
+    assert "成本" not in openpyxl.load_workbook(write_excel(Plan(tiny_plan_dict()),
+                                                           tmp_path / "d.xlsx")).sheetnames

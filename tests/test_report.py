@@ -303,7 +303,31 @@ def test_report_and_workbook_take_a_scorecard_from_score_plan(plan, tmp_path):
                for r in rows)
     assert "对照考核指标" in plan_paragraphs(plan, card=card.table)[-2]
     wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "p.xlsx", scorecard=card))
-    assert wb["指标"].max_row == len(card.table) + 1
+    assert card.scope == "参照 borrowed: this system does not apply to 测试县"
+    assert wb["指标"].max_row == len(card.table) + 2  # the borrowed line heads the sheet
+    assert wb["指标"]["A1"].value == f"⚠ {card.scope}" and wb["指标"]["A1"].font.b
+    head = [c.value for c in wb["指标"][2]]
+    assert "适用范围 scope" in head and "值（文字） value text" in head
+    summary = {r[0]: r[1] for r in wb["概要"].iter_rows(values_only=True)}
+    assert summary["考核体系适用范围 scorecard scope"] == card.scope
+    text = render_report(plan, scorecard=card, with_map=False)
+    assert f"<p class='alert scope' role='note'><b>⚠ {card.scope}</b></p>" in text
+    assert text.index("<h2>五、考核指标</h2>") < text.index("⚠ 参照 borrowed")
+    assert f"项（{card.scope}）：" in text
+
+
+def test_scorecard_rows_use_their_own_status_words_and_value_text(plan):
+    """status_zh (基本实现…) and value_text are printed; planned and entered values both shown."""
+    card = pd.DataFrame({
+        "indicator": ["网络零售额", "物流覆盖"], "target": ["≥ 20%", "≥ 80%"],
+        "value": [25.0, 90.0], "value_text": ["25.0%", "90.0%"],
+        "status": ["stretch reached", "met"], "status_zh": ["基本实现目标", "已达标"],
+        "plan_value": [float("nan"), 85.0], "actual_value": [25.0, 90.0],
+        "margin": [5.0, 10.0], "evidence": ["", ""], "unit": ["%", "%"], "scope": ["", ""]})
+    rows = _Page(render_report(plan, scorecard=card, with_map=False)).rows
+    assert ["网络零售额", "≥ 20%", "25.0%", "基本实现目标", "5%", ""] in rows
+    assert ["物流覆盖", "≥ 80%", "实际 90%；规划 85%", "已达标", "10%", ""] in rows
+    assert "<p class='alert" not in render_report(plan, scorecard=card, with_map=False)
 
 
 def _print_pdf(path):
@@ -410,3 +434,34 @@ def test_report_has_a_schedule_section_per_station_with_days_and_loops():
     assert ["二乡站", "3天", "周二、周五", "往返1000分钟超过单班660分钟"] in page.rows
     assert "每日配送1个，每周至少2次3个（100.0%）" in text
     assert "schedule" not in _Page(render_report(Plan(tiny_plan_dict()), with_map=False)).sections
+
+
+def test_report_has_a_cost_section_from_the_economics_of_the_plan():
+    """成本与投资 per tier (sums to 500 元/日), township, parity, pooled, investment, fund table."""
+    from tiny import tiny_economics_dict
+
+    d = tiny_economics_dict()
+    text = render_report(Plan(d), with_map=False)
+    page = _Page(text)
+    assert "costs" in page.sections and "<h2>七、成本与投资</h2>" in text
+    by_tier = {}
+    for r in page.rows:  # the first table with these rows is the per-tier one
+        if r and len(r) == 5 and r[0] in ("干线", "支线", "站点运营", "合计"):
+            by_tier.setdefault(r[0], r)
+    assert by_tier["干线"] == ["干线", "100", "100", "1.67", "5.56"]
+    assert by_tier["合计"] == ["合计", "305", "195", "5.09", "10.82"]
+    assert "直达" not in by_tier  # a tier the plan does not run is left out
+    assert ["一镇", "60", "18", "5.09", "10.82"] in page.rows
+    assert ["下行（工业品下乡）", "5.09", "2.00", "3.09", "否"] in page.rows
+    assert ["共同配送", "100.0%", "500", "2", "35"] in page.rows
+    assert ["各自配送合计", "100.0%", "800", "4", "71"] in page.rows
+    assert "共同配送每日节省300元（37.5%），每年约10.9万元。承运商份额来源：示例份额" in text
+    assert ["县乡村三级物流配送体系", "county_warehouse 县级仓储配送中心", "1", "200", "200"] \
+        in page.rows and ["合计", "", "", "", "234.5"] in page.rows
+    assert "单位造价为假设值，非报价（ASSUMED unit costs" in text
+    assert ["县乡村三级物流配送体系", "anxi_2018 资金表", "233", "450", "217", "是",
+            "安政综〔2018〕30号 四(一) 资金表 (中央资金): 安溪县县乡村三级物流配送体系"] \
+        in page.rows
+    assert ["×2", "156", "700", "2", "4.49", "4.49"] in page.rows
+    assert len(page.images) == 1  # the sensitivity chart (no fleet curve, no map)
+    assert "costs" not in _Page(render_report(Plan(tiny_plan_dict()), with_map=False)).sections

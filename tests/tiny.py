@@ -146,3 +146,54 @@ def tiny_week_dict():
                       {"kind": "village", "id": "V5", "reason": "station_not_daily",
                        "zh": "所在乡镇中转站非每日", "en": "its station is not daily"}]}
     return d
+
+
+def tiny_economics_dict():
+    """The tiny plan with an ``economics`` section.
+
+    Parcel costs, parity (reference 2.00 元/件), investment and its 安溪 fund-table
+    check come from the producers themselves on the tiny plan (30 + 30 parcels
+    down, 9 + 9 up, 1 kg each; cost 500 元/日 = trunk 200 + feeder 100 + sites 200);
+    the carrier comparison and the sensitivity rows are hand-made in the shape of
+    ``CarrierComparison.to_dict`` and ``_sensitivity`` (they need re-planning).
+    """
+    from ruralnet.economics.analysis import parity_rows
+    from ruralnet.plan.investment import plan_investment
+    from ruralnet.plan.parcel_costs import allocate_parcel_costs
+    from ruralnet.programme.plan_spend import plan_against_fund_table
+    from ruralnet.programme.targets import load_system
+
+    d = tiny_plan_dict()
+    d["parameters"]["all"] = {"demand": {"kg_per_parcel": 1.0}}
+    for v, (down, up) in zip(d["villages"], [(30, 9), (30, 9), (0, 0)], strict=True):
+        v.update(parcels_down=down, parcels_up=up)
+    d["routes"][0]["cost"], d["routes"][1]["cost"] = 200.0, 100.0
+    for s, cost in zip(d["sites"], [150.0, 40.0, 10.0], strict=True):
+        s["fixed_cost_yuan"] = cost
+    d["costs"]["vehicles"] = {"light_truck": 1, "van": 1}
+    pc = allocate_parcel_costs(d).to_dict()
+    inv = plan_investment(d)
+    inv["fund_table"] = {"system": "anxi_2018",
+                         "rows": plan_against_fund_table(inv, load_system("anxi_2018"))}
+    d["economics"] = {
+        "parcel_costs": pc, "parity": parity_rows(pc, 2.0), "investment": inv,
+        "carriers": {
+            "source": "示例份额 illustrative shares (hand-made)", "sites": "fixed",
+            "carriers": [{"name": "邮政", "share": 0.6}, {"name": "中通", "share": 0.4}],
+            "alone": {"邮政": {"cost_per_day": 420.0, "sites_per_day": 200.0, "vehicles": 2,
+                               "km": 35.4, "routes": 2},
+                      "中通": {"cost_per_day": 380.0, "sites_per_day": 200.0, "vehicles": 2,
+                               "km": 35.4, "routes": 2}},
+            "pooled": {"cost_per_day": 500.0, "sites_per_day": 200.0, "vehicles": 2,
+                       "km": 35.4, "routes": 2},
+            "alone_total_per_day": 800.0, "saving_per_day": 300.0, "saving_share": 0.375,
+            "saving_per_year": 109500.0, "saving_sites_per_day": 200.0, "days_per_year": 365,
+            "sharing": {"proportional": {"邮政": 262.5, "中通": 237.5},
+                        "shapley": {"邮政": 270.0, "中通": 230.0}},
+            "sharing_rule": "proportional to standalone cost (default); Shapley when ≤ 6"},
+        "sensitivity": [
+            {"volume_factor": f, "parcels_down": 60 * f, "parcels_up": 18 * f,
+             "cost_per_day": c, "vehicles": 2, "down_per_parcel": dp, "up_per_parcel": up}
+            for f, c, dp, up in [(0.5, 420.0, 10.5, 11.7), (1.0, 500.0, 6.41, 6.41),
+                                 (2.0, 700.0, 4.49, 4.49)]]}
+    return d

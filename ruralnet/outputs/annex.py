@@ -20,11 +20,13 @@ import pandas as pd
 from ruralnet._io import cjk_font
 from ruralnet.outputs import charts
 from ruralnet.outputs.blocks import Block, frame_of, h2
+from ruralnet.outputs.costs_view import cost_blocks
 from ruralnet.outputs.exports import (
     SITE_KIND_ZH,
     TIER_ZH,
     check_county_matches,
     minutes_to_hhmm,
+    scorecard_scope,
     scorecard_table,
 )
 from ruralnet.outputs.prose import plan_paragraphs
@@ -116,8 +118,9 @@ def build_annex(plan: Plan, *, scorecard: Any = None, county: County | None = No
                                      "Driver manifests (stop by stop): manifests.html.", lang)))
     blocks.append(Block("table", frame=_route_frame(plan, lang), cls="routes"))
     blocks += schedule_blocks(plan, lang)
-    blocks += _scorecard_blocks(card, lang)
+    blocks += _scorecard_blocks(card, lang, scorecard_scope(scorecard))
     blocks += _fleet_blocks(plan, lang)
+    blocks += cost_blocks(plan, lang)
     blocks += _unserved_blocks(plan, lang)
     blocks += _model_blocks(plan, lang)
     blocks += _provenance_blocks(plan, county, lang)
@@ -241,8 +244,10 @@ def _value_text(value: Any, unit: Any) -> str:
         value != int(value) else num(value)
 
 
-def _scorecard_blocks(card: pd.DataFrame | None, lang: str) -> list[Block]:
+def _scorecard_blocks(card: pd.DataFrame | None, lang: str, scope: str = "") -> list[Block]:
     out = [_h2("scorecard", "五、考核指标", "5. Scorecard", lang)]
+    if scope:
+        out.append(Block("alert", f"⚠ {scope}", cls="scope"))
     if card is None:
         return out + [Block("p", pick("未提供指标评分。", "No scorecard was given.", lang))]
     groups = card["citation"].map(scorecard_section_of) if "citation" in card else \
@@ -253,8 +258,7 @@ def _scorecard_blocks(card: pd.DataFrame | None, lang: str) -> list[Block]:
     for group in dict.fromkeys(groups):
         sel = card[groups == group]
         rows = [{"指标": r["indicator"], "目标": r["target"],
-                 "规划/实际": _value_text(r["value"], unit[i]),
-                 "状态": status_word(r["status"], lang),
+                 "规划/实际": _card_value(r, unit[i]), "状态": _card_status(r, lang),
                  "差额": _value_text(r["margin"], unit[i]), "依据": _evidence(r["evidence"])}
                 for i, r in sel.iterrows()]
         if len(groups.unique()) > 1:
@@ -262,6 +266,29 @@ def _scorecard_blocks(card: pd.DataFrame | None, lang: str) -> list[Block]:
         out.append(Block("table", frame=_frame(rows, cols, lang), cls="scorecard",
                          fills=[STATUS_FILL.get(s, "#ffffff") for s in sel["status"]]))
     return out
+
+
+def _given(row: Any, key: str) -> bool:
+    value = row.get(key) if hasattr(row, "get") else None
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and \
+        value != ""
+
+
+def _card_value(row: Any, unit: Any) -> str:
+    """Return the scorecard's own ``value_text``; with both a planned and an entered value, both."""
+    text = str(row["value_text"]) if _given(row, "value_text") else _value_text(row["value"], unit)
+    if _given(row, "plan_value") and _given(row, "actual_value"):
+        return f"实际 {_value_text(row['actual_value'], unit)}；规划 " \
+               f"{_value_text(row['plan_value'], unit)}"
+    return text
+
+
+def _card_status(row: Any, lang: str) -> str:
+    """Return the scorecard's own ``status_zh`` (Chinese, or both), else the word table's."""
+    if lang != "en" and _given(row, "status_zh"):
+        zh = str(row["status_zh"])
+        return zh if lang == "zh" else f"{zh} {status_word(row['status'], 'en')}"
+    return status_word(row["status"], lang)
 
 
 def _evidence(text: Any) -> str:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ruralnet._io import atomic_path
 from ruralnet.exceptions import RuralnetError
+from ruralnet.outputs.costs_view import economics_sheets
 from ruralnet.outputs.served import STATUS_TEXT, figures_of, village_status
 from ruralnet.outputs.weekly_view import has_week, schedule_frame, visits_per_week
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
@@ -306,7 +307,31 @@ def write_route_csv(plan: Plan, path: str | Path) -> Path:
 #: scorecard column → Excel / CSV header (Chinese then English)
 SCORECARD_HEADERS = {"indicator": "指标 indicator", "target": "目标 target",
                      "value": "值 value", "unit": "单位 unit", "status": "状态 status",
-                     "margin": "差额 margin", "evidence": "依据 evidence"}
+                     "margin": "差额 margin", "evidence": "依据 evidence",
+                     "value_text": "值（文字） value text", "plan_value": "规划值 plan value",
+                     "actual_value": "实际值 actual value", "scope": "适用范围 scope"}
+
+
+def scorecard_scope(scorecard: Any) -> str:
+    """Return the scorecard's scope line (e.g. 参照 borrowed: …), or ``""``.
+
+    From :attr:`ruralnet.programme.scorecard.Scorecard.scope`, else the first
+    non-empty ``scope`` cell of its table.
+
+    Examples
+    --------
+    >>> scorecard_scope(pd.DataFrame({"scope": ["", "参照 borrowed: x"]}))
+    '参照 borrowed: x'
+    """
+    if scorecard is None:
+        return ""
+    own = getattr(scorecard, "scope", None)
+    if isinstance(own, str):
+        return own
+    table = getattr(scorecard, "table", scorecard)
+    if "scope" not in getattr(table, "columns", ()):
+        return ""
+    return next((str(x) for x in table["scope"] if isinstance(x, str) and x.strip()), "")
 
 
 def readable_scorecard(scorecard: Any) -> pd.DataFrame:
@@ -373,7 +398,10 @@ def village_table(plan: Plan) -> pd.DataFrame:
 
 
 def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
-    """Write an Excel workbook with sheets 概要, 指标, 村庄, 线路 and 站点.
+    """Write an Excel workbook with sheets 概要, 指标, 村庄, (班次,) 线路, 站点 (and 成本).
+
+    班次 is written for a plan with a week (``weekly``/``multi_day``), 成本 for
+    one with ``economics``; a borrowed scorecard's scope line heads 指标.
 
     Parameters
     ----------
@@ -402,12 +430,14 @@ def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
         for cell in ws[1]:
             cell.font = Font(bold=True, color="9C0006")
             cell.fill = PatternFill("solid", fgColor="FFEB9C")
-    for label, value in summary_rows(plan):
+    scope = scorecard_scope(scorecard)
+    for label, value in summary_rows(plan) + ([("考核体系适用范围 scorecard scope", scope)]
+                                              if scope else []):
         ws.append([label, value])
         _as_text(ws[ws.max_row])
     if table is not None:
         card = readable_scorecard(table)
-        cols = [c for c in SCORECARD_HEADERS if c in card]
+        cols = [c for c in SCORECARD_HEADERS if c in card and (c != "scope" or scope)]
         card = card[cols].assign(status=card["status_zh"]).rename(columns=SCORECARD_HEADERS)
     sheets = {
         "指标": card if table is not None
@@ -418,7 +448,22 @@ def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
         "站点": _site_table(plan),
     }
     for title, frame in sheets.items():
-        _append_frame(wb.create_sheet(title), frame, Font(bold=True))
+        sheet = wb.create_sheet(title)
+        if title == "指标" and scope:
+            sheet.append([f"⚠ {scope}"])
+            _as_text(sheet[1])
+            sheet["A1"].font = Font(bold=True, color="9C0006")
+            sheet["A1"].fill = PatternFill("solid", fgColor="FFEB9C")
+        _append_frame(sheet, frame, Font(bold=True))
+    for name, tables in economics_sheets(plan).items():
+        sheet = wb.create_sheet(name)
+        for title, frame, note in tables:
+            sheet.append([title, note])
+            _as_text(sheet[sheet.max_row])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
+            _append_frame(sheet, frame, Font(bold=True))
+            sheet.append([])
+        sheet.freeze_panes = None
     for sheet in wb.worksheets:
         for col in sheet.columns:
             width = max(len(str(c.value or "")) for c in col)
@@ -440,14 +485,15 @@ def _site_table(plan: Plan) -> pd.DataFrame:
 
 def _append_frame(ws: Any, frame: pd.DataFrame, header_font: Any) -> None:
     ws.append([str(c) for c in frame.columns])
-    for cell in ws[1]:
+    head = ws.max_row
+    for cell in ws[head]:
         cell.font = header_font
     for row in frame.itertuples(index=False):
         ws.append([visible_text(x) if isinstance(x, str) else
                    None if pd.isna(x) else round(x, 4) if isinstance(x, float) else x
                    for x in row])
         _as_text(ws[ws.max_row])
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{head + 1}"
 
 
 def _as_text(cells: Any) -> None:

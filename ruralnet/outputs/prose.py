@@ -103,9 +103,13 @@ def _zh(f: dict[str, Any], card: Any) -> list[str]:
     else:
         out.append("全部行政村每日配送。")
     if card is not None and len(card):
-        counts = Counter(card["status"])
-        parts = "，".join(f"{status_word(s)}{n}项" for s, n in counts.most_common())
-        out.append(f"对照考核指标{len(card)}项：{parts}。")
+        words_zh = card["status_zh"] if "status_zh" in card else card["status"].map(status_word)
+        counts = Counter(w if isinstance(w, str) and w else status_word(s)
+                         for w, s in zip(words_zh, card["status"], strict=True))
+        parts = "，".join(f"{w}{n}项" for w, n in counts.most_common())
+        scope = next((x for x in card.get("scope", []) if isinstance(x, str) and x), "")
+        borrowed = f"（{scope}）" if scope.startswith("参照") else ""
+        out.append(f"对照考核指标{len(card)}项{borrowed}：{parts}。")
     return out
 
 
