@@ -76,3 +76,41 @@ def test_docx_in_english_and_with_hostile_names(tmp_path):
 
         xml = zipfile.ZipFile(f).read("word/document.xml")
     assert b"<script>" not in xml
+
+
+def test_docx_has_the_schedule_section_of_a_plan_with_a_week(tmp_path):
+    """The Word annex carries the same 班次表 heading and table as the HTML report."""
+    from tiny import tiny_week_dict
+
+    path = write_docx(Plan(tiny_week_dict()), tmp_path / "report.docx", png=b"")
+    d = docx.Document(str(path))
+    assert "五、班次表" in [t for s, t in _styles(d) if s == "Heading 1"]
+    sched = [t for t in d.tables if [c.text for c in t.rows[0].cells][2:3] == ["班次/周"]]
+    assert [c.text for c in sched[0].rows[2].cells] == ["一镇", "一镇站", "2", "周一、周四",
+                                                        "1个：乙村委会"]
+
+
+def test_docx_prints_a_borrowed_scorecard_line_in_bold(tiny_plan, tmp_path):
+    """A scorecard whose system does not apply to the county says so under its heading."""
+    from ruralnet.programme.scorecard import score_plan
+
+    card = score_plan(tiny_plan.data, "guizhou_2017")
+    d = docx.Document(str(write_docx(tiny_plan, tmp_path / "r.docx", scorecard=card, png=b"")))
+    texts = [p.text for p in d.paragraphs]
+    line = f"⚠ {card.scope}"
+    assert line in texts and texts.index(line) == texts.index("五、考核指标") + 1
+    assert d.paragraphs[texts.index(line)].runs[0].bold
+
+
+def test_docx_has_the_cost_section_and_its_chart(tmp_path):
+    """成本与投资 in Word: the same tables as the annex blocks and the sensitivity chart."""
+    from tiny import tiny_economics_dict
+
+    plan = Plan(tiny_economics_dict())
+    d = docx.Document(str(write_docx(plan, tmp_path / "r.docx", png=b"")))
+    assert "七、成本与投资" in [t for s, t in _styles(d) if s == "Heading 1"]
+    _, blocks = build_annex(plan)
+    assert len(d.tables) == sum(1 for b in blocks if b.kind == "table")
+    pooled = [t for t in d.tables if t.rows[0].cells[0].text == "方案"][0]
+    assert [c.text for c in pooled.rows[-1].cells] == ["共同配送", "100.0%", "500", "2", "35"]
+    assert len(d.inline_shapes) == 1

@@ -134,7 +134,9 @@ def test_excel_has_five_sheets_and_a_synthetic_notice_row(plan, tmp_path):
     first = [c.value for c in wb["概要"][1]]
     assert first[0] == "【合成数据 SYNTHETIC】" and first[1] == SYNTHETIC_NOTICE_ZH
     summary = {r[0]: r[1] for r in wb["概要"].iter_rows(min_row=2, values_only=True)}
-    assert summary["每日配送行政村 villages served daily"] == "2/2"
+    assert summary["每日配送行政村 villages served daily"] == "2/2 (100.0%)"
+    assert summary["行政村覆盖率 village share"] == "100.0%"
+    assert summary["每日配送社区 communities served daily"] == "0/1"
     assert summary["日成本 daily cost (元 CNY)"] == 500
     assert wb["线路"].max_row == 8 and wb["站点"].max_row == 4
     assert [c.value for c in wb["站点"][2]][:3] == ["W", "县级仓储中心 county warehouse", "县仓"]
@@ -227,3 +229,50 @@ def test_scorecard_with_its_own_chinese_status_keeps_it():
     out = readable_scorecard(table)
     assert list(out["status_zh"]) == ["规划达标", "已达标"]
     assert list(out.columns).count("status_zh") == 1
+
+
+def test_excel_of_a_week_has_a_schedule_sheet_and_visits_per_week(tmp_path):
+    """班次 sheet one row per (station, days); 村庄 gets 班次/周 (C1 never visited: 0)."""
+    from tiny import tiny_week_dict
+
+    wb = openpyxl.load_workbook(write_excel(Plan(tiny_week_dict()), tmp_path / "p.xlsx"))
+    assert wb.sheetnames == ["概要", "指标", "村庄", "班次", "线路", "站点"]
+    rows = list(wb["班次"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("乡镇 township", "中转站 station", "班次/周 visits per week",
+                           "配送日 days")
+    assert ("二乡", "二乡站", 2, "周二、周五", 1, "己村委会") in rows and len(rows) == 4
+    head, *body = list(wb["村庄"].iter_rows(values_only=True))
+    freq = {r[0]: r[head.index("班次/周 visits per week")] for r in body}
+    assert freq == {"V1": 7, "V2": 2, "C1": 0, "V5": 2}
+    daily = write_excel(Plan(tiny_plan_dict()), tmp_path / "d.xlsx")
+    wb = openpyxl.load_workbook(daily)
+    head, *body = list(wb["村庄"].iter_rows(values_only=True))
+    assert "班次" not in wb.sheetnames
+    assert {r[0]: r[head.index("班次/周 visits per week")] for r in body} == {
+        "V1": 7, "V2": 7, "C1": 0}
+
+
+def test_excel_cost_sheet_holds_the_cost_tables_with_numbers(tmp_path):
+    """成本: titled tables one under another; figures are numbers, assumptions labelled."""
+    from tiny import tiny_economics_dict
+
+    wb = openpyxl.load_workbook(write_excel(Plan(tiny_economics_dict()), tmp_path / "p.xlsx"))
+    assert wb.sheetnames[-1] == "成本"
+    rows = list(wb["成本"].iter_rows(values_only=True))
+    titles = [r[0] for r in rows if r[0] and r[2] is None and r[0].startswith(
+        ("每件成本", "共同配送", "投资", "件量", "与参考价"))]
+    assert titles == ["每件成本（按层级） Cost per parcel by tier",
+                      "每件成本（按乡镇） Cost per parcel by township",
+                      "与参考价对比（基本与省会城市持平） Parity with the reference price",
+                      "共同配送与各自配送 Pooled versus carriers alone",
+                      "共同配送成本分摊（元/日） Sharing of the pooled cost (CNY/day)",
+                      "投资估算（按资金表类别） Investment by fund-table category",
+                      "投资与资金表核对 Investment against the fund table",
+                      "件量敏感性（按本方案参数重新规划） Sensitivity to parcel volume "
+                      "(re-planned)"]
+    total = next(r for r in rows if r[0] == "合计 total" and r[2] == 195)
+    assert total[:5] == ("合计 total", 305, 195, 5.09, 10.82)
+    assert any("ASSUMED" in str(r[1]) for r in rows if r[0] and r[0].startswith("投资估算"))
+    assert any("示例份额" in str(r[1]) for r in rows if r[0] and r[0].startswith("共同配送与"))
+    assert "成本" not in openpyxl.load_workbook(write_excel(Plan(tiny_plan_dict()),
+                                                           tmp_path / "d.xlsx")).sheetnames

@@ -316,3 +316,31 @@ def test_anxi_map_opens_fitted_to_the_county_with_township_labels(browser, anxi,
     assert max((x1 - x0) / w, (y1 - y0) / h) >= 0.85, view.county_box
     assert sorted(view.labels_shown) == sorted(anxi.townships["name"])
     assert view.labels_after_zoom_out == 0
+
+
+def test_map_popups_give_visits_per_week_and_a_layer_rings_places_not_daily():
+    """A week: popups say 2 次/周（周一、周四）; S2, V5 and V2 are ringed in their own layer."""
+    from tiny import tiny_week_dict
+
+    page = _decoded(_html(Plan(tiny_week_dict())))
+    assert "班次 visits: 2 次/周（周一、周四）" in page and "班次 visits: 7 次/周（每日）" in page
+    assert "非每日配送 not daily (3)" in page
+    assert page.count('"rn-not-daily-ring rn-not-daily-station"') == 1
+    assert page.count('"rn-not-daily-ring rn-not-daily-village"') == 2
+    assert "往返1000分钟超过单班660分钟" in page and "虚线圈：非每日配送（站 1、村 2）" in page
+    daily = _decoded(_html(Plan(tiny_plan_dict())))
+    assert "rn-not-daily-ring" not in daily and "班次 visits" not in daily
+
+
+def test_map_marks_passed_villages_and_quotes_the_figures_in_the_legend():
+    """V3 lies on the feeder's road path: its own colour and class; legend counts 行政村."""
+    d = tiny_plan_dict()
+    d["villages"].append({"id": "V3", "name": "丁村委会", "township_id": "T1", "lon": 118.15,
+                          "lat": 25.01, "kind": "village", "poor": False})
+    d["routes"][1]["path"] = [[118.1, 25.0], [118.15, 25.01], [118.1, 25.0]]
+    page = _decoded(_html(Plan(d)))
+    assert page.count('"rn-village rn-not-daily rn-passed"') == 1
+    assert "每日配送 daily: 否 no<br>途经未停靠 passed, not stopped" in page
+    assert "每日配送的村 village served daily（行政村 2/3 (66.7%)）" in page
+    assert "途经未停靠 passed, not stopped（行政村 1）" in page
+    assert "未服务 not served（行政村 0）" in page

@@ -117,7 +117,7 @@ def test_route_table_summarises_each_route(plan):
     """One row per route: tier word, stops, times, km and kg delivered."""
     rows = _Page(render_report(plan)).rows
     assert ["feeder-1", "支线", "van", "800", "2", "07:43", "08:05", "9.4", "60"] in rows
-    assert ["一镇", "一镇站", "1", "2", "2", "100.0%"] in rows  # township table
+    assert ["一镇", "一镇站", "1", "2", "2", "0", "100.0%"] in rows  # township table
 
 
 def test_scorecard_rows_use_status_words_and_colours(plan, scorecard):
@@ -303,7 +303,31 @@ def test_report_and_workbook_take_a_scorecard_from_score_plan(plan, tmp_path):
                for r in rows)
     assert "对照考核指标" in plan_paragraphs(plan, card=card.table)[-2]
     wb = openpyxl.load_workbook(write_excel(plan, tmp_path / "p.xlsx", scorecard=card))
-    assert wb["指标"].max_row == len(card.table) + 1
+    assert card.scope == "参照 borrowed: this system does not apply to 测试县"
+    assert wb["指标"].max_row == len(card.table) + 2  # the borrowed line heads the sheet
+    assert wb["指标"]["A1"].value == f"⚠ {card.scope}" and wb["指标"]["A1"].font.b
+    head = [c.value for c in wb["指标"][2]]
+    assert "适用范围 scope" in head and "值（文字） value text" in head
+    summary = {r[0]: r[1] for r in wb["概要"].iter_rows(values_only=True)}
+    assert summary["考核体系适用范围 scorecard scope"] == card.scope
+    text = render_report(plan, scorecard=card, with_map=False)
+    assert f"<p class='alert scope' role='note'><b>⚠ {card.scope}</b></p>" in text
+    assert text.index("<h2>五、考核指标</h2>") < text.index("⚠ 参照 borrowed")
+    assert f"项（{card.scope}）：" in text
+
+
+def test_scorecard_rows_use_their_own_status_words_and_value_text(plan):
+    """status_zh (基本实现…) and value_text are printed; planned and entered values both shown."""
+    card = pd.DataFrame({
+        "indicator": ["网络零售额", "物流覆盖"], "target": ["≥ 20%", "≥ 80%"],
+        "value": [25.0, 90.0], "value_text": ["25.0%", "90.0%"],
+        "status": ["stretch reached", "met"], "status_zh": ["基本实现目标", "已达标"],
+        "plan_value": [float("nan"), 85.0], "actual_value": [25.0, 90.0],
+        "margin": [5.0, 10.0], "evidence": ["", ""], "unit": ["%", "%"], "scope": ["", ""]})
+    rows = _Page(render_report(plan, scorecard=card, with_map=False)).rows
+    assert ["网络零售额", "≥ 20%", "25.0%", "基本实现目标", "5%", ""] in rows
+    assert ["物流覆盖", "≥ 80%", "实际 90%；规划 85%", "已达标", "10%", ""] in rows
+    assert "<p class='alert" not in render_report(plan, scorecard=card, with_map=False)
 
 
 def _print_pdf(path):
@@ -356,3 +380,88 @@ def test_report_of_anxi_prints_on_at_most_15_pages(anxi, tmp_path):
     n = _pages(pdf)
     assert 4 <= n <= 15, n
     assert len(p.routes()) > 15  # the manifests alone would print one page per route
+
+
+def _passed_plan():
+    """Tiny plan + V3 on the feeder's road path (passed, not stopped) + V4 off every road."""
+    d = tiny_plan_dict()
+    d["villages"] += [
+        {"id": "V3", "name": "丁村委会", "township_id": "T1", "lon": 118.15, "lat": 25.01,
+         "kind": "village", "poor": False},
+        {"id": "V4", "name": "戊村委会", "township_id": "T1", "lon": 118.3, "lat": 25.3,
+         "kind": "village", "poor": False}]
+    d["routes"][1]["path"] = [[118.1, 25.0], [118.12, 25.0], [118.15, 25.01], [118.12, 25.02],
+                              [118.1, 25.0]]
+    d["unserved"] = [{"village_id": "C1", "reason": "community", "zh": "社区不计入覆盖率",
+                      "en": "community"},
+                     {"village_id": "V4", "reason": "beyond_day", "zh": "超出工作日时长",
+                      "en": "beyond the working day"}]
+    return d
+
+
+def test_report_quotes_the_plan_figures_and_shows_passed_villages_as_such():
+    """Summary, prose and unserved section use plan_figures: 行政村 only, passed apart."""
+    from ruralnet.plan.figures import plan_figures
+
+    d = _passed_plan()
+    f = plan_figures(d)
+    assert f.passed_not_stopped == ("V3",) and f.not_served == ("V4",)
+    text = render_report(Plan(d), with_map=False)
+    rows = _Page(text).rows
+    assert ["每日配送行政村", "2/4 (50.0%)"] in rows and f.format("daily_served") == "2/4 (50.0%)"
+    assert ["途经未停靠行政村", "1/4 (25.0%)"] in rows and ["未服务行政村", "1/4 (25.0%)"] in rows
+    assert ["设村级服务站的行政村", "1/4 (25.0%)"] in rows and ["每日配送社区", "0/1"] in rows
+    assert "未每日配送的行政村2个，其中1个每日有配送车辆途经但未停靠" in text
+    assert "未每日配送的行政村2个（共4个），其中途经未停靠1个、未服务1个；另列社区等1个" in text
+    assert "原因：途经未停靠（每日有车途经，距线路≤50米，可增设停靠点）（1）" in text
+    assert ["一镇", "1", "丁村委会"] in rows and ["一镇", "1", "戊村委会"] in rows
+    assert "原因：社区：社区不计入覆盖率（1）" in text and ["一镇", "1", "丙社区居委会"] in rows
+    assert "3个村（社区）未每日配送" not in text and "共3个" not in text
+    assert ["一镇", "一镇站", "1", "4", "2", "1", "50.0%"] in rows
+
+
+def test_report_has_a_schedule_section_per_station_with_days_and_loops():
+    """班次表: one row per (station, visit days); the loop with its binding figure; renumbered."""
+    from tiny import tiny_week_dict
+
+    text = render_report(Plan(tiny_week_dict()), with_map=False)
+    page = _Page(text)
+    assert page.sections.index("schedule") == page.sections.index("routes") + 1
+    assert "<h2>五、班次表</h2>" in text and "<h2>六、考核指标</h2>" in text
+    assert ["一镇", "一镇站", "7", "每日", "1个：甲村委会"] in page.rows
+    assert ["一镇", "一镇站", "2", "周一、周四", "1个：乙村委会"] in page.rows
+    assert ["二乡", "二乡站", "2", "周二、周五", "1个：己村委会"] in page.rows
+    assert ["二乡站", "3天", "周二、周五", "往返1000分钟超过单班660分钟"] in page.rows
+    assert "每日配送1个，每周至少2次3个（100.0%）" in text
+    assert "schedule" not in _Page(render_report(Plan(tiny_plan_dict()), with_map=False)).sections
+
+
+def test_report_has_a_cost_section_from_the_economics_of_the_plan():
+    """成本与投资 per tier (sums to 500 元/日), township, parity, pooled, investment, fund table."""
+    from tiny import tiny_economics_dict
+
+    d = tiny_economics_dict()
+    text = render_report(Plan(d), with_map=False)
+    page = _Page(text)
+    assert "costs" in page.sections and "<h2>七、成本与投资</h2>" in text
+    by_tier = {}
+    for r in page.rows:  # the first table with these rows is the per-tier one
+        if r and len(r) == 5 and r[0] in ("干线", "支线", "站点运营", "合计"):
+            by_tier.setdefault(r[0], r)
+    assert by_tier["干线"] == ["干线", "100", "100", "1.67", "5.56"]
+    assert by_tier["合计"] == ["合计", "305", "195", "5.09", "10.82"]
+    assert "直达" not in by_tier  # a tier the plan does not run is left out
+    assert ["一镇", "60", "18", "5.09", "10.82"] in page.rows
+    assert ["下行（工业品下乡）", "5.09", "2.00", "3.09", "否"] in page.rows
+    assert ["共同配送", "100.0%", "500", "2", "35"] in page.rows
+    assert ["各自配送合计", "100.0%", "800", "4", "71"] in page.rows
+    assert "共同配送每日节省300元（37.5%），每年约10.9万元。承运商份额来源：示例份额" in text
+    assert ["县乡村三级物流配送体系", "county_warehouse 县级仓储配送中心", "1", "200", "200"] \
+        in page.rows and ["合计", "", "", "", "234.5"] in page.rows
+    assert "单位造价为假设值，非报价（ASSUMED unit costs" in text
+    assert ["县乡村三级物流配送体系", "anxi_2018 资金表", "233", "450", "217", "是",
+            "安政综〔2018〕30号 四(一) 资金表 (中央资金): 安溪县县乡村三级物流配送体系"] \
+        in page.rows
+    assert ["×2", "156", "700", "2", "4.49", "4.49"] in page.rows
+    assert len(page.images) == 1  # the sensitivity chart (no fleet curve, no map)
+    assert "costs" not in _Page(render_report(Plan(tiny_plan_dict()), with_map=False)).sections

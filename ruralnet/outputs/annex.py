@@ -13,22 +13,25 @@ numbers rounded for reading. Driver manifests are not part of the annex (see
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ruralnet._io import cjk_font
 from ruralnet.outputs import charts
+from ruralnet.outputs.blocks import Block, frame_of, h2
+from ruralnet.outputs.costs_view import cost_blocks
 from ruralnet.outputs.exports import (
     SITE_KIND_ZH,
     TIER_ZH,
     check_county_matches,
-    daily_villages,
     minutes_to_hhmm,
+    scorecard_scope,
     scorecard_table,
 )
 from ruralnet.outputs.prose import plan_paragraphs
+from ruralnet.outputs.served import figures_of, village_status
+from ruralnet.outputs.weekly_view import schedule_blocks
 from ruralnet.outputs.words import (
     KIND_WORDS,
     MODE_WORDS,
@@ -71,32 +74,7 @@ SOLVER_WORDS = {"optimal": ("最优", "optimal"), "feasible": ("可行", "feasib
 _KIND_PAIRS = {k: tuple(v.split(" ", 1)) for k, v in SITE_KIND_ZH.items()}
 
 
-@dataclass
-class Block:
-    """One piece of the annex.
-
-    ``kind`` is ``h2``, ``h3``, ``p``, ``note``, ``notice``, ``table`` or
-    ``image``; ``sid`` the HTML id of an ``h2`` section; ``fills`` optional row
-    background colours of a table; ``width_cm`` the printed width of an image.
-    """
-
-    kind: str
-    text: str = ""
-    sid: str = ""
-    frame: pd.DataFrame | None = None
-    image: bytes | None = None
-    fills: list[str] | None = None
-    cls: str = ""
-    width_cm: float = 16.0
-
-
-def _h2(sid: str, zh: str, en: str, lang: str) -> Block:
-    return Block("h2", pick(zh, en, lang), sid=sid)
-
-
-def _frame(rows: list[dict[str, Any]], columns: list[tuple[str, str]], lang: str) -> pd.DataFrame:
-    cols = [pick(zh, en, lang) for zh, en in columns]
-    return pd.DataFrame([[r.get(zh, "") for zh, _ in columns] for r in rows], columns=cols)
+_h2, _frame = h2, frame_of
 
 
 def title_of(plan: Plan, lang: str) -> str:
@@ -139,16 +117,41 @@ def build_annex(plan: Plan, *, scorecard: Any = None, county: County | None = No
     blocks.append(Block("note", pick("各线路的司机线路单（逐站时间与装卸量）见 manifests.html。",
                                      "Driver manifests (stop by stop): manifests.html.", lang)))
     blocks.append(Block("table", frame=_route_frame(plan, lang), cls="routes"))
-    blocks += _scorecard_blocks(card, lang)
+    blocks += schedule_blocks(plan, lang)
+    blocks += _scorecard_blocks(card, lang, scorecard_scope(scorecard))
     blocks += _fleet_blocks(plan, lang)
+    blocks += cost_blocks(plan, lang)
     blocks += _unserved_blocks(plan, lang)
     blocks += _model_blocks(plan, lang)
     blocks += _provenance_blocks(plan, county, lang)
-    return title_of(plan, lang), blocks
+    return title_of(plan, lang), renumber(blocks)
+
+
+_ZH_NUM = "一二三四五六七八九十"
+
+
+def renumber(blocks: list[Block]) -> list[Block]:
+    """Renumber the ``h2`` sections in order (一、 and 1.), whichever optional ones are present.
+
+    Examples
+    --------
+    >>> [b.text for b in renumber([Block("h2", "一、甲 1. A"), Block("h2", "五、乙 5. B")])]
+    ['一、甲 1. A', '二、乙 2. B']
+    """
+    n = 0
+    for b in blocks:
+        if b.kind != "h2":
+            continue
+        n += 1
+        zh = _ZH_NUM[n - 1] if n <= 10 else "十" + _ZH_NUM[n - 11]
+        b.text = re.sub(r"^[一二三四五六七八九十]+、", f"{zh}、", b.text)
+        b.text = re.sub(r"(^|\s)\d+\. ", rf"\g<1>{n}. ", b.text, count=1)
+    return blocks
 
 
 def _summary_frame(plan: Plan, lang: str) -> pd.DataFrame:
-    d, cov = plan.data, plan.coverage
+    d = plan.data
+    f = figures_of(plan)
     kinds = [s["kind"] for s in d["sites"]]
     c = d["county"]
     rows = [(("县", "county"), f"{c.get('province', '')}{c.get('prefecture', '')}{c['name']}"
@@ -157,10 +160,17 @@ def _summary_frame(plan: Plan, lang: str) -> pd.DataFrame:
             (("每日覆盖目标", "coverage target"), pct(d["parameters"].get("coverage_target"), 0))]
     rows += [((SITE_KIND_ZH[k].split()[0], SITE_KIND_ZH[k].split(" ", 1)[1]), f"{kinds.count(k)}")
              for k in SITE_KIND_ZH if kinds.count(k)]
-    rows += [(("每日配送乡镇", "townships served daily"),
-              f"{cov['townships_daily']} / {cov['townships_total']}"),
-             (("每日配送行政村", "villages served daily"),
-              f"{cov['villages_daily']} / {cov['villages_total']}（{pct(cov['village_share'])}）")]
+    rows += [(("每日配送乡镇", "townships served daily"), f.format("townships_daily")),
+             (("每日配送行政村", "administrative villages served daily"),
+              f.format("daily_served")),
+             (("设村级服务站的行政村", "administrative villages with a station"),
+              f.format("station_hosting"))]
+    if f.passed_not_stopped:
+        rows.append((("途经未停靠行政村", "passed, not stopped"), f.format("passed_not_stopped")))
+    rows.append((("未服务行政村", "administrative villages not served"), f.format("not_served")))
+    if f.communities_total:
+        rows.append((("每日配送社区", "communities served daily"),
+                     f"{f.communities_daily}/{f.communities_total}"))
     rows += [((TIER_ZH[t].split()[0], TIER_ZH[t].split()[1]), f"{len(plan.routes(t))}")
              for t in TIER_ZH if plan.routes(t)]
     rows.append((("日运行成本（元）", "cost per day (CNY)"), num(d["costs"]["total_per_day"])))
@@ -170,7 +180,8 @@ def _summary_frame(plan: Plan, lang: str) -> pd.DataFrame:
 
 def _township_frame(plan: Plan, lang: str) -> pd.DataFrame:
     d = plan.data
-    daily = daily_villages(plan)
+    f = figures_of(plan)
+    daily, passed = set(f.daily_served), set(f.passed_not_stopped)
     rows = []
     for t in d["townships"]:
         vs = [v for v in d["villages"] if v["township_id"] == t["id"] and v["kind"] == "village"]
@@ -180,9 +191,11 @@ def _township_frame(plan: Plan, lang: str) -> pd.DataFrame:
         rows.append({"乡镇": t["name"], "乡镇中转站": station,
                      "村级服务站": str(sum(1 for s in st if s["kind"] == "village_station")),
                      "行政村": str(len(vs)), "每日配送": str(served),
+                     "途经未停靠": str(sum(1 for v in vs if v["id"] in passed)),
                      "覆盖率": pct(served / len(vs)) if vs else "—"})
     cols = [("乡镇", "township"), ("乡镇中转站", "station"), ("村级服务站", "village stations"),
-            ("行政村", "villages"), ("每日配送", "daily"), ("覆盖率", "share")]
+            ("行政村", "villages"), ("每日配送", "daily"), ("途经未停靠", "passed"),
+            ("覆盖率", "share")]
     return _frame(rows, cols, lang)
 
 
@@ -231,8 +244,10 @@ def _value_text(value: Any, unit: Any) -> str:
         value != int(value) else num(value)
 
 
-def _scorecard_blocks(card: pd.DataFrame | None, lang: str) -> list[Block]:
+def _scorecard_blocks(card: pd.DataFrame | None, lang: str, scope: str = "") -> list[Block]:
     out = [_h2("scorecard", "五、考核指标", "5. Scorecard", lang)]
+    if scope:
+        out.append(Block("alert", f"⚠ {scope}", cls="scope"))
     if card is None:
         return out + [Block("p", pick("未提供指标评分。", "No scorecard was given.", lang))]
     groups = card["citation"].map(scorecard_section_of) if "citation" in card else \
@@ -243,8 +258,7 @@ def _scorecard_blocks(card: pd.DataFrame | None, lang: str) -> list[Block]:
     for group in dict.fromkeys(groups):
         sel = card[groups == group]
         rows = [{"指标": r["indicator"], "目标": r["target"],
-                 "规划/实际": _value_text(r["value"], unit[i]),
-                 "状态": status_word(r["status"], lang),
+                 "规划/实际": _card_value(r, unit[i]), "状态": _card_status(r, lang),
                  "差额": _value_text(r["margin"], unit[i]), "依据": _evidence(r["evidence"])}
                 for i, r in sel.iterrows()]
         if len(groups.unique()) > 1:
@@ -252,6 +266,29 @@ def _scorecard_blocks(card: pd.DataFrame | None, lang: str) -> list[Block]:
         out.append(Block("table", frame=_frame(rows, cols, lang), cls="scorecard",
                          fills=[STATUS_FILL.get(s, "#ffffff") for s in sel["status"]]))
     return out
+
+
+def _given(row: Any, key: str) -> bool:
+    value = row.get(key) if hasattr(row, "get") else None
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and \
+        value != ""
+
+
+def _card_value(row: Any, unit: Any) -> str:
+    """Return the scorecard's own ``value_text``; with both a planned and an entered value, both."""
+    text = str(row["value_text"]) if _given(row, "value_text") else _value_text(row["value"], unit)
+    if _given(row, "plan_value") and _given(row, "actual_value"):
+        return f"实际 {_value_text(row['actual_value'], unit)}；规划 " \
+               f"{_value_text(row['plan_value'], unit)}"
+    return text
+
+
+def _card_status(row: Any, lang: str) -> str:
+    """Return the scorecard's own ``status_zh`` (Chinese, or both), else the word table's."""
+    if lang != "en" and _given(row, "status_zh"):
+        zh = str(row["status_zh"])
+        return zh if lang == "zh" else f"{zh} {status_word(row['status'], 'en')}"
+    return status_word(row["status"], lang)
 
 
 def _evidence(text: Any) -> str:
@@ -278,33 +315,50 @@ def _fleet_blocks(plan: Plan, lang: str) -> list[Block]:
 
 
 def _unserved_blocks(plan: Plan, lang: str) -> list[Block]:
+    """Villages not served daily: 行政村 passed (not stopped), then by reason; 社区 apart."""
     out = [_h2("unserved", "七、未每日配送村庄", "7. Villages not served daily", lang)]
+    f = figures_of(plan)
+    status = village_status(plan)
     reasons = {u["village_id"]: reason_text(u, lang) for u in plan.data.get("unserved", [])}
-    daily = daily_villages(plan)
     town = {t["id"]: t["name"] for t in plan.data["townships"]}
-    groups: dict[tuple[str, str], list[str]] = {}
+    passed_word = pick(f"途经未停靠（每日有车途经，距线路≤{f.tolerance_m:g}米，可增设停靠点）",
+                       f"passed, not stopped (a daily route drives within {f.tolerance_m:g} m;"
+                       " a stop could be added)", lang)
+    groups: dict[tuple[int, str, str], list[str]] = {}
     for v in plan.data["villages"]:
-        if v["id"] in daily or not (v["kind"] == "village" or v["id"] in reasons):
+        st = status[v["id"]]
+        admin = v["kind"] == "village"
+        if st == "daily" or not (admin or v["id"] in reasons):
             continue
-        reason = reasons.get(v["id"]) or pick("规划文件未给出原因", "no reason recorded", lang)
+        if admin and st == "passed":
+            order, reason = 0, passed_word
+        else:
+            reason = reasons.get(v["id"]) or pick("规划文件未给出原因", "no reason recorded", lang)
+            order = 1 if admin else 2
+            if not admin:
+                reason = f"{words(KIND_WORDS, v['kind'], lang)}：{reason}"
         name = v["name"] + ("（贫困村）" if v.get("poor") and lang != "en" else
                             " (poor)" if v.get("poor") else "")
-        groups.setdefault((town.get(v["township_id"], ""), reason), []).append(name)
+        groups.setdefault((order, reason, town.get(v["township_id"], "")), []).append(name)
     if not groups:
         return out + [Block("p", pick("全部行政村每日配送。", "Every administrative village is "
                                       "served daily.", lang))]
-    n = sum(len(x) for x in groups.values())
-    community = {reason_text(u, lang) for u in plan.data.get("unserved", [])
-                 if u.get("reason") == "community"}
-    reasons_seen = sorted(dict.fromkeys(r for _, r in groups), key=lambda r: r in community)
-    out.append(Block("p", pick(f"共{n}个村（社区）未每日配送，可安排隔日或每周配送。",
-                               f"{n} villages (communities) are not served daily.", lang)))
+    n_admin = f.count("passed_not_stopped") + f.count("not_served")
+    others = sum(len(vs) for (o, _, _), vs in groups.items() if o == 2)
+    zh = (f"未每日配送的行政村{n_admin}个（共{f.villages_total}个），其中途经未停靠"
+          f"{f.count('passed_not_stopped')}个、未服务{f.count('not_served')}个"
+          + (f"；另列社区等{others}个" if others else "") + "。可安排隔日或每周配送。")
+    en = (f"{n_admin} of {f.villages_total} administrative villages are not served daily: "
+          f"{f.count('passed_not_stopped')} passed, not stopped; {f.count('not_served')} not "
+          "served" + (f"; {others} communities and other units listed apart" if others else "")
+          + ".")
+    out.append(Block("p", pick(zh, en, lang) if lang != "both" else f"{zh} {en}"))
     cols = [("乡镇", "township"), ("个数", "count"), ("村", "villages")]
-    for reason in reasons_seen:
+    for key in sorted(dict.fromkeys((o, r) for o, r, _ in groups)):
         rows = [{"乡镇": t, "个数": str(len(vs)), "村": "、".join(vs)}
-                for (t, r), vs in groups.items() if r == reason]
+                for (o, r, t), vs in groups.items() if (o, r) == key]
         total = sum(int(r["个数"]) for r in rows)
-        out += [Block("h3", f"{pick('原因', 'reason', lang)}：{reason}（{total}）"),
+        out += [Block("h3", f"{pick('原因', 'reason', lang)}：{key[1]}（{total}）"),
                 Block("table", frame=_frame(rows, cols, lang), cls="unserved")]
     return out
 

@@ -114,6 +114,11 @@ def render_docx(plan: Plan, *, scorecard: Any = None, county: County | None = No
             run = doc.add_paragraph().add_run(b.text)
             run.font.size = Pt(9)
             run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+        elif b.kind == "alert":
+            run = doc.add_paragraph().add_run(b.text)
+            run.bold = True
+            run.font.size = Pt(12)
+            run.font.color.rgb = RGBColor(0x9C, 0x00, 0x06)
         elif b.kind == "notice":
             for line in b.text.split("\n"):
                 run = doc.add_paragraph().add_run(line)

@@ -29,7 +29,11 @@ import pandas as pd
 
 from ruralnet._io import atomic_path
 from ruralnet.exceptions import RuralnetError
+from ruralnet.outputs.costs_view import economics_sheets
+from ruralnet.outputs.served import STATUS_TEXT, figures_of, village_status
+from ruralnet.outputs.weekly_view import has_week, schedule_frame, visits_per_week
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
+from ruralnet.plan.figures import format_percent
 
 if TYPE_CHECKING:
     from ruralnet.geo.county import County
@@ -190,7 +194,7 @@ def scorecard_table(scorecard: Any) -> pd.DataFrame | None:
 
 def summary_rows(plan: Plan) -> list[tuple[str, Any]]:
     """Label/value pairs summarising a plan (the 概要 sheet and the report header)."""
-    d, cov = plan.data, plan.coverage
+    d = plan.data
     kinds = [s["kind"] for s in d["sites"]]
     rows: list[tuple[str, Any]] = [
         ("县 county", d["county"]["name"]), ("代码 code", d["county"]["code"]),
@@ -201,12 +205,15 @@ def summary_rows(plan: Plan) -> list[tuple[str, Any]]:
         ("覆盖目标 coverage target", d["parameters"]["coverage_target"]),
     ]
     rows += [(SITE_KIND_ZH[k], kinds.count(k)) for k in SITE_KIND_ZH]
+    f = figures_of(plan)
     rows += [
-        ("每日配送乡镇 townships served daily",
-         f"{cov['townships_daily']}/{cov['townships_total']}"),
-        ("每日配送行政村 villages served daily",
-         f"{cov['villages_daily']}/{cov['villages_total']}"),
-        ("行政村覆盖率 village share", round(cov["village_share"], 4)),
+        ("每日配送乡镇 townships served daily", f.format("townships_daily")),
+        ("每日配送行政村 villages served daily", f.format("daily_served")),
+        ("行政村覆盖率 village share", format_percent(f.share("daily_served"))),
+        ("设村级服务站的行政村 villages with a station", f.format("station_hosting")),
+        ("途经未停靠行政村 passed, not stopped", f.format("passed_not_stopped")),
+        ("未服务行政村 villages not served", f.format("not_served")),
+        ("每日配送社区 communities served daily", f"{f.communities_daily}/{f.communities_total}"),
     ]
     rows += [(f"线路 routes {TIER_ZH[t]}", len(plan.routes(t))) for t in TIER_ZH]
     rows.append(("日成本 daily cost (元 CNY)", d["costs"]["total_per_day"]))
@@ -229,10 +236,11 @@ def plan_layers(plan: Plan, county: County | None = None) -> dict[str, Any]:
     prov = plan.data["provenance"]
     layers = plan.to_geodataframes()
     v = layers["villages"]
-    daily = daily_villages(plan)
     station = {s["village_id"]: s["id"] for s in plan.data["sites"]
                if s["kind"] == "village_station" and s.get("village_id")}
-    v["daily"] = v["id"].map(lambda i: i in daily).astype(bool)
+    status = village_status(plan)
+    v["daily"] = v["id"].map(lambda i: status.get(i) == "daily").astype(bool)
+    v["service"] = v["id"].map(status)
     v["station_id"] = v["id"].map(lambda i: station.get(i, ""))
     geo_src = prov["geography"]["source"]
     if "position_source" in v:
@@ -299,7 +307,31 @@ def write_route_csv(plan: Plan, path: str | Path) -> Path:
 #: scorecard column → Excel / CSV header (Chinese then English)
 SCORECARD_HEADERS = {"indicator": "指标 indicator", "target": "目标 target",
                      "value": "值 value", "unit": "单位 unit", "status": "状态 status",
-                     "margin": "差额 margin", "evidence": "依据 evidence"}
+                     "margin": "差额 margin", "evidence": "依据 evidence",
+                     "value_text": "值（文字） value text", "plan_value": "规划值 plan value",
+                     "actual_value": "实际值 actual value", "scope": "适用范围 scope"}
+
+
+def scorecard_scope(scorecard: Any) -> str:
+    """Return the scorecard's scope line (e.g. 参照 borrowed: …), or ``""``.
+
+    From :attr:`ruralnet.programme.scorecard.Scorecard.scope`, else the first
+    non-empty ``scope`` cell of its table.
+
+    Examples
+    --------
+    >>> scorecard_scope(pd.DataFrame({"scope": ["", "参照 borrowed: x"]}))
+    '参照 borrowed: x'
+    """
+    if scorecard is None:
+        return ""
+    own = getattr(scorecard, "scope", None)
+    if isinstance(own, str):
+        return own
+    table = getattr(scorecard, "table", scorecard)
+    if "scope" not in getattr(table, "columns", ()):
+        return ""
+    return next((str(x) for x in table["scope"] if isinstance(x, str) and x.strip()), "")
 
 
 def readable_scorecard(scorecard: Any) -> pd.DataFrame:
@@ -340,9 +372,11 @@ def village_table(plan: Plan) -> pd.DataFrame:
                if s["kind"] == "village_station" and s.get("village_id")}
     unserved = {u["village_id"]: u for u in d.get("unserved", [])}
     geo = d["provenance"].get("geography", {}).get("source", "")
+    status = village_status(plan)
+    freq = visits_per_week(plan)
     rows = []
     for v in d["villages"]:
-        served = v["id"] in daily
+        served = status[v["id"]] == "daily"
         rows.append({
             "编号 id": v["id"], "村 village": v["name"],
             "乡镇 township": town.get(v["township_id"], ""),
@@ -351,9 +385,12 @@ def village_table(plan: Plan) -> pd.DataFrame:
             "村级服务站 station": "是" if v["id"] in station else "否",
             "服务站名称 station name": station.get(v["id"], ""),
             "每日配送 daily": "是" if served else "否",
+            "班次/周 visits per week": freq.get(v["id"], 0),
+            "配送状态 service": " ".join(STATUS_TEXT[status[v["id"]]]),
             "线路 route": daily.get(v["id"], ""),
             "未每日配送原因 reason": "" if served else
-            reason_text(unserved[v["id"]]) if v["id"] in unserved else "未记录原因",
+            reason_text(unserved[v["id"]]) if v["id"] in unserved else
+            "途经未停靠 passed, not stopped" if status[v["id"]] == "passed" else "未记录原因",
             "送货kg deliver_kg": v.get("deliver_kg"), "揽收kg pickup_kg": v.get("pickup_kg"),
             "经度 lon": v["lon"], "纬度 lat": v["lat"],
             "位置来源 position source": v.get("position_source") or geo})
@@ -361,7 +398,10 @@ def village_table(plan: Plan) -> pd.DataFrame:
 
 
 def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
-    """Write an Excel workbook with sheets 概要, 指标, 村庄, 线路 and 站点.
+    """Write an Excel workbook with sheets 概要, 指标, 村庄, (班次,) 线路, 站点 (and 成本).
+
+    班次 is written for a plan with a week (``weekly``/``multi_day``), 成本 for
+    one with ``economics``; a borrowed scorecard's scope line heads 指标.
 
     Parameters
     ----------
@@ -390,22 +430,40 @@ def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
         for cell in ws[1]:
             cell.font = Font(bold=True, color="9C0006")
             cell.fill = PatternFill("solid", fgColor="FFEB9C")
-    for label, value in summary_rows(plan):
+    scope = scorecard_scope(scorecard)
+    for label, value in summary_rows(plan) + ([("考核体系适用范围 scorecard scope", scope)]
+                                              if scope else []):
         ws.append([label, value])
         _as_text(ws[ws.max_row])
     if table is not None:
         card = readable_scorecard(table)
-        cols = [c for c in SCORECARD_HEADERS if c in card]
+        cols = [c for c in SCORECARD_HEADERS if c in card and (c != "scope" or scope)]
         card = card[cols].assign(status=card["status_zh"]).rename(columns=SCORECARD_HEADERS)
     sheets = {
         "指标": card if table is not None
         else pd.DataFrame({"说明 note": ["未提供指标评分 no scorecard given"]}),
         "村庄": village_table(plan),
+        **({"班次": schedule_frame(plan)} if has_week(plan) else {}),
         "线路": stop_table(plan).rename(columns=STOP_COLUMNS),
         "站点": _site_table(plan),
     }
     for title, frame in sheets.items():
-        _append_frame(wb.create_sheet(title), frame, Font(bold=True))
+        sheet = wb.create_sheet(title)
+        if title == "指标" and scope:
+            sheet.append([f"⚠ {scope}"])
+            _as_text(sheet[1])
+            sheet["A1"].font = Font(bold=True, color="9C0006")
+            sheet["A1"].fill = PatternFill("solid", fgColor="FFEB9C")
+        _append_frame(sheet, frame, Font(bold=True))
+    for name, tables in economics_sheets(plan).items():
+        sheet = wb.create_sheet(name)
+        for title, frame, note in tables:
+            sheet.append([title, note])
+            _as_text(sheet[sheet.max_row])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
+            _append_frame(sheet, frame, Font(bold=True))
+            sheet.append([])
+        sheet.freeze_panes = None
     for sheet in wb.worksheets:
         for col in sheet.columns:
             width = max(len(str(c.value or "")) for c in col)
@@ -427,14 +485,15 @@ def _site_table(plan: Plan) -> pd.DataFrame:
 
 def _append_frame(ws: Any, frame: pd.DataFrame, header_font: Any) -> None:
     ws.append([str(c) for c in frame.columns])
-    for cell in ws[1]:
+    head = ws.max_row
+    for cell in ws[head]:
         cell.font = header_font
     for row in frame.itertuples(index=False):
         ws.append([visible_text(x) if isinstance(x, str) else
                    None if pd.isna(x) else round(x, 4) if isinstance(x, float) else x
                    for x in row])
         _as_text(ws[ws.max_row])
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{head + 1}"
 
 
 def _as_text(cells: Any) -> None:

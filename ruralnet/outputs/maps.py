@@ -54,10 +54,17 @@ from ruralnet.outputs.exports import (
     SITE_KIND_ZH,
     TIER_ZH,
     check_county_matches,
-    daily_villages,
     minutes_to_hhmm,
     place_names,
 )
+from ruralnet.outputs.map_villages import (
+    PLAIN_EDGE,
+    POOR_EDGE,
+    STATUS_FILL,
+    add_villages,
+    not_daily_legend,
+)
+from ruralnet.outputs.served import figures_of
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 
 if TYPE_CHECKING:
@@ -94,8 +101,6 @@ TIER_STYLE = {  # weight, dash pattern, palette (one colour per vehicle, cycling
                            "#ca8a04", "#4f46e5", "#65a30d", "#e11d48"]),
     "direct": (3.5, "8 6", ["#0d9488", "#c026d3", "#d97706", "#0284c7", "#dc2626", "#4d7c0f"]),
 }
-VILLAGE_FILL = {True: "#16a34a", False: "#f97316"}  # daily / not daily
-POOR_EDGE, PLAIN_EDGE = "#6b21a8", "#ffffff"
 SITE_SVG = {  # inline SVG, no icon font; size in px
     "county_service_centre": (24, '<circle cx="12" cy="12" r="10" fill="#7c3aed" stroke="#fff" '
                                   'stroke-width="2"/><path d="M12 5l2 5h5l-4 3 2 5-5-3-5 3 '
@@ -285,7 +290,7 @@ def plan_map(plan: Plan, county: County | None = None, *,
     if county is not None:
         _add_county(m, county, proj, folium, bind, tiles is None)
     _add_routes(m, plan, proj, folium, bind)
-    _add_villages(m, plan, proj, folium, bind)
+    add_villages(m, plan, proj, folium, bind)
     _add_sites(m, plan, proj, folium, bind)
     if county is not None:
         add_labels(m, folium, [(str(r.name), *proj.latlon(p.x, p.y))
@@ -450,42 +455,6 @@ def _add_routes(m: Any, plan: Plan, proj: _Projector, folium: Any, bind: type) -
                                 f"{r['id']} {r['vehicle_type']}"))).add_to(group)
 
 
-def _village_popup(v: dict[str, Any], town: str, route: str | None, station: str | None) -> str:
-    kind = {"village": "行政村", "community": "社区", "other": "其他"}.get(v["kind"], v["kind"])
-    parts = [f"<b>{escape_html(v['name'])}</b>（{escape_html(kind)}）",
-             f"乡镇 township: {escape_html(town)}",
-             f"每日配送 daily: {'是 yes（' + escape_html(route) + '）' if route else '否 no'}"]
-    if v.get("poor"):
-        parts.append("贫困村 poor village")
-    if station:
-        parts.append(f"村级服务站 station: {escape_html(station)}")
-    if "deliver_kg" in v or "pickup_kg" in v:
-        parts.append(f"送 {v.get('deliver_kg', 0):g} kg / 取 {v.get('pickup_kg', 0):g} kg")
-    if v.get("position_source"):
-        parts.append(f"位置来源 position: {escape_html(v['position_source'])}")
-    return "<br>".join(parts)
-
-
-def _add_villages(m: Any, plan: Plan, proj: _Projector, folium: Any, bind: type) -> None:
-    daily = daily_villages(plan)
-    town = {t["id"]: t["name"] for t in plan.data["townships"]}
-    station = {s["village_id"]: s["name"] for s in plan.data["sites"]
-               if s["kind"] == "village_station" and s.get("village_id")}
-    group = folium.FeatureGroup(name=f"村庄 villages ({len(plan.data['villages'])})").add_to(m)
-    for v in plan.data["villages"]:
-        served = v["id"] in daily
-        status = (("daily" if served else "not-daily") + (" rn-poor" if v.get("poor") else "")
-                  + (" rn-has-station" if v["id"] in station else ""))
-        folium.CircleMarker(
-            proj.latlon(v["lon"], v["lat"]), radius=6 if v["kind"] == "village" else 4,
-            color=POOR_EDGE if v.get("poor") else PLAIN_EDGE, weight=3 if v.get("poor") else 1,
-            fill=True, fill_color=VILLAGE_FILL[served], fill_opacity=0.9,
-            class_name=f"rn-village rn-{status}",
-        ).add_child(bind(_village_popup(v, town.get(v["township_id"], ""), daily.get(v["id"]),
-                                        station.get(v["id"])), escape_html(v["name"]))
-                    ).add_to(group)
-
-
 def _svg(kind: str) -> tuple[int, str]:
     size, body = SITE_SVG[kind]
     return size, (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
@@ -523,12 +492,18 @@ def _swatch_dot(fill: str, edge: str, width: float) -> str:
 
 
 def _legend_html(plan: Plan) -> str:
+    f = figures_of(plan)
     rows = [(_svg(k)[1], SITE_KIND_ZH[k]) for k in SITE_SVG]
     rows += [
-        (_swatch_dot(VILLAGE_FILL[True], PLAIN_EDGE, 1), "每日配送的村 village served daily"),
-        (_swatch_dot(VILLAGE_FILL[False], PLAIN_EDGE, 1), "非每日配送 not served daily"),
+        (_swatch_dot(STATUS_FILL["daily"], PLAIN_EDGE, 1),
+         f"每日配送的村 village served daily（行政村 {f.format('daily_served')}）"),
+        (_swatch_dot(STATUS_FILL["passed"], PLAIN_EDGE, 1),
+         f"途经未停靠 passed, not stopped（行政村 {f.count('passed_not_stopped')}）"),
+        (_swatch_dot(STATUS_FILL["not_served"], PLAIN_EDGE, 1),
+         f"未服务 not served（行政村 {f.count('not_served')}）"),
         (_swatch_dot("#ffffff", POOR_EDGE, 3), "紫边：贫困村 purple edge: poor village"),
     ]
+    rows += not_daily_legend(plan)
     rows += [(_swatch_line(TIER_STYLE[t][2][0], TIER_STYLE[t][0], TIER_STYLE[t][1]),
               f"{TIER_ZH[t]}（每车一色 one colour per vehicle）") for t in TIER_STYLE]
     body = "".join(f"<div class='rn-row'><span class='rn-sym'>{sym}</span>{escape_html(text)}</div>"

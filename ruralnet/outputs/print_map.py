@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from ruralnet._io import atomic_path, cjk_font
 from ruralnet.exceptions import ParameterError
-from ruralnet.outputs.exports import check_county_matches, daily_villages
+from ruralnet.outputs.exports import check_county_matches
+from ruralnet.outputs.served import village_status
 from ruralnet.plan.document import Plan
 
 if TYPE_CHECKING:
@@ -185,9 +186,9 @@ class _Layers:
                             + [Point(s["lon"], s["lat"]) for s in d["sites"]], crs=4326)
         base = county.boundary if county is not None else pts
         self.crs = base.estimate_utm_crs() if len(base) else "EPSG:3857"
-        daily = daily_villages(plan)
+        status = village_status(plan)  # the figures' definition (a station's host is daily)
         self.villages = gpd.GeoDataFrame(
-            [{**v, "daily": v["id"] in daily} for v in d["villages"]],
+            [{**v, "daily": status[v["id"]] == "daily"} for v in d["villages"]],
             geometry=[Point(v["lon"], v["lat"]) for v in d["villages"]], crs=4326,
         ).to_crs(self.crs) if d["villages"] else None
         self.sites = gpd.GeoDataFrame(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ruralnet.outputs.exports import daily_villages
+from ruralnet.outputs.served import figures_of
 from ruralnet.outputs.words import MODE_WORDS, num, pct, reason_text, status_word
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 
@@ -22,30 +22,32 @@ def _names(items: list[str], limit: int = 6, sep: str = "、") -> str:
 
 
 def plan_facts(plan: Plan) -> dict[str, Any]:
-    """Figures the prose quotes: sites per kind, coverage, routes, km, cost, unserved reasons."""
-    d, cov = plan.data, plan.coverage
+    """Figures the prose quotes: sites per kind, coverage, routes, km, cost, unserved reasons.
+
+    Village and township counts are those of :func:`ruralnet.plan.figures.plan_figures`
+    (行政村 only; "passed, not stopped" apart from "not served").
+    """
+    d = plan.data
+    fig = figures_of(plan)
     town = {t["id"]: t["name"] for t in d["townships"]}
     kinds = Counter(s["kind"] for s in d["sites"])
     wh = [s for s in d["sites"] if s["kind"] == "county_warehouse"]
-    stations = {s["village_id"] for s in d["sites"] if s["kind"] == "village_station"}
-    admin = [v for v in d["villages"] if v["kind"] == "village"]
-    daily = daily_villages(plan)
     reasons = {u["village_id"]: u for u in d.get("unserved", [])}
-    not_daily = [v for v in admin if v["id"] not in daily]
     return {
         "county": d["county"]["name"], "kinds": kinds,
         "warehouses": [(s["name"], town.get(s.get("township_id") or "", "")) for s in wh],
-        "towns_daily": cov["townships_daily"], "towns_total": cov["townships_total"],
-        "villages_daily": cov["villages_daily"], "villages_total": cov["villages_total"],
-        "share": cov["village_share"],
-        "station_villages": sum(1 for v in admin if v["id"] in stations),
-        "admin_total": len(admin),
+        "towns_daily": fig.count("townships_daily"), "towns_total": fig.townships_total,
+        "villages_daily": fig.count("daily_served"), "villages_total": fig.villages_total,
+        "share": _share(fig.count("daily_served"), fig.villages_total),
+        "station_villages": fig.count("station_hosting"),
+        "admin_total": fig.villages_total,
         "routes": {t: len(plan.routes(t)) for t in ("trunk", "feeder", "direct")},
         "km": sum(r["distance_km"] for r in d["routes"]),
         "cost": d["costs"]["total_per_day"],
         "mode": d["parameters"].get("mode"), "target": d["parameters"].get("coverage_target"),
-        "not_daily": len(not_daily),
-        "reasons": Counter(reason_text(reasons.get(v["id"], {})) for v in not_daily),
+        "not_daily": fig.count("passed_not_stopped") + fig.count("not_served"),
+        "passed": fig.count("passed_not_stopped"), "not_served": fig.count("not_served"),
+        "reasons": Counter(reason_text(reasons.get(v, {})) for v in fig.not_served),
         "vehicles": sum((d["costs"].get("vehicles") or {}).values()),
     }
 
@@ -90,14 +92,24 @@ def _zh(f: dict[str, Any], card: Any) -> list[str]:
     second += f"{fleet}，合计行驶约{num(f['km'])}公里，日运行成本约{num(f['cost'])}元。"
     out = [first, second]
     if f["not_daily"]:
-        top = "；".join(f"{reason}（{n}个）" for reason, n in f["reasons"].most_common(3))
-        out.append(f"未每日配送的行政村{f['not_daily']}个，原因：{top}。名单见“未每日配送村庄”表。")
+        text = f"未每日配送的行政村{f['not_daily']}个"
+        if f["passed"]:
+            text += (f"，其中{f['passed']}个每日有配送车辆途经但未停靠（可增设停靠点），"
+                     f"{f['not_served']}个未服务")
+        if f["not_served"]:
+            top = "；".join(f"{reason}（{n}个）" for reason, n in f["reasons"].most_common(3))
+            text += f"，{'未服务' if f['passed'] else ''}原因：{top}"
+        out.append(text + "。名单见“未每日配送村庄”表。")
     else:
         out.append("全部行政村每日配送。")
     if card is not None and len(card):
-        counts = Counter(card["status"])
-        parts = "，".join(f"{status_word(s)}{n}项" for s, n in counts.most_common())
-        out.append(f"对照考核指标{len(card)}项：{parts}。")
+        words_zh = card["status_zh"] if "status_zh" in card else card["status"].map(status_word)
+        counts = Counter(w if isinstance(w, str) and w else status_word(s)
+                         for w, s in zip(words_zh, card["status"], strict=True))
+        parts = "，".join(f"{w}{n}项" for w, n in counts.most_common())
+        scope = next((x for x in card.get("scope", []) if isinstance(x, str) and x), "")
+        borrowed = f"（{scope}）" if scope.startswith("参照") else ""
+        out.append(f"对照考核指标{len(card)}项{borrowed}：{parts}。")
     return out
 
 
@@ -116,8 +128,11 @@ def _en(f: dict[str, Any], card: Any) -> list[str]:
               f"{r['direct']} direct routes a day, about {num(f['km'])} km and "
               f"{num(f['cost'])} CNY per day.")
     out = [first, second]
-    out.append(f"{f['not_daily']} administrative villages are not served daily (see the table)."
-               if f["not_daily"] else "Every administrative village is served daily.")
+    passed = (f" ({f['passed']} passed, not stopped: a daily route drives through; "
+              f"{f['not_served']} not served)" if f["passed"] else "")
+    out.append(f"{f['not_daily']} administrative villages are not served daily{passed} "
+               "(see the table)." if f["not_daily"] else
+               "Every administrative village is served daily.")
     if card is not None and len(card):
         counts = Counter(card["status"])
         parts = ", ".join(f"{n} {status_word(s, 'en')}" for s, n in counts.most_common())

@@ -104,6 +104,8 @@ def _block_html(b: Block) -> str:
         return f"<h3>{_esc(b.text)}</h3>"
     if b.kind == "p":
         return f"<p>{_esc(b.text)}</p>"
+    if b.kind == "alert":
+        return f"<p class='alert {_esc(b.cls)}' role='note'><b>{_esc(b.text)}</b></p>"
     if b.kind == "note":
         return f"<p class='note'>{_esc(b.text)}</p>"
     if b.kind == "notice":
@@ -201,6 +203,7 @@ h2{font-size:1.25em;margin-top:1.4em;border-bottom:1px solid #999}
 h3{font-size:1.05em;margin:1em 0 .3em}
 p{text-indent:2em;margin:.4em 0}
 p.note{text-indent:0;color:#555;font-size:.85em}
+p.alert{text-indent:0;border-left:5px solid #b45309;background:#fff7ed;padding:.3em .6em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.85em;width:100%}
 th,td{border:1px solid #888;padding:2px 6px;text-align:left;vertical-align:top}
 th{background:#eee}
