@@ -249,3 +249,27 @@ def test_plan_capital_is_checked_against_anxi_fund_table_lines():
     assert rows["logistics"]["fits"] is True
     assert "物流" in rows["logistics"]["lines"][0]["line_item"]
     assert "安政综〔2018〕30号" in rows["logistics"]["citation"]
+
+
+def test_budget_command_checks_a_plan_against_its_fund_table(tmp_path, two_tier_doc):
+    """`ruralnet budget --system 安溪2018 --plan plan.json` names the lines; exit 1 when over."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ruralnet.cli import main
+
+    doc = dict(two_tier_doc, economics={"investment": plan_investment(two_tier_doc)})
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc | {"schema_version": "1.0"}, ensure_ascii=False),
+                    encoding="utf-8")
+    r = CliRunner().invoke(main, ["budget", "--system", "安溪2018", "--plan", str(path)])
+    assert r.exit_code == 0, r.output  # 233 万 logistics ≤ 450, 1.5 万 stations ≤ 350
+    assert "logistics: 计划 planned 233.0 / 450.0 万元" in r.output and "fits" in r.output
+    doc["economics"]["investment"]["by_category_wan"]["logistics"] = 500.0
+    path.write_text(json.dumps(doc | {"schema_version": "1.0"}, ensure_ascii=False),
+                    encoding="utf-8")
+    r = CliRunner().invoke(main, ["budget", "--system", "安溪2018", "--plan", str(path)])
+    assert r.exit_code == 1 and "超出 over" in r.output
+    r = CliRunner().invoke(main, ["budget", "--system", "安溪2018"])
+    assert r.exit_code == 2 and "BUDGET_CSV" in r.output

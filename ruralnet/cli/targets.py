@@ -69,18 +69,53 @@ def score(plan_json: str, system_name: str | None, actuals: str | None,
 
 
 @click.command("budget")
-@click.argument("budget_csv", type=click.Path(exists=True, dir_okay=False))
+@click.argument("budget_csv", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--system", "system_name", required=True,
               help="Indicator system whose fund rules apply, e.g. yunnan_2018.")
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
+              help="A plan.json: check its investment per category against the system's "
+                   "fund-table lines (and against BUDGET_CSV's categories when given).")
 @guarded
-def budget(budget_csv: str, system_name: str) -> None:
-    """Check BUDGET_CSV against a system's fund rules; exit 1 if a rule is broken."""
-    from ruralnet.programme.budget import check_budget
+def budget(budget_csv: str | None, system_name: str, plan_file: str | None) -> None:
+    """Check BUDGET_CSV against a system's fund rules, and/or a plan's spend against its table.
+
+    Exits 1 when a fund rule is broken or the plan does not fit its fund table.
+    """
+    from ruralnet.plan.document import Plan
+    from ruralnet.plan.investment import check_against_budget, plan_investment
+    from ruralnet.programme.budget import check_budget, read_budget
+    from ruralnet.programme.plan_spend import plan_against_fund_table
     from ruralnet.programme.targets import load_system
 
-    result = check_budget(budget_csv, load_system(system_name))
-    click.echo(result.summary())
-    if not result.passed:
+    if budget_csv is None and plan_file is None:
+        raise click.UsageError("请给出预算文件 BUDGET_CSV 或 --plan plan.json | "
+                               "give a BUDGET_CSV or --plan plan.json.")
+    system = load_system(system_name)
+    failed = False
+    if budget_csv is not None:
+        result = check_budget(budget_csv, system)
+        click.echo(result.summary())
+        failed |= not result.passed
+    if plan_file is not None:
+        doc = Plan.from_json(plan_file).data
+        inv = (doc.get("economics") or {}).get("investment") or plan_investment(doc)
+        click.echo(f"规划投资 plan investment: {inv['capital_wan']:,.1f} 万元 ({inv['source']})")
+        rows = plan_against_fund_table(inv, system)
+        if budget_csv is not None:
+            by_cat = read_budget(budget_csv).groupby("category")["amount_wan"].sum().to_dict()
+            rows += [r | {"lines": [{"line_item": f"{Path(budget_csv).name} ({r['category']})"}],
+                          "citation": ""} for r in check_against_budget(inv, by_cat)]
+        for r in rows:
+            if r["budget_wan"] is None:
+                click.echo(f"  {r['category']}: 计划 planned {r['planned_wan']:,.1f} 万元 — "
+                           f"{system.id} 资金表无此项 no such line in the fund table")
+                continue
+            word = "在资金表内 fits" if r["fits"] else "超出 over"
+            items = "、".join(ln["line_item"] for ln in r["lines"])
+            click.echo(f"  {r['category']}: 计划 planned {r['planned_wan']:,.1f} / "
+                       f"{r['budget_wan']:,.1f} 万元 ({items}) → {word}")
+            failed |= r["fits"] is False
+    if failed:
         raise click.exceptions.Exit(1)
 
 
