@@ -222,3 +222,28 @@ def test_plan_county_with_the_extract_counts_positions_in_plan_json(pbf):
             if v["position_source"] == "osm"}
     assert refs["350524100201"] == "node/1000000101" and len(refs) == 8
     assert used[0].osm.match.counts()["matched"] == 8
+
+
+def test_geography_template_is_prefilled_with_the_osm_positions(pbf, result, tmp_path):
+    """`geography --osm-file … --template` fills lon/lat of every OSM-matched village only."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from ruralnet.cli import main
+
+    out = tmp_path / "villages.csv"
+    r = CliRunner().invoke(main, ["geography", "--county", "安溪", "--osm-file", str(pbf),
+                                  "--template", str(out)])
+    assert r.exit_code == 0, r.output
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    filled = {row["村代码"]: (float(row["经度"]), float(row["纬度"]))
+              for row in rows if row["经度"]}
+    v = result.county.villages
+    osm = v[v["position_source"] == "osm"]
+    assert len(rows) == 492 and set(filled) == set(osm["village_id"].astype(str))
+    first = osm.iloc[0]
+    assert filled[str(first.village_id)] == pytest.approx((first.geometry.x, first.geometry.y),
+                                                          abs=1e-6)
+    assert f"{len(filled)} with OSM positions" in r.output

@@ -126,9 +126,23 @@ def geography(county: str, province: str | None, prefecture: str | None,
     if template:
         from ruralnet.geo.village_template import write_village_template
 
+        positions = None
+        if osm_file:  # pre-fill the positions the OSM extract gives
+            from ruralnet.roads.osm_county import read_county_osm
+
+            check_input_file("--osm-file", osm_file)
+            read = read_county_osm(load_county(county, province=province,
+                                               prefecture=prefecture, seed=seed), osm_file)
+            v = read.county.villages
+            osm = v[v["position_source"] == "osm"]
+            positions = {str(r.village_id): (r.geometry.x, r.geometry.y, "osm")
+                         for r in osm.itertuples()}
+            click.echo(read.summary())
         n = write_village_template(county, template, province=province, prefecture=prefecture,
-                                   force=force)
-        click.echo(f"已写入村庄模板 wrote the village template ({n} villages) to {template}")
+                                   force=force, positions=positions)
+        filled = f", {len(positions)} with OSM positions" if positions else ""
+        click.echo(f"已写入村庄模板 wrote the village template ({n} villages{filled}) "
+                   f"to {template}")
         return
     if not out:
         raise click.UsageError("需要 --out 输出目录（或 --template 模板文件）| "

@@ -11,6 +11,7 @@ coordinates keep synthetic positions; their other figures are still used.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 
 from ruralnet._io import atomic_path
@@ -57,8 +58,14 @@ def template_rows(query: str, *, province: str | None = None,
 
 
 def write_village_template(query: str, path: str | Path, *, province: str | None = None,
-                           prefecture: str | None = None, force: bool = False) -> int:
+                           prefecture: str | None = None, force: bool = False,
+                           positions: Mapping[str, tuple[float, float, str]] | None = None
+                           ) -> int:
     """Write the fill-in template (``.xlsx`` or ``.csv``) for a county; return its row count.
+
+    ``positions`` pre-fills known WGS-84 coordinates: village code → ``(lon,
+    lat, source)``, e.g. the OSM place matched to it (``geography --osm-file
+    … --template``), so the bureau only checks those rows and fills the rest.
 
     Raises
     ------
@@ -76,6 +83,11 @@ def write_village_template(query: str, path: str | Path, *, province: str | None
                              f"{path} exists and is not overwritten; choose another name or "
                              "pass --force.", path=str(path))
     label, rows = template_rows(query, province=province, prefecture=prefecture)
+    lon_i, lat_i, crs_i = (TEMPLATE_COLUMNS.index(c) for c in ("经度", "纬度", "坐标系"))
+    for row in rows:
+        known = (positions or {}).get(row[1])
+        if known is not None:
+            row[lon_i], row[lat_i], row[crs_i] = f"{known[0]:.6f}", f"{known[1]:.6f}", "WGS84"
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".csv":
             with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
