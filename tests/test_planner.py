@@ -169,3 +169,15 @@ def test_joint_warehouses_failing_the_day_fall_back_to_facility_location():
     assert fb.warehouses == (1, 5) and fb.how["lrp"]["used"] == "facility_location"
     assert fb.how["lrp"]["joint_infeasible_en"] == "trunk infeasible"
     assert _facility_fallback(fb, err) is None  # nothing left to try: the error stands
+
+
+def test_siting_record_says_which_warehouse_count_the_plan_uses(small_plan):
+    """The facility-location model's count and the plan's count are told apart; the covering
+    model's bound is on population, not on yuan."""
+    siting = small_plan.data["siting"]
+    n_plan = sum(s["kind"] == "county_warehouse" for s in small_plan.data["sites"])
+    assert siting["county_warehouse"]["metrics"]["n_warehouses_plan"] == n_plan
+    assert "n_warehouses" not in siting["county_warehouse"]["metrics"]
+    vs = siting["village_station"]
+    assert "bound" not in vs
+    assert vs["bound_population_covered"] <= vs["metrics"]["population_covered"] + 1e-6

@@ -465,3 +465,19 @@ def test_report_has_a_cost_section_from_the_economics_of_the_plan():
     assert ["×2", "156", "700", "2", "4.49", "4.49"] in page.rows
     assert len(page.images) == 1  # the sensitivity chart (no fleet curve, no map)
     assert "costs" not in _Page(render_report(Plan(tiny_plan_dict()), with_map=False)).sections
+
+
+def test_report_claims_no_location_routing_saving_when_the_joint_warehouses_failed():
+    """A plan that fell back to facility location says so and prints no 'saving' (会泽 case)."""
+    from ruralnet.plan.document import Plan
+
+    d = tiny_plan_dict()
+    d["lrp"] = {"two_step_cost": 6000.0, "joint_cost": 4758.55, "used": "facility_location",
+                "joint_infeasible_zh": "干线无解", "joint_infeasible_en": "trunk infeasible",
+                "iterations": []}
+    texts = " ".join(b.text for b in annex.build_annex(Plan(d), lang="zh")[1])
+    assert "采用设施选址的县级仓" in texts and "干线无解" in texts
+    assert "节省" not in texts.split("选址—路径联合优化")[-1]
+    d["lrp"]["used"] = "joint"
+    texts = " ".join(b.text for b in annex.build_annex(Plan(d), lang="zh")[1])
+    assert "联合优化 4,758.55 元/日" in texts or "联合优化 4,759 元/日" in texts

@@ -380,10 +380,21 @@ def _model_blocks(plan: Plan, lang: str) -> list[Block]:
                 Block("table", frame=pd.DataFrame(rows, columns=heads), cls="siting")]
     if lrp:
         two, joint = lrp.get("two_step_cost"), lrp.get("joint_cost")
-        saving = (f"；节省 {pct((two - joint) / two)}" if two and joint is not None else "")
+        used = lrp.get("used", "joint")
+        if used == "joint":
+            saving = (f"；节省 {pct((two - joint) / two)}" if two and joint is not None else "")
+            text = (f"两步法 {num(two)} 元/日；联合优化 {num(joint)} 元/日{saving}；"
+                    f"迭代 {len(lrp.get('iterations', []))} 次。")
+        else:  # the joint warehouses failed the day's routing: no saving to claim
+            why = lrp.get("joint_infeasible_zh") if lang != "en" else lrp.get(
+                "joint_infeasible_en")
+            text = pick(f"联合优化的县级仓在每日线路中不可行，本方案采用设施选址的县级仓"
+                        f"（干线估算 {num(two)} 元/日）；原因：{why or '—'}",
+                        f"The jointly chosen warehouses failed the day's routing; the plan uses "
+                        f"the facility-location warehouses (trunk estimate {num(two)} CNY a "
+                        f"day); reason: {why or '—'}", lang)
         out += [Block("h3", pick("选址—路径联合优化", "Location-routing", lang)),
-                Block("p", f"两步法 {num(two)} 元/日；联合优化 {num(joint)} 元/日{saving}；"
-                           f"迭代 {len(lrp.get('iterations', []))} 次。")]
+                Block("p", text)]
     return out
 
 

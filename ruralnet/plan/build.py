@@ -590,7 +590,13 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
                     "bound": _round(ch.bound), "gap": _round(ch.gap, 6),
                     "metrics": {k: (_round(v, 4) if isinstance(v, float) else v)
                                 for k, v in ch.metrics.items()}}
+        if key == "village_station":  # a covering model: its bound is on population, not yuan
+            how[key]["bound_population_covered"] = how[key].pop("bound")
     how["lrp"] = lrp_record
+    wh_metrics = how["county_warehouse"]["metrics"]
+    if "n_warehouses" in wh_metrics:  # the model's count, not necessarily the plan's
+        wh_metrics["n_warehouses_facility_location"] = wh_metrics.pop("n_warehouses")
+    wh_metrics["n_warehouses_plan"] = len(warehouses)
     return Sites(warehouses, tuple(stations), tuple(int(i) - first_village for i in vs.sites),
                  how)
 
