@@ -344,3 +344,23 @@ def test_map_marks_passed_villages_and_quotes_the_figures_in_the_legend():
     assert "每日配送的村 village served daily（行政村 2/3 (66.7%)）" in page
     assert "途经未停靠 passed, not stopped（行政村 1）" in page
     assert "未服务 not served（行政村 0）" in page
+
+
+def test_map_tells_real_township_seats_from_synthetic_ones_and_credits_geonames():
+    """Real seats are drawn in their own layer and symbol; the legend credits GeoNames."""
+    d = tiny_plan_dict()
+    d["townships"] = [{"id": "T1", "name": "一镇", "seat_lon": 118.1, "seat_lat": 25.0,
+                       "seat_source": "geonames"},
+                      {"id": "T2", "name": "二乡", "seat_lon": 118.15, "seat_lat": 25.02,
+                       "seat_source": "synthetic"}]
+    d["provenance"]["positions_summary"] = "乡镇驻地 1/2 为真实位置（GeoNames），村庄位置为合成"
+    d["provenance"]["attribution"] = "seats: GeoNames (geonames.org), CC BY 4.0"
+    html = plan_map(Plan(d), tiles=None).get_root().render()
+
+    def shown(text):  # folium writes layer names and tooltips as JSON or HTML text
+        return text in html or json.dumps(text)[1:-1] in html
+
+    assert shown("乡镇驻地（真实位置）real township seats (1)")
+    assert shown("乡镇驻地（合成位置）synthetic township seats (1)")
+    assert shown("一镇 驻地 seat — geonames") and shown("二乡 驻地 seat — synthetic")
+    assert "GeoNames (geonames.org), CC BY 4.0" in html and "乡镇驻地 1/2 为真实位置" in html

@@ -292,6 +292,7 @@ def plan_map(plan: Plan, county: County | None = None, *,
     _add_routes(m, plan, proj, folium, bind)
     add_villages(m, plan, proj, folium, bind)
     _add_sites(m, plan, proj, folium, bind)
+    _add_seats(m, plan, proj, folium)
     if county is not None:
         add_labels(m, folium, [(str(r.name), *proj.latlon(p.x, p.y))
                                for r in county.townships.itertuples()
@@ -461,6 +462,31 @@ def _svg(kind: str) -> tuple[int, str]:
                   f'viewBox="0 0 {size} {size}">{body}</svg>')
 
 
+SEAT_STYLE = {True: {"color": "#111827", "fill_color": "#111827", "dash_array": None},
+              False: {"color": "#6b7280", "fill_color": "#ffffff", "dash_array": "2,2"}}
+"""Township seats: filled black when the position is real (GeoNames, the planner's file),
+hollow grey dashed when synthetic."""
+
+
+def _add_seats(m: Any, plan: Plan, proj: _Projector, folium: Any) -> None:
+    """Draw each township seat, real and synthetic ones apart (one layer each)."""
+    towns = [t for t in plan.data["townships"] if t.get("seat_lon") is not None]
+    for real in (True, False):
+        seats = [t for t in towns if (t.get("seat_source", "synthetic") != "synthetic") == real]
+        if not seats:
+            continue
+        name = "乡镇驻地（真实位置）real township seats" if real else \
+            "乡镇驻地（合成位置）synthetic township seats"
+        group = folium.FeatureGroup(name=f"{name} ({len(seats)})").add_to(m)
+        for t in seats:
+            src = t.get("seat_source", "synthetic")
+            folium.CircleMarker(
+                proj.latlon(t["seat_lon"], t["seat_lat"]), radius=4, weight=1.5,
+                fill=True, fill_opacity=1.0, **SEAT_STYLE[real],
+                tooltip=escape_html(f"{t['name']} 驻地 seat — {src}"),
+            ).add_to(group)
+
+
 def _add_sites(m: Any, plan: Plan, proj: _Projector, folium: Any, bind: type) -> None:
     town = {t["id"]: t["name"] for t in plan.data["townships"]}
     for kind, label in SITE_LAYER.items():
@@ -504,12 +530,17 @@ def _legend_html(plan: Plan) -> str:
         (_swatch_dot("#ffffff", POOR_EDGE, 3), "紫边：贫困村 purple edge: poor village"),
     ]
     rows += not_daily_legend(plan)
+    rows += [(_swatch_dot("#111827", "#111827", 1), "乡镇驻地（真实位置）real township seat"),
+             (_swatch_dot("#ffffff", "#6b7280", 1), "乡镇驻地（合成位置）synthetic township seat")]
     rows += [(_swatch_line(TIER_STYLE[t][2][0], TIER_STYLE[t][0], TIER_STYLE[t][1]),
               f"{TIER_ZH[t]}（每车一色 one colour per vehicle）") for t in TIER_STYLE]
     body = "".join(f"<div class='rn-row'><span class='rn-sym'>{sym}</span>{escape_html(text)}</div>"
                    for sym, text in rows)
+    prov = plan.data["provenance"]
+    sources = "".join(f"<br>{escape_html(prov[k])}" for k in ("positions_summary", "attribution")
+                      if prov.get(k))
     return (f"<div id='rn-legend' class='rn-legend'><b>图例 Legend</b>{body}"
-            f"<div class='rn-note'>{_route_note(plan)}</div></div>")
+            f"<div class='rn-note'>{_route_note(plan)}{sources}</div></div>")
 
 
 def _route_note(plan: Plan) -> str:
