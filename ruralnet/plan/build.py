@@ -447,17 +447,14 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
     data["notes"].extend(fleet_notes)
     week = (_weekly(county, pts, tm.distance_m, tm.duration_s, sites, params, routing, seed)
             if params.week and routing.mode == "two_tier" else None)
+    kinds = ("county_warehouse", "township_station")  # the routing point order
+    point_ids = [s["id"] for k in kinds for s in data["sites"] if s["kind"] == k]
+    point_ids += [v["id"] for v in data["villages"]]
     if remote is not None and (remote.not_daily or remote.relaxed_cutoff_min is not None):
-        kinds = ("county_warehouse", "township_station")
-        point_ids = [s["id"] for k in kinds for s in data["sites"] if s["kind"] == k]
-        point_ids += [v["id"] for v in data["villages"]]
         feeders = tuple(r for lp in remote.loops for r in lp.feeder_routes)
         add_multi_day(data, remote, point_ids,
                       _route_records(replace(routing, routes=feeders), point_ids))
     if week is not None:
-        kinds = ("county_warehouse", "township_station")
-        point_ids = [s["id"] for k in kinds for s in data["sites"] if s["kind"] == k]
-        point_ids += [v["id"] for v in data["villages"]]
         add_weekly(data, week, point_ids,
                    [_route_records(replace(routing, routes=day), point_ids) for day in week.days])
     _add_road_paths(data, network, tm.node_ids, pts, sites)
