@@ -24,6 +24,10 @@ the deliveries of its route, and the dimension capacity keeps the load within
 capacity at every point. With one-way loads a single demand dimension is used.
 
 Optional clients are disjunctions whose penalty is their prize.
+
+Several trips per vehicle (``VehicleType.max_trips > 1``) are not modelled
+here: :func:`solve_ortools` refuses them with a :class:`ParameterError`, and
+``engine="auto"`` uses PyVRP (reload depots) for them.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ruralnet._clock import clock_bit
+from ruralnet.exceptions import ParameterError
 from ruralnet.routing.compiled import Compiled
 
 log = logging.getLogger(__name__)
@@ -118,7 +123,19 @@ def solve_ortools(
 
     The engine has no random seed: with ``max_iterations`` (a solution limit)
     it is deterministic, with only a time limit the result can depend on load.
+
+    Raises
+    ------
+    ParameterError
+        When a vehicle type may make several trips (use PyVRP).
     """
+    if max(c.vt_max_trips, default=1) > 1:
+        raise ParameterError(
+            "OR-Tools 引擎不支持每车每日多趟（max_trips > 1）：请使用 engine='pyvrp' 或 'auto'"
+            "（需安装 PyVRP）",
+            "the OR-Tools engine does not plan several trips per vehicle (max_trips > 1): use "
+            "engine='pyvrp' or 'auto' (PyVRP installed)", field="max_trips",
+        )
     vehicles = [t for t in range(len(c.vt_capacity)) for _ in range(c.vt_num[t])]
     starts = [c.vt_depot[t] for t in vehicles]
     manager = pywrapcp.RoutingIndexManager(c.n_depots + c.n_clients, len(vehicles), starts, starts)
