@@ -320,3 +320,18 @@ def test_scenario_file_sets_max_trips(tmp_path):
 
     with pytest.raises(InputFileError, match="max_trips"):
         Scenario.from_file(path)
+
+
+def test_routes_csv_and_excel_rows_name_vehicle_and_trip(tiny_plan_doc, tmp_path):
+    """routes.csv (and the Excel 线路 sheet, the same table) carry 车辆 vehicle / 趟次 trip."""
+    import pandas as pd
+
+    from ruralnet.outputs.exports import stop_table, write_route_csv
+    from ruralnet.plan.document import Plan
+
+    plan = Plan(_trip_doc(tiny_plan_doc))
+    t = stop_table(plan)
+    assert sorted(set(zip(t["route_id"], t["vehicle"], t["trip"], strict=True))) == [
+        ("F01-01.1", "F01-01", 1), ("F01-01.2", "F01-01", 2), ("trunk-1", "trunk-1", 1)]
+    back = pd.read_csv(write_route_csv(plan, tmp_path / "routes.csv"), encoding="utf-8-sig")
+    assert list(back["趟次 trip"]) == list(t["trip"])
