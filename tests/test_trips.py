@@ -62,7 +62,7 @@ def check_trips(routes, cap: float, reload_s: int) -> None:
             assert b.start_s >= a.end_s + reload_s
 
 
-@pytest.mark.parametrize("engine", ["pyvrp", "auto"])
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools", "auto"])
 def test_two_trips_need_fewer_tricycles_than_one(engine):
     """Hand check: one trip each needs 3 tricycles, two trips each 2 (3 trips in all)."""
     params = RoutingParams(engine=engine, time_limit_s=10, max_iterations=500)
@@ -78,8 +78,9 @@ def test_two_trips_need_fewer_tricycles_than_one(engine):
     assert two.cost < one.cost - 49
 
 
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
 @pytest.mark.parametrize(("reload_s", "vehicles", "trips"), [(0, 2, 4), (900, 3, 3)])
-def test_trips_fit_the_shift_with_the_reload_time(reload_s, vehicles, trips):
+def test_trips_fit_the_shift_with_the_reload_time(reload_s, vehicles, trips, engine):
     """A 56 min shift. Loops: one village 21 min (2 legs of 8, a 5 min stop), two villages
     34 min (3 legs, 2 stops). Without reload time a tricycle fits 21 + 34 = 55 min, so two
     tricycles serve the six villages in four trips; with a 15 min reload even
@@ -88,18 +89,10 @@ def test_trips_fit_the_shift_with_the_reload_time(reload_s, vehicles, trips):
     p = tricycle_problem(2, reload_s=reload_s)
     short = [VehicleType(**{**p.vehicle_types[0].__dict__, "shift_end_s": 8 * 3600 + 3360})]
     p2 = RoutingProblem(p.depots, p.clients, tuple(short), p.distance_m, p.duration_s)
-    res = solve_routes(p2, RoutingParams(engine="pyvrp", time_limit_s=10, max_iterations=500))
+    res = solve_routes(p2, RoutingParams(engine=engine, time_limit_s=5, max_iterations=500))
     assert res.vehicles == vehicles and len(res.routes) == trips
     check_trips(res.routes, CAP, reload_s)
     assert all(r.end_s <= 8 * 3600 + 3360 for r in res.routes)
-
-
-def test_ortools_refuses_several_trips_with_a_bilingual_message():
-    """OR-Tools has no reload model: a clear ParameterError, Chinese first."""
-    with pytest.raises(ParameterError) as err:
-        solve_routes(tricycle_problem(2), RoutingParams(engine="ortools", time_limit_s=1))
-    assert "max_trips" in str(err.value) and "OR-Tools" in err.value.message("en")
-    assert "多趟" in err.value.message("zh")
 
 
 def test_max_trips_is_validated():
@@ -124,7 +117,7 @@ def test_trip_sequences_keep_their_trips_under_edits():
 # --------------------------------------------------------------------------
 
 
-def daily_plan(max_trips: int):
+def daily_plan(max_trips: int, engine: str = "auto"):
     dist, dur = ring()
     # warehouse 8 km west of the station: append it as point 7
     xy_w = np.array([-8000.0, 0.0])
@@ -134,7 +127,7 @@ def daily_plan(max_trips: int):
     dur = np.rint(dist * 3.6 / 15).astype(np.int64)
     trike = FleetType("电动三轮 e-tricycle", CAP, num_available=4, fixed_cost_yuan=50,
                       cost_per_km_yuan=0.3, max_speed_kph=15, max_trips=max_trips)
-    params = DailyRoutingParams(engine="auto", coverage_target=1.0, curve_targets=(1.0,),
+    params = DailyRoutingParams(engine=engine, coverage_target=1.0, curve_targets=(1.0,),
                                 max_iterations=300)
     return plan_daily_routes(
         dist, dur, warehouses=[7], stations=[0], villages=[1, 2, 3, 4, 5, 6],
@@ -142,9 +135,10 @@ def daily_plan(max_trips: int):
         trunk_fleet=[FleetType("轻卡", 2000)], feeder_fleet=[trike], params=params, seed=0)
 
 
-def test_daily_plan_counts_vehicles_not_trips():
+@pytest.mark.parametrize("engine", ["auto", "ortools"])
+def test_daily_plan_counts_vehicles_not_trips(engine):
     """Feeders: 3 tricycles with one trip, 2 with two trips (ids F01-0k.1/.2); curve agrees."""
-    one, two = daily_plan(1), daily_plan(2)
+    one, two = daily_plan(1, engine), daily_plan(2, engine)
     name = "电动三轮 e-tricycle"
     assert one.vehicles_by_type[name] == 3 and two.vehicles_by_type[name] == 2
     feeders = [r for r in two.routes if r.tier == "feeder"]

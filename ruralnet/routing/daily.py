@@ -91,7 +91,7 @@ class FleetType:
         Trips one vehicle may make in the day, >= 1 (default 1: one route a
         day). A feeder returns to its station, unloads the farm products,
         loads the next trip's parcels and goes out again within the shift;
-        the load limit holds on every trip both ways. Needs PyVRP.
+        the load limit holds on every trip both ways. Both engines.
     reload_min
         Time at the depot between two trips. The default 15 min is an
         assumption (unloading ~20–60 kg of products and loading ~180 kg of

@@ -146,7 +146,8 @@ class VehicleType:
         Trips the vehicle may make in its shift, >= 1 (1: one route a day).
         Between trips it returns to its depot, unloads the goods collected
         and loads the next trip's parcels; the load limit holds on every
-        trip in both directions. Needs the PyVRP engine (reload depots).
+        trip in both directions. PyVRP models it with reload depots, OR-Tools
+        with one chained vehicle per trip.
     reload_s
         Time at the depot between two trips (unloading and reloading), s.
     """

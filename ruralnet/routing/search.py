@@ -34,10 +34,7 @@ Routes = list[tuple[int, list[int]]]
 
 
 def resolve_engine(name: str) -> str:
-    """Return the engine ``"auto"`` stands for (PyVRP when installed, else OR-Tools).
-
-    PyVRP is also the only engine for several trips per vehicle.
-    """
+    """Return the engine ``"auto"`` stands for (PyVRP when installed, else OR-Tools)."""
     if name != "auto":
         return name
     return "pyvrp" if pyvrp_available() else "ortools"

@@ -214,8 +214,8 @@ def run_with_fallback(c: Any, prizes: np.ndarray, engine: str, params: RoutingPa
     OR-Tools' insertion heuristic finds a plan, and vice versa.
     """
     routes = run_engine(c, prizes, engine, params, seconds, seed)
-    if routes is not None or params.engine != "auto" or max(c.vt_max_trips) > 1:
-        return routes, engine  # several trips per vehicle: PyVRP only
+    if routes is not None or params.engine != "auto":
+        return routes, engine
     other = "ortools" if engine == "pyvrp" else "pyvrp"
     if other == "pyvrp":
         from ruralnet.routing.pyvrp_engine import pyvrp_available
