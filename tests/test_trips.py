@@ -329,3 +329,29 @@ def test_routes_csv_and_excel_rows_name_vehicle_and_trip(tiny_plan_doc, tmp_path
         ("F01-01.1", "F01-01", 1), ("F01-01.2", "F01-01", 2), ("trunk-1", "trunk-1", 1)]
     back = pd.read_csv(write_route_csv(plan, tmp_path / "routes.csv"), encoding="utf-8-sig")
     assert list(back["趟次 trip"]) == list(t["trip"])
+
+
+def test_trunk_with_two_trips_feeds_each_station_after_its_own_trip():
+    """One 200 kg truck, two stations of 150 kg each: trips T01.1 and T01.2, and each
+    station's feeders leave after the trip that brought its parcels plus handling."""
+    # warehouse 0, stations 1 (5 km east) and 2 (5 km north), one village 1 km beyond each
+    km = np.array([[0, 0], [5, 0], [0, 5], [6, 0], [0, 6]], dtype=float) * 1000
+    dist = np.rint(np.hypot(*(km[:, None] - km[None]).transpose(2, 0, 1))).astype(np.int64)
+    dur = np.rint(dist * 3.6 / 36).astype(np.int64)
+    truck = FleetType("轻卡", 200, num_available=1, fixed_cost_yuan=300, max_trips=2,
+                      reload_min=15)
+    res = plan_daily_routes(
+        dist, dur, warehouses=[0], stations=[1, 2], villages=[3, 4], delivery_kg=[150, 150],
+        pickup_kg=[30, 30], catchments=[[3], [4]], trunk_fleet=[truck],
+        feeder_fleet=[FleetType("面包车", 800)],
+        params=DailyRoutingParams(engine="auto", coverage_target=1.0, curve_targets=(1.0,)))
+    trunk = [r for r in res.routes if r.tier == "trunk"]
+    assert [(r.id, r.vehicle, r.trip) for r in trunk] == [("T01.1", "T01", 1), ("T01.2", "T01", 2)]
+    assert trunk[1].depart_min >= trunk[0].return_min + 15 - 1e-6
+    assert all(r.load_out_kg <= 200 for r in trunk)
+    assert res.vehicles_by_type["轻卡"] == 1 and res.curve[0].vehicles == 1 + 2
+    for r in trunk:
+        (stop,) = r.stops
+        assert res.station_ready_min[stop.point] >= stop.arrive_min + 30 - 1e-6
+        feeder = next(f for f in res.routes if f.tier == "feeder" and f.depot_point == stop.point)
+        assert feeder.depart_min >= stop.arrive_min + 30 - 1e-6
