@@ -170,14 +170,16 @@ def trip_times(c: Compiled, t: int, clients: Sequence[int], t0: int):
     for i, trip in enumerate(trips_of(clients)):
         if i:
             now += c.vt_reload[t]
-        leave, prev, arrive, start = now, d, [], []
-        for j in trip:
-            a = now + int(travel[prev, c.n_depots + j])
+        nodes = [d] + [c.n_depots + j for j in trip] + [d]
+        legs = travel[nodes[:-1], nodes[1:]].tolist()
+        leave, arrive, start = now, [], []
+        for k, j in enumerate(trip):
+            a = now + legs[k]
             s = max(a, int(c.tw_early[j]))
             arrive.append(a)
             start.append(s)
-            now, prev = s + int(c.service[j]), c.n_depots + j
-        now += int(travel[prev, d])
+            now = s + int(c.service[j])
+        now += legs[-1]
         out.append((leave, arrive, start, now))
     return out
 
