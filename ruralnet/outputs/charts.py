@@ -62,8 +62,9 @@ def _draw_fleet(plan: Plan, curve: list[dict[str, Any]], font: str | None) -> by
         ax.plot([100 * c["target"] for c in bad], [0.03] * len(bad), "x", color="#b91c1c",
                 ms=10, mew=2, transform=ax.get_xaxis_transform(), clip_on=False,
                 label=label("不可行", "infeasible", font))
-    ax.plot([100 * plan.coverage["village_share"]], [len(plan.routes())], "*", ms=14,
-            color="#ca8a04", label=label("本方案线路数", "this plan (routes)", font))
+    vehicles = len({r.get("vehicle") or r["id"] for r in plan.routes()})  # not trips
+    ax.plot([100 * plan.coverage["village_share"]], [vehicles], "*", ms=14,
+            color="#ca8a04", label=label("本方案车辆数", "this plan (vehicles)", font))
     ax.set_xlabel(label("行政村每日覆盖目标（%）", "daily village coverage target (%)", font))
     ax.set_ylabel(label("车辆（辆）", "vehicles", font))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))

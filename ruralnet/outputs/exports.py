@@ -47,7 +47,8 @@ SITE_KIND_ZH = {"county_service_centre": "县级电子商务公共服务中心 c
                 "village_station": "村级服务站 village station"}
 #: Column headers of the per-stop table (CSV and the 线路 sheet), Chinese then English.
 STOP_COLUMNS = {
-    "route_id": "线路 route_id", "tier": "层级 tier", "vehicle_type": "车型 vehicle_type",
+    "route_id": "线路 route_id", "vehicle": "车辆 vehicle", "trip": "趟次 trip",
+    "tier": "层级 tier", "vehicle_type": "车型 vehicle_type",
     "capacity_kg": "核载kg capacity_kg", "stop_order": "序号 stop_order",
     "stop_id": "站点编号 stop_id", "stop_kind": "类型 stop_kind", "name": "名称 name",
     "township": "乡镇 township", "arrive": "到达 arrive", "depart": "离开 depart",
@@ -150,7 +151,9 @@ def stop_table(plan: Plan) -> pd.DataFrame:
     """One row per route stop: the driver's manifest of the whole plan.
 
     Columns are the keys of :data:`STOP_COLUMNS` (English); ``stop_order``
-    starts at 0 for the departure from the depot.
+    starts at 0 for the departure from the depot; ``vehicle`` and ``trip``
+    say which vehicle drives the route and which of its trips of the day it
+    is (a plan without trips: the route id and 1).
     """
     names = place_names(plan)
     town_name = {t["id"]: t["name"] for t in plan.data["townships"]}
@@ -161,7 +164,8 @@ def stop_table(plan: Plan) -> pd.DataFrame:
         for k, s in enumerate(r["stops"]):
             ref = s.get("site_id") or s.get("village_id") or ""
             rows.append({
-                "route_id": r["id"], "tier": r["tier"], "vehicle_type": r["vehicle_type"],
+                "route_id": r["id"], "vehicle": r.get("vehicle") or r["id"],
+                "trip": r.get("trip", 1), "tier": r["tier"], "vehicle_type": r["vehicle_type"],
                 "capacity_kg": r["capacity_kg"], "stop_order": k, "stop_id": ref,
                 "stop_kind": "site" if s.get("site_id") else "village",
                 "name": names.get(ref, ""), "township": town_name.get(town_of.get(ref) or "", ""),

@@ -52,7 +52,9 @@ def timetables(plan: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     tuple of pandas.DataFrame
         Villages: one row per village visited at least once a week, with
         its visit days, visits a week, earliest/latest planned arrival and
-        the parcels (kg) of a visit. Vehicles: one row per route per day.
+        the parcels (kg) of a visit. Vehicles: one row per route (trip) per
+        day, with the vehicle and its trip number (班次: a vehicle with
+        several trips a day has one row per trip).
     """
     d = plan.data if hasattr(plan, "data") else plan
     H, pairs = _day_routes(d)
@@ -60,13 +62,15 @@ def timetables(plan: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     town = {t["id"]: t["name"] for t in d["townships"]}
     visits: dict[str, list[tuple[int, float, float, str]]] = {}
     rows_v = []
-    for day, r in sorted(pairs, key=lambda p: (p[0], p[1]["id"])):
+    for day, r in sorted(pairs, key=lambda p: (p[0], p[1].get("vehicle") or p[1]["id"],
+                                               p[1].get("trip", 1), p[1]["id"])):
         stops = [s for s in r["stops"] if s.get("village_id")]
         for s in stops:
             visits.setdefault(s["village_id"], []).append(
                 (day, s["arrive_min"], s["deliver_kg"], r["depot_site_id"]))
         rows_v.append({
             "day": day, "day_zh": f"周{DAY_ZH[(day - 1) % 7]}", "route_id": r["id"],
+            "vehicle": r.get("vehicle") or r["id"], "trip": r.get("trip", 1),
             "station": r["depot_site_id"], "vehicle_type": r["vehicle_type"],
             "depart": _hhmm(r["depart_min"]), "return": _hhmm(r["return_min"]),
             "stops": " → ".join(f"{names[s['village_id']]['name']} {_hhmm(s['arrive_min'])}"

@@ -805,7 +805,8 @@ def _route_records(routing: DailyRoutingResult, point_ids: list[str]) -> list[di
                       "travel_min_from_prev": _round(r.return_travel_min, 1),
                       "arrive_min": _round(r.return_min, 1), "depart_min": _round(r.return_min, 1),
                       "deliver_kg": 0.0, "pickup_kg": 0.0, "load_after_kg": _round(last, 1)})
-        out.append({"id": r.id, "tier": r.tier, "vehicle_type": r.vehicle_type,
+        out.append({"id": r.id, "vehicle": r.vehicle, "trip": r.trip, "tier": r.tier,
+                    "vehicle_type": r.vehicle_type,
                     "capacity_kg": r.capacity_kg, "depot_site_id": depot,
                     "depart_min": _round(r.depart_min, 1), "return_min": _round(r.return_min, 1),
                     "distance_km": _round(sum(s["km_from_prev"] for s in stops)),

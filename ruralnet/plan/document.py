@@ -27,6 +27,7 @@ from ruralnet.plan.economics_checks import check_economics
 from ruralnet.plan.figures import plan_figures
 from ruralnet.plan.multi_day import multi_day_problems
 from ruralnet.plan.records import PlanDocument
+from ruralnet.plan.trip_checks import trip_problems
 from ruralnet.plan.weekly_checks import weekly_problems
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "plan.schema.json"
@@ -214,7 +215,10 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
     follow deliveries and pick-ups and stay within capacity, road distance is
     never shorter than the straight line, totals match their legs; feeder
     routes leave a station only after the trunk delivery there plus the
-    handling time; coverage figures equal what the routes actually visit;
+    handling time; the trips of one vehicle (``vehicle``/``trip``) share its
+    kind and depot and do not overlap in time (each trip is checked as a
+    route, so its load stays within capacity both ways); coverage figures
+    equal what the routes actually visit;
     an ``economics`` section's sums agree with the routes, sites and unit costs.
 
     Parameters
@@ -242,6 +246,9 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
             problems.append(f"site {s['id']}: unknown village_id {s['village_id']}")
     for r in d["routes"]:
         problems += _route_problems(r, params, pos, site_kind)
+    problems += trip_problems(d["routes"])
+    for day in (d.get("weekly") or {}).get("days", ()):
+        problems += trip_problems(day["routes"], f"weekly day {day['day']}: ")
     problems += _sync_problems(d)
     problems += _coverage_problems(d)
     problems += _position_count_problems(d)

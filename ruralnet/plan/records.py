@@ -132,7 +132,13 @@ class Stop(_Record):
 
 @dataclass(frozen=True)
 class PlanRoute(_Record):
-    """One vehicle's daily route, stop by stop (times in minutes after midnight)."""
+    """One trip of a vehicle, stop by stop (times in minutes after midnight).
+
+    ``vehicle`` and ``trip`` say which vehicle drives it and which of its
+    trips of the day it is (several when the fleet's ``max_trips > 1``);
+    plans written before trips existed have neither: the route is then the
+    vehicle's one trip (:attr:`vehicle_id`, :attr:`trip_no`).
+    """
 
     id: str
     tier: str
@@ -144,6 +150,19 @@ class PlanRoute(_Record):
     distance_km: float
     duration_min: float
     stops: tuple[Stop, ...] = ()
+    vehicle: str | None = None
+    trip: int | None = None
+    optional: ClassVar[frozenset[str]] = frozenset({"vehicle", "trip"})
+
+    @property
+    def vehicle_id(self) -> str:
+        """The vehicle driving the route (its own id when the plan names none)."""
+        return self.vehicle or self.id
+
+    @property
+    def trip_no(self) -> int:
+        """The trip number of the vehicle (1 when the plan gives none)."""
+        return self.trip or 1
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> PlanRoute:

@@ -35,6 +35,7 @@ from ruralnet.routing.model import (
     RoutingProblem,
     VehicleType,
 )
+from ruralnet.routing.trips import trips_of
 
 # --------------------------------------------------------------------------
 # Compilation to integer arrays, shared by both engines
@@ -58,6 +59,8 @@ class Compiled:
     vt_early: list[int]
     vt_late: list[int]
     vt_max_duration: list[int]
+    vt_max_trips: list[int]
+    vt_reload: list[int]
     delivery: np.ndarray
     pickup: np.ndarray
     service: np.ndarray
@@ -114,7 +117,8 @@ def compile_problem(p: RoutingProblem) -> Compiled:
     vt = p.vehicle_types
     max_dur = [horizon if t.max_duration_s is None else min(t.max_duration_s, horizon) for t in vt]
     time_binds = (
-        bool((tw_late < horizon).any() or arr(lambda c: c.tw_early_s).any())
+        any(t.max_trips > 1 for t in vt)  # trips are chained in time
+        or bool((tw_late < horizon).any() or arr(lambda c: c.tw_early_s).any())
         or any(d < horizon for d in max_dur)
         or any(t.shift_start_s > 0 or t.shift_end_s < horizon for t in vt)
     )
@@ -132,6 +136,8 @@ def compile_problem(p: RoutingProblem) -> Compiled:
         vt_early=[t.shift_start_s for t in vt],
         vt_late=[min(t.shift_end_s, horizon) for t in vt],
         vt_max_duration=max_dur,
+        vt_max_trips=[t.max_trips for t in vt],
+        vt_reload=[t.reload_s for t in vt],
         delivery=arr(lambda c: round(c.delivery_kg * LOAD_UNITS_PER_KG)),
         pickup=arr(lambda c: round(c.pickup_kg * LOAD_UNITS_PER_KG)),
         service=arr(lambda c: c.service_s),
@@ -152,41 +158,72 @@ def compile_problem(p: RoutingProblem) -> Compiled:
 # --------------------------------------------------------------------------
 
 
-def route_times(c: Compiled, t: int, clients: Sequence[int], t0: int):
-    """Forward pass from departure ``t0``: arrival, start and waiting per stop, end time."""
+def trip_times(c: Compiled, t: int, clients: Sequence[int], t0: int):
+    """Forward pass from departure ``t0`` over all trips of a vehicle.
+
+    Return per trip ``(departure, arrivals, service starts, return)``; a trip
+    after the first leaves ``reload`` seconds after the previous return.
+    """
     travel = c.profiles[c.vt_profile[t]]
     d = c.vt_depot[t]
-    nodes = [d] + [c.n_depots + j for j in clients] + [d]
-    legs = travel[nodes[:-1], nodes[1:]]
-    arrive, start, now = [], [], t0
-    for k, j in enumerate(clients):
-        a = now + int(legs[k])
-        s = max(a, int(c.tw_early[j]))
-        arrive.append(a)
-        start.append(s)
-        now = s + int(c.service[j])
-    return arrive, start, now + int(legs[-1])
+    out, now = [], t0
+    for i, trip in enumerate(trips_of(clients)):
+        if i:
+            now += c.vt_reload[t]
+        nodes = [d] + [c.n_depots + j for j in trip] + [d]
+        legs = travel[nodes[:-1], nodes[1:]].tolist()
+        leave, arrive, start = now, [], []
+        for k, j in enumerate(trip):
+            a = now + legs[k]
+            s = max(a, int(c.tw_early[j]))
+            arrive.append(a)
+            start.append(s)
+            now = s + int(c.service[j])
+        now += legs[-1]
+        out.append((leave, arrive, start, now))
+    return out
 
 
-def schedule(c: Compiled, t: int, clients: Sequence[int]):
-    """Earliest feasible schedule, then leave as late as waiting allows.
+def trip_schedule(c: Compiled, t: int, clients: Sequence[int]):
+    """Earliest feasible schedule of every trip, then leave as late as waiting allows.
 
-    Delaying departure by ``δ`` moves stop ``k`` by ``max(0, δ - W_k)``, where
-    ``W_k`` is the waiting up to and including ``k``; the largest ``δ`` that
-    keeps every window and removes waiting is
-    ``min(W_total, min_k(W_k + late_k - start_k))``. This minimises the route
-    duration for the sequence.
+    Delaying the first departure by ``δ`` moves stop ``k`` (over all trips,
+    in order) by ``max(0, δ - W_k)``, where ``W_k`` is the waiting up to and
+    including ``k``; the largest ``δ`` that keeps every window and removes
+    waiting is ``min(W_total, min_k(W_k + late_k - start_k))``. This
+    minimises the vehicle's working span for the sequence. Return per trip
+    ``(departure, arrivals, service starts, return)``.
     """
     d = c.vt_depot[t]
     t0 = max(c.vt_early[t], int(c.depot_early[d]))
-    arrive, start, end = route_times(c, t, clients, t0)
+    trips = trip_times(c, t, clients, t0)
+    arrive = [a for tr in trips for a in tr[1]]
+    start = [s for tr in trips for s in tr[2]]
+    flat = list(clients)
     waits = np.cumsum([s - a for a, s in zip(arrive, start, strict=True)] or [0])
-    slack = [int(waits[k]) + int(c.tw_late[j]) - start[k] for k, j in enumerate(clients)]
+    slack = [int(waits[k]) + int(c.tw_late[j]) - start[k] for k, j in enumerate(flat)]
     delay = max(0, min([int(waits[-1])] + slack))
     if delay:
-        t0 += delay
-        arrive, start, end = route_times(c, t, clients, t0)
-    return t0, arrive, start, end
+        trips = trip_times(c, t, clients, t0 + delay)
+    return trips
+
+
+def schedule(c: Compiled, t: int, clients: Sequence[int]):
+    """Return ``(departure, arrivals, service starts, return)`` of the whole vehicle day.
+
+    Arrivals and starts run over all trips in order (see :func:`trip_schedule`).
+    """
+    trips = trip_schedule(c, t, clients)
+    arrive = [a for tr in trips for a in tr[1]]
+    start = [s for tr in trips for s in tr[2]]
+    return trips[0][0], arrive, start, trips[-1][3]
+
+
+def trip_peak_load(c: Compiled, trip: Sequence[int]) -> int:
+    """Largest on-board load of one trip (integer units), deliveries out and pickups back."""
+    idx = np.asarray(trip, dtype=np.int64)
+    load = c.delivery[idx].sum() + np.cumsum(c.pickup[idx] - c.delivery[idx])
+    return max(int(c.delivery[idx].sum()), int(load.max(initial=0)))
 
 
 def violations(c: Compiled, t: int, clients: Sequence[int]) -> list[str]:
@@ -199,19 +236,24 @@ def violations(c: Compiled, t: int, clients: Sequence[int]) -> list[str]:
         out.append(f"returns at {end} after the shift/depot end")
     if end - t0 > c.vt_max_duration[t]:
         out.append(f"lasts {end - t0} s > {c.vt_max_duration[t]}")
-    idx = np.asarray(clients, dtype=np.int64)
-    load = c.delivery[idx].sum() + np.cumsum(c.pickup[idx] - c.delivery[idx])
-    peak = max(int(c.delivery[idx].sum()), int(load.max(initial=0)))
-    if peak > c.vt_capacity[t]:
-        out.append(f"load {peak / LOAD_UNITS_PER_KG} kg > capacity")
+    trips = trips_of(clients)
+    if len(trips) > c.vt_max_trips[t]:
+        out.append(f"{len(trips)} trips > max_trips {c.vt_max_trips[t]}")
+    for i, trip in enumerate(trips):
+        peak = trip_peak_load(c, trip)
+        if peak > c.vt_capacity[t]:
+            out.append(f"trip {i + 1}: load {peak / LOAD_UNITS_PER_KG} kg > capacity")
     return out
 
 
 def route_cost(c: Compiled, t: int, clients: Sequence[int]) -> int:
-    """Return the fixed plus distance cost in integer units."""
+    """Return the fixed (once per vehicle) plus distance cost of all its trips, integer units."""
     d = c.vt_depot[t]
-    nodes = [d] + [c.n_depots + j for j in clients] + [d]
-    return c.vt_fixed[t] + c.vt_unit_cost[t] * int(c.distance[nodes[:-1], nodes[1:]].sum())
+    dist = 0
+    for trip in trips_of(clients):
+        nodes = [d] + [c.n_depots + j for j in trip] + [d]
+        dist += int(c.distance[nodes[:-1], nodes[1:]].sum())
+    return c.vt_fixed[t] + c.vt_unit_cost[t] * dist
 
 
 

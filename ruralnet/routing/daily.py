@@ -52,7 +52,7 @@ from ruralnet.routing.search import (
     no_solution_error,
     resolve_engine,
 )
-from ruralnet.routing.solve import route_record, run_with_fallback, solve_routes
+from ruralnet.routing.solve import route_records, run_with_fallback, solve_routes
 from ruralnet.routing.split import split_loads
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,17 @@ class FleetType:
         As in :class:`VehicleType` (an electric tricycle: ``max_speed_kph=15``;
         a passenger bus carrying parcels: its own, lower ``cost_per_km_yuan``).
     max_duration_min
-        Optional cap on one route's duration.
+        Optional cap on one route's duration (with ``max_trips > 1``, on the
+        vehicle's whole working span).
+    max_trips
+        Trips one vehicle may make in the day, >= 1 (default 1: one route a
+        day). A feeder returns to its station, unloads the farm products,
+        loads the next trip's parcels and goes out again within the shift;
+        the load limit holds on every trip both ways. Both engines.
+    reload_min
+        Time at the depot between two trips. The default 15 min is an
+        assumption (unloading ~20–60 kg of products and loading ~180 kg of
+        sorted parcels by hand), not a measured figure.
     """
 
     name: str
@@ -96,6 +106,8 @@ class FleetType:
     speed_factor: float = 1.0
     max_speed_kph: float | None = None
     max_duration_min: float | None = None
+    max_trips: int = 1
+    reload_min: float = 15.0
 
     def __post_init__(self) -> None:
         self.vehicle_type(0, 0, 60)  # validates through VehicleType
@@ -109,6 +121,7 @@ class FleetType:
             shift_start_s=shift_start_s, shift_end_s=shift_end_s,
             max_duration_s=None if self.max_duration_min is None
             else round(self.max_duration_min * 60), name=self.name,
+            max_trips=self.max_trips, reload_s=round(self.reload_min * 60),
         )
 
 
@@ -238,11 +251,14 @@ class DailyStop:
 
 @dataclass(frozen=True)
 class DailyRoute:
-    """A vehicle's day: everything plan.json's route record needs.
+    """One trip of a vehicle: everything plan.json's route record needs.
 
     ``depart_min``/``return_min`` are at the depot; ``distance_km`` and
     ``duration_min`` include the return leg (``return_km``,
     ``return_travel_min``); ``load_out_kg`` is the load leaving the depot.
+    ``vehicle`` names the vehicle and ``trip`` (1, 2, …) the trip: a vehicle
+    with one trip has ``id == vehicle``; one with several has ids
+    ``<vehicle>.1``, ``<vehicle>.2``, … and its fixed cost in trip 1.
     """
 
     id: str
@@ -259,6 +275,12 @@ class DailyRoute:
     return_travel_min: float
     cost_yuan: float
     stops: tuple[DailyStop, ...]
+    vehicle: str = ""
+    trip: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.vehicle:
+            object.__setattr__(self, "vehicle", self.id)
 
 
 @dataclass(frozen=True)
@@ -435,7 +457,7 @@ def _names(point_names, n: int) -> tuple[str, ...]:
 
 
 def _daily_route(route: Route, rid: str, tier: str, vt: VehicleType, points: list[int],
-                 n_depots: int) -> DailyRoute:
+                 n_depots: int, vehicle: str = "", trip: int = 1) -> DailyRoute:
     """Convert a sub-problem :class:`Route` to minutes, km and point indices.
 
     ``points`` lists the sub-problem's locations (depots first) as indices
@@ -451,7 +473,16 @@ def _daily_route(route: Route, rid: str, tier: str, vt: VehicleType, points: lis
     return DailyRoute(rid, tier, vt.name, vt.capacity_kg, points[route.depot], m(route.start_s),
                       m(route.end_s), route.distance_m / 1000, m(route.duration_s),
                       route.load_start_kg, route.return_distance_m / 1000,
-                      m(route.return_travel_s), round(route.cost, 6), stops)
+                      m(route.return_travel_s), round(route.cost, 6), stops, vehicle or rid,
+                      trip)
+
+
+def _trip_routes(records: Sequence[Route], vid: str, tier: str, vt: VehicleType,
+                 points: list[int], n_depots: int) -> list[DailyRoute]:
+    """Daily routes of one vehicle's trips (ids ``vid`` or ``vid.1``, ``vid.2``, …)."""
+    many = len(records) > 1
+    return [_daily_route(rec, f"{vid}.{rec.trip + 1}" if many else vid, tier, vt, points,
+                         n_depots, vid, rec.trip + 1) for rec in records]
 
 
 def _part_solver(engine: str, time_limit_s: float, max_iterations: int | None, seed: int,
@@ -574,8 +605,12 @@ def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str
             "trunk_arrival_by_min or add trunk vehicles", **{**err.details, "tier": "trunk"},
         ) from err
     pts = county.warehouses + [county.stations[pc.origin] for pc in pieces]
-    fixed = [_daily_route(r, f"T{i + 1:02d}", "trunk", trunk.vehicle_types[r.vehicle_type], pts,
-                          len(county.warehouses)) for i, r in enumerate(result.routes)]
+    fixed = []
+    for v in sorted({r.vehicle for r in result.routes}):
+        recs = [r for r in result.routes if r.vehicle == v]
+        fixed += _trip_routes(recs, f"T{v + 1:02d}", "trunk",
+                              trunk.vehicle_types[recs[0].vehicle_type], pts,
+                              len(county.warehouses))
     ready_s: dict[int, int] = {}  # a split station is ready when its last truck has arrived
     for r in result.routes:
         for s in r.stops:
@@ -680,18 +715,19 @@ def _assemble(county: _County, plan: _TierPlan, routes: list[Routes], curve, eng
     out = list(plan.fixed)
     for pi, (part, r) in enumerate(zip(plan.search.parts, routes, strict=True)):
         for i, (t, cl) in enumerate(r):
-            rec = route_record(part.problem, part.c, t, cl)
+            recs = route_records(part.problem, part.c, t, cl, i)
             sep = "" if plan.tier == "direct" else "-"
-            rid = f"{plan.ids[pi]}{sep}{i + 1:02d}"
-            out.append(_daily_route(rec, rid, plan.tier, part.problem.vehicle_types[t],
-                                    plan.points[pi], plan.n_depots))
+            vid = f"{plan.ids[pi]}{sep}{i + 1:02d}"
+            out += _trip_routes(recs, vid, plan.tier, part.problem.vehicle_types[t],
+                                plan.points[pi], plan.n_depots)
     served = [plan.village_of[pi][j] for pi, r in enumerate(routes) for _, cl in r for j in cl]
     served = sorted({m for m in served if m >= 0})  # copies of a split village count once
     n_villages = int(county.counted.sum())
     v_served = int(sum(county.counted[m] for m in served))
-    by_type: dict[str, int] = {}
+    by_type: dict[str, int] = {}  # vehicles, not trips
     for r in out:
-        by_type[r.vehicle_type] = by_type.get(r.vehicle_type, 0) + 1
+        if r.trip == 1:
+            by_type[r.vehicle_type] = by_type.get(r.vehicle_type, 0) + 1
     return DailyRoutingResult(
         mode=plan.mode, engine=engine, routes=tuple(out), villages_total=n_villages,
         villages_served=v_served, communities_served=len(served) - v_served,
@@ -707,7 +743,7 @@ def _solve_mode(plan: _TierPlan, params: DailyRoutingParams):
     what = ("村", "villages")
     main = plan.search.meet(params.coverage_target, params.coverage_steps, what)
     fixed_cost = sum(r.cost_yuan for r in plan.fixed)
-    fixed_n = len(plan.fixed)
+    fixed_n = sum(r.trip == 1 for r in plan.fixed)  # vehicles, not trips
     curve = []
     for target in params.curve_targets:
         try:

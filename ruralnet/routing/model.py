@@ -137,9 +137,19 @@ class VehicleType:
         The vehicle leaves no earlier than ``shift_start_s`` and is back by
         ``shift_end_s``.
     max_duration_s
-        Optional cap on the route duration (return minus departure).
+        Optional cap on the route duration (return minus departure); with
+        ``max_trips > 1`` it caps the vehicle's whole working span (first
+        departure to last return), as PyVRP's ``shift_duration`` does.
     name
         Label for people, e.g. "4.2 m 厢式轻卡".
+    max_trips
+        Trips the vehicle may make in its shift, >= 1 (1: one route a day).
+        Between trips it returns to its depot, unloads the goods collected
+        and loads the next trip's parcels; the load limit holds on every
+        trip in both directions. PyVRP models it with reload depots, OR-Tools
+        with one chained vehicle per trip.
+    reload_s
+        Time at the depot between two trips (unloading and reloading), s.
     """
 
     capacity_kg: float
@@ -153,8 +163,14 @@ class VehicleType:
     shift_end_s: int = UNBOUNDED_S
     max_duration_s: int | None = None
     name: str = ""
+    max_trips: int = 1
+    reload_s: int = 0
 
     def __post_init__(self) -> None:
+        if self.max_trips < 1:
+            raise bad_value("VehicleType.max_trips", ">= 1", self.max_trips)
+        if self.reload_s < 0:
+            raise bad_value("VehicleType.reload_s", ">= 0", self.reload_s)
         if not self.capacity_kg > 0:
             raise bad_value("VehicleType.capacity_kg", "> 0", self.capacity_kg)
         if self.num_available < 1:
@@ -290,11 +306,14 @@ class Stop:
 
 @dataclass(frozen=True)
 class Route:
-    """One vehicle's route: depot → stops → depot.
+    """One trip of a vehicle: depot → stops → depot.
 
     ``load_start_kg`` is what the vehicle carries out of the depot (all the
-    deliveries of the route); ``distance_m`` and ``duration_s`` include the
+    deliveries of the trip); ``distance_m`` and ``duration_s`` include the
     return leg, whose figures are ``return_distance_m`` and ``return_travel_s``.
+    A vehicle with several trips (``VehicleType.max_trips > 1``) gives one
+    :class:`Route` per trip, with the same ``vehicle`` and ``trip`` 0, 1, …;
+    the vehicle's fixed cost is in the ``cost`` of its trip 0 only.
     """
 
     vehicle_type: int
@@ -308,6 +327,8 @@ class Route:
     return_distance_m: int
     return_travel_s: int
     cost: float
+    vehicle: int = 0
+    trip: int = 0
 
     @property
     def max_load_kg(self) -> float:
@@ -322,7 +343,7 @@ class RoutingResult:
     Attributes
     ----------
     routes
-        Non-empty routes.
+        Non-empty routes, one per trip (see :class:`Route`).
     cost
         Fixed plus distance costs in yuan (prizes not included).
     status
@@ -345,13 +366,19 @@ class RoutingResult:
     coverage: float | None
     runtime_s: float
 
+    @property
+    def vehicles(self) -> int:
+        """Vehicles used (a vehicle with several trips counts once)."""
+        return len({r.vehicle for r in self.routes})
+
     def summary(self) -> str:
         """Return a short text report."""
         dist = sum(r.distance_m for r in self.routes) / 1000
         cov = "n/a" if self.coverage is None else f"{self.coverage:.1%}"
         lines = [
             f"engine {self.engine}, status {self.status}, {self.runtime_s:.1f} s",
-            f"routes {len(self.routes)}, distance {dist:.1f} km, cost {self.cost:.2f} yuan",
+            f"routes {len(self.routes)} ({self.vehicles} vehicles), distance {dist:.1f} km, "
+            f"cost {self.cost:.2f} yuan",
             f"coverage {cov}, clients left out {len(self.unvisited)}",
         ]
         return "\n".join(lines)

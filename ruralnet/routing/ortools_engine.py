@@ -24,6 +24,14 @@ the deliveries of its route, and the dimension capacity keeps the load within
 capacity at every point. With one-way loads a single demand dimension is used.
 
 Optional clients are disjunctions whose penalty is their prize.
+
+Several trips per vehicle (``VehicleType.max_trips > 1``): each vehicle
+becomes a chain of ``max_trips`` OR-Tools vehicles, one per trip, each with
+its own capacity (so the load limit holds per trip, both ways). Trip
+``k + 1`` leaves no earlier than trip ``k`` is back plus the reload time (the
+reload counts only when trip ``k + 1`` is driven), trip ``k + 1`` is driven
+only if trip ``k`` is, the fixed cost is on trip 1 only and the maximum
+duration bounds the chain from the first departure to the last return.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from ruralnet._clock import clock_bit
 from ruralnet.routing.compiled import Compiled
+from ruralnet.routing.trips import Trips
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +68,8 @@ def _first_solution(c: Compiled, name: str) -> int:
     return _FIRST.PARALLEL_CHEAPEST_INSERTION if c.time_binds else _FIRST.PATH_CHEAPEST_ARC
 
 
-def _add_time(routing, manager, c: Compiled, vehicles: list[int]) -> None:
+def _add_time(routing, manager, c: Compiled, vehicles: list[int],
+              chains: list[list[int]]) -> None:
     """Add the time dimension: windows, shifts and maximum durations."""
     service = c.service_at_node
     callbacks = {}
@@ -78,10 +88,20 @@ def _add_time(routing, manager, c: Compiled, vehicles: list[int]) -> None:
         late = min(c.vt_late[t], int(c.depot_late[d]))
         time.CumulVar(routing.Start(v)).SetRange(early, late)
         time.CumulVar(routing.End(v)).SetRange(early, late)
-        if c.vt_max_duration[t] < c.horizon:
+        if c.vt_max_duration[t] < c.horizon and c.vt_max_trips[t] == 1:
             time.SetSpanUpperBoundForVehicle(int(c.vt_max_duration[t]), v)
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
         routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
+    solver = routing.solver()
+    for chain in chains:  # the trips of one vehicle, in time order
+        t = vehicles[chain[0]]
+        for a, b in zip(chain, chain[1:], strict=False):
+            solver.Add(routing.ActiveVehicleVar(b) <= routing.ActiveVehicleVar(a))
+            solver.Add(time.CumulVar(routing.Start(b)) >= time.CumulVar(routing.End(a))
+                       + routing.ActiveVehicleVar(b) * int(c.vt_reload[t]))
+        if c.vt_max_duration[t] < c.horizon:
+            solver.Add(time.CumulVar(routing.End(chain[-1]))
+                       - time.CumulVar(routing.Start(chain[0])) <= int(c.vt_max_duration[t]))
 
 
 def _add_loads(routing, manager, c: Compiled, vehicles: list[int]) -> None:
@@ -118,8 +138,15 @@ def solve_ortools(
 
     The engine has no random seed: with ``max_iterations`` (a solution limit)
     it is deterministic, with only a time limit the result can depend on load.
+
+    A vehicle with several trips is returned as one :class:`~ruralnet.routing.trips.Trips`.
     """
-    vehicles = [t for t in range(len(c.vt_capacity)) for _ in range(c.vt_num[t])]
+    vehicles, chains = [], []  # one OR-Tools vehicle per trip; chains: the trips of a vehicle
+    for t in range(len(c.vt_capacity)):
+        for _ in range(c.vt_num[t]):
+            chains.append(list(range(len(vehicles), len(vehicles) + c.vt_max_trips[t])))
+            vehicles += [t] * c.vt_max_trips[t]
+    first = {chain[0] for chain in chains}
     starts = [c.vt_depot[t] for t in vehicles]
     manager = pywrapcp.RoutingIndexManager(c.n_depots + c.n_clients, len(vehicles), starts, starts)
     routing = pywrapcp.RoutingModel(manager)
@@ -129,7 +156,7 @@ def solve_ortools(
         if unit not in arc_callbacks:
             arc_callbacks[unit] = routing.RegisterTransitMatrix((c.distance * unit).tolist())
         routing.SetArcCostEvaluatorOfVehicle(arc_callbacks[unit], v)
-        routing.SetFixedCostOfVehicle(int(c.vt_fixed[t]), v)
+        routing.SetFixedCostOfVehicle(int(c.vt_fixed[t]) if v in first else 0, v)
     for d in set(range(c.n_depots)) - set(starts):
         routing.ActiveVar(manager.NodeToIndex(d)).SetValue(0)
     for j in range(c.n_clients):
@@ -137,7 +164,7 @@ def solve_ortools(
             routing.AddDisjunction([manager.NodeToIndex(c.n_depots + j)], int(prizes[j]))
     _add_loads(routing, manager, c, vehicles)
     if c.time_binds:  # an idle time dimension only slows the local search down
-        _add_time(routing, manager, c, vehicles)
+        _add_time(routing, manager, c, vehicles, [ch for ch in chains if len(ch) > 1])
 
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = _first_solution(c, first_solution)
@@ -149,6 +176,14 @@ def solve_ortools(
         search.solution_limit = max_iterations
     started = time.perf_counter()
     assignment = routing.SolveWithParameters(search)
+    left = time_limit_s - (time.perf_counter() - started)
+    if assignment is None and first_solution == "auto" and len(vehicles) > len(chains) and (
+            search.first_solution_strategy != _FIRST.PATH_CHEAPEST_ARC and left > 0):
+        # insertion heuristics do not see the trip-chain constraints and can fail to
+        # start on tight shifts (seen on the test_trips reload instance); arcs first can
+        search.first_solution_strategy = _FIRST.PATH_CHEAPEST_ARC
+        search.time_limit.FromMilliseconds(max(1, int(left * 1000)))
+        assignment = routing.SolveWithParameters(search)
     if max_iterations is not None and time.perf_counter() - started >= 0.95 * time_limit_s:
         clock_bit("ortools", time_limit_s, budget=max_iterations)
     status = routing.status()
@@ -156,12 +191,17 @@ def solve_ortools(
     if assignment is None:
         return [], "infeasible"
     routes = []
-    for v, t in enumerate(vehicles):
-        index = assignment.Value(routing.NextVar(routing.Start(v)))
-        clients = []
-        while not routing.IsEnd(index):
-            clients.append(manager.IndexToNode(index) - c.n_depots)
-            index = assignment.Value(routing.NextVar(index))
-        if clients:
-            routes.append((t, clients))
+    for chain in chains:
+        trips = []
+        for v in chain:
+            index = assignment.Value(routing.NextVar(routing.Start(v)))
+            clients = []
+            while not routing.IsEnd(index):
+                clients.append(manager.IndexToNode(index) - c.n_depots)
+                index = assignment.Value(routing.NextVar(index))
+            trips.append(clients)
+        t = vehicles[chain[0]]
+        seq = Trips(trips) if c.vt_max_trips[t] > 1 else trips[0]
+        if seq:
+            routes.append((t, seq))
     return routes, "feasible"

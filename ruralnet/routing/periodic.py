@@ -51,7 +51,17 @@ from ruralnet.routing.model import (
     VehicleType,
 )
 from ruralnet.routing.periodic_joint import joint_applies, solve_week_jointly
-from ruralnet.routing.solve import route_record, solve_routes
+from ruralnet.routing.solve import route_records, solve_routes
+from ruralnet.routing.trips import (
+    copy_seq,
+    drop_client,
+    grouped_trips,
+    insert_client,
+    mapped,
+    single,
+    trips_of,
+    without_client,
+)
 
 log = logging.getLogger(__name__)
 
@@ -151,11 +161,12 @@ class PeriodicProblem:
 class PeriodicResult:
     """The week: chosen pattern per client and each day's routes.
 
-    ``routes[d]`` lists ``(vehicle_type, clients)`` of day ``d`` (client
-    indices 0..n-1 in visiting order); ``day_problems[d]`` is the day's
-    :class:`RoutingProblem` (its clients are ``day_clients[d]``, in that
-    order) and ``day_routes[d]`` its checked, scheduled routes (stop
-    ``client`` indexes ``day_clients[d]``); ``cost`` is in yuan over the
+    ``routes[d]`` lists ``(vehicle_type, clients)`` of day ``d`` per vehicle
+    (clients 0..n-1 in visiting order, all trips in turn); ``day_problems[d]``
+    is the day's :class:`RoutingProblem` (clients ``day_clients[d]``, in that
+    order) and ``day_routes[d]`` its checked, scheduled routes, one per
+    trip with ``vehicle``/``trip`` set (stop ``client`` indexes
+    ``day_clients[d]``); ``cost`` is in yuan over the
     horizon.
     """
 
@@ -194,32 +205,42 @@ class _Week:
             dur = end - start if t.max_duration_s is None else min(end - start, t.max_duration_s)
             self.limit.append(dur)
         self.service = np.concatenate([[0], np.asarray(p.service_s, dtype=np.int64)])
+        self.reload = [t.reload_s for t in p.vehicle_types]
+        self.max_trips = [t.max_trips for t in p.vehicle_types]
 
     def load(self, c: int, pat: int, day: int) -> Load:
         pattern = self.p.patterns[c][pat]
         return self.p.loads[c][pat][pattern.index(day)]
 
     def route_ok(self, t: int, seq: Sequence[int], loads: dict[int, Load]) -> bool:
+        """Tell whether a vehicle's trips fit its shift (with reloads) and each trip its load."""
         if not seq:
             return True
-        nodes = [0] + [c + 1 for c in seq] + [0]
-        dur = int(self.travel[t][nodes[:-1], nodes[1:]].sum() + self.service[nodes].sum())
-        if dur > self.limit[t]:
+        trips = trips_of(seq)
+        if len(trips) > self.max_trips[t]:
             return False
-        on = sum(loads[c][0] for c in seq)
-        if on > self.cap[t] + 1e-9:
-            return False
-        for c in seq:
-            on += loads[c][1] - loads[c][0]
+        dur = self.reload[t] * (len(trips) - 1)
+        for trip in trips:
+            nodes = [0] + [c + 1 for c in trip] + [0]
+            dur += int(self.travel[t][nodes[:-1], nodes[1:]].sum() + self.service[nodes].sum())
+            on = sum(loads[c][0] for c in trip)
             if on > self.cap[t] + 1e-9:
                 return False
-        return True
+            for c in trip:
+                on += loads[c][1] - loads[c][0]
+                if on > self.cap[t] + 1e-9:
+                    return False
+        return dur <= self.limit[t]
 
     def route_cost(self, t: int, seq: Sequence[int]) -> float:
+        """Return the fixed cost (once per vehicle) plus the distance cost of all its trips."""
         if not seq:
             return 0.0
-        nodes = [0] + [c + 1 for c in seq] + [0]
-        return self.fixed[t] + self.unit[t] * float(self.dist[nodes[:-1], nodes[1:]].sum())
+        km = 0.0
+        for trip in trips_of(seq):
+            nodes = [0] + [c + 1 for c in trip] + [0]
+            km += float(self.dist[nodes[:-1], nodes[1:]].sum())
+        return self.fixed[t] + self.unit[t] * km
 
 
 def _initial_patterns(w: _Week, rng: np.random.Generator) -> list[int]:
@@ -227,7 +248,7 @@ def _initial_patterns(w: _Week, rng: np.random.Generator) -> list[int]:
     p = w.p
     on_day: list[list[int]] = [[] for _ in range(p.days)]
     kg = np.zeros(p.days)
-    room = sum(n * c for n, c in zip(w.num, w.cap, strict=True))
+    room = sum(n * c * k for n, c, k in zip(w.num, w.cap, w.max_trips, strict=True))
     order = sorted(range(w.n), key=lambda c: (len(p.patterns[c]), -len(p.patterns[c][0]),
                                               rng.random()))
     choice = [0] * w.n
@@ -269,7 +290,7 @@ def _solve_day(w: _Week, choice: Sequence[int], day: int, params: RoutingParams,
     if not members:
         return []
     res = solve_routes(problem, params, seed=seed)
-    return [(r.vehicle_type, [members[s.client] for s in r.stops]) for r in res.routes]
+    return grouped_trips(res.routes, problem.vehicle_types, lambda j: members[j])
 
 
 def _solve_all(w: _Week, choice: list[int], params: RoutingParams, seed: int,
@@ -312,12 +333,11 @@ def _solve_pooled(w: _Week, choice: list[int], params: RoutingParams,
     routes: list[list[tuple[int, list[int]]]] = [[] for _ in range(p.days)]
     used = np.zeros((p.days, len(types)), dtype=int)
     found = []
-    for r in res.routes:
-        seq = [s.client for s in r.stops]
+    for vt, seq in grouped_trips(res.routes, types):
         allowed = set(range(p.days))
         for c in seq:
             allowed &= {x[0] for x in p.patterns[c]}
-        found.append((sorted(allowed), r.vehicle_type, seq))
+        found.append((sorted(allowed), vt, seq))
     for allowed, t, seq in sorted(found, key=lambda f: len(f[0])):
         free = [d for d in allowed if used[d, t] < p.vehicle_types[t].num_available]
         if not free:
@@ -346,8 +366,8 @@ def _removal(w: _Week, routes, c: int) -> tuple[int, int, float]:
     """Return (route index, position, saving) of removing ``c`` from a day's routes."""
     for i, (t, seq) in enumerate(routes):
         if c in seq:
-            k = seq.index(c)
-            rest = seq[:k] + seq[k + 1:]
+            k = list(seq).index(c)
+            rest = drop_client(seq, k)
             return i, k, w.route_cost(t, seq) - w.route_cost(t, rest)
     raise AssertionError(f"client {c} not on its day")  # the week's invariant
 
@@ -361,7 +381,7 @@ def _insertion(w: _Week, routes, c: int, loads: dict[int, Load]) -> tuple[int, i
     for i, (t, seq) in enumerate(routes):
         base = w.route_cost(t, seq)
         for k in range(len(seq) + 1):
-            new = seq[:k] + [c] + seq[k:]
+            new = insert_client(seq, k, c)
             add = w.route_cost(t, new) - base
             if add < best[3] and w.route_ok(t, new, loads):
                 best = (i, t, k, add)
@@ -381,10 +401,10 @@ def _try_move(w: _Week, choice: list[int], routes: list[list], c: int, k_new: in
     trial_choice[c] = k_new
     delta, plan = 0.0, {}
     for d in sorted(set(old) | set(new)):
-        day = [(t, list(seq)) for t, seq in routes[d]]
+        day = [(t, copy_seq(seq)) for t, seq in routes[d]]
         if d in old:
             i, k, saving = _removal(w, day, c)
-            del day[i][1][k]
+            day[i] = (day[i][0], drop_client(day[i][1], k))
             delta -= saving
             day = [(t, s) for t, s in day if s]
         if d in new:
@@ -393,9 +413,9 @@ def _try_move(w: _Week, choice: list[int], routes: list[list], c: int, k_new: in
             if i == -2:
                 return 0.0
             if i == -1:
-                day.append((t, [c]))
+                day.append((t, single(w.max_trips[t], c)))
             else:
-                day[i][1].insert(k, c)
+                day[i] = (day[i][0], insert_client(day[i][1], k, c))
             delta += add
         elif d in old:
             loads = _day_loads(w, trial_choice, d)
@@ -484,7 +504,8 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     resolve = replace(params, time_limit_s=params.time_limit_s * resolve_share)
     w = _Week(problem)
     choice = _initial_patterns(w, rng)
-    joint = joint_applies(problem.patterns, len({id(x) for x in w.travel_keys}))
+    joint = joint_applies(problem.patterns, len({id(x) for x in w.travel_keys})) and max(
+        w.max_trips) == 1  # the joint week model has no reload depots
     routes = _solve_all(w, choice, params, seed, joint)
     best = (sum(_day_cost(w, r) for r in routes), list(choice), [list(r) for r in routes])
     log.info("periodic: %d clients, %d days, first week %.2f", w.n, problem.days, best[0])
@@ -508,10 +529,10 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
                 routes[d] = fresh
         cost = sum(_day_cost(w, r) for r in routes)
         if cost < best[0] - 1e-9:
-            best = (cost, list(choice), [[(t, list(s)) for t, s in r] for r in routes])
+            best = (cost, list(choice), [[(t, copy_seq(s)) for t, s in r] for r in routes])
         elif not changed and perturb <= 0:
             break
-        choice, routes = list(best[1]), [[(t, list(s)) for t, s in r] for r in best[2]]
+        choice, routes = list(best[1]), [[(t, copy_seq(s)) for t, s in r] for r in best[2]]
         if perturb > 0 and time.perf_counter() < deadline:
             _perturb(w, choice, routes, rng, perturb)
     cost, choice, routes = best
@@ -538,16 +559,16 @@ def _force_move(w: _Week, choice: list[int], routes: list[list], c: int, k_new: 
     old, new = w.p.patterns[c][choice[c]], w.p.patterns[c][k_new]
     plan = {}
     for d in sorted(set(old) | set(new)):
-        day = [(t, [x for x in s if x != c]) for t, s in routes[d]]
+        day = [(t, without_client(s, c)) for t, s in routes[d]]
         day = [(t, s) for t, s in day if s]
         if d in new:
             i, t, k, _ = _insertion(w, day, c, _day_loads(w, trial, d))
             if i == -2:
                 return False
             if i == -1:
-                day.append((t, [c]))
+                day.append((t, single(w.max_trips[t], c)))
             else:
-                day[i][1].insert(k, c)
+                day[i] = (day[i][0], insert_client(day[i][1], k, c))
         plan[d] = day
     choice[c] = k_new
     for d, day in plan.items():
@@ -566,12 +587,12 @@ def _check_week(w: _Week, choice: Sequence[int], routes):
             raise AssertionError(f"day {d}: visits {seen} differ from the patterns {members}")
         c = compile_problem(problem)
         day = []
-        for t, s in routes[d]:
-            seq = [pos[x] for x in s]
+        for v, (t, s) in enumerate(routes[d]):
+            seq = mapped(s, pos.__getitem__)
             broken = violations(c, t, seq)
             if broken:
                 raise AssertionError(f"day {d}: route breaks {broken}")
-            day.append(route_record(problem, c, t, seq))
+            day.extend(route_records(problem, c, t, seq, v))
         probs.append(problem)
         scheduled.append(tuple(day))
         members_all.append(tuple(members))

@@ -5,7 +5,8 @@ compiled integer arrays (:class:`~ruralnet.routing.compiled._Compiled`, no
 per-edge Python calls), one routing profile per distinct vehicle speed, and
 returns bare route sequences to :mod:`ruralnet.routing.compiled`. PyVRP handles
 simultaneous delivery and pickup, optional clients with prizes, time windows,
-shift windows and durations natively (Wouda, Lan & Kool 2024, *PyVRP: a
+shift windows, durations and several trips per vehicle (reload depots)
+natively (Wouda, Lan & Kool 2024, *PyVRP: a
 high-performance VRP solver package*, INFORMS J. Computing).
 
 PyVRP is an optional dependency, imported lazily with an install hint.
@@ -21,6 +22,7 @@ import numpy as np
 from ruralnet._clock import clock_bit
 from ruralnet.exceptions import RuralnetError
 from ruralnet.routing.compiled import Compiled
+from ruralnet.routing.trips import Trips
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +49,29 @@ def pyvrp_available() -> bool:
 
 
 def _data(pyvrp, c: Compiled, prizes: np.ndarray):
-    """Build the ``ProblemData`` (depots first, then clients)."""
-    n = c.n_depots + c.n_clients
-    locations = [pyvrp.Location(0.0, 0.0) for _ in range(n)]
+    """Build the ``ProblemData`` (depots, then reload depots, then clients).
+
+    A vehicle type with ``max_trips > 1`` reloads at a copy of its home depot
+    (same place and window) whose service duration is the reload time, so
+    that the reload time is spent between trips and not before the first.
+    """
+    reloads = sorted({(c.vt_depot[t], c.vt_reload[t]) for t in range(len(c.vt_capacity))
+                      if c.vt_max_trips[t] > 1})
+    n_dep = c.n_depots + len(reloads)
+    order = np.array(list(range(c.n_depots)) + [d for d, _ in reloads]
+                     + [c.n_depots + j for j in range(c.n_clients)], dtype=np.int64)
+    locations = [pyvrp.Location(0.0, 0.0) for _ in order]
     depots = [
         pyvrp.Depot(d, tw_early=int(c.depot_early[d]), tw_late=int(c.depot_late[d]))
         for d in range(c.n_depots)
+    ] + [
+        pyvrp.Depot(c.n_depots + k, tw_early=int(c.depot_early[d]),
+                    tw_late=int(c.depot_late[d]), service_duration=int(r))
+        for k, (d, r) in enumerate(reloads)
     ]
     clients = [
         pyvrp.Client(
-            c.n_depots + j,
+            n_dep + j,
             delivery=[int(c.delivery[j])],
             pickup=[int(c.pickup[j])],
             service_duration=int(c.service[j]),
@@ -67,6 +82,13 @@ def _data(pyvrp, c: Compiled, prizes: np.ndarray):
         )
         for j in range(c.n_clients)
     ]
+
+    def trips(t: int) -> dict:
+        if c.vt_max_trips[t] == 1:
+            return {}
+        at = c.n_depots + reloads.index((c.vt_depot[t], c.vt_reload[t]))
+        return {"reload_depots": [at], "max_reloads": int(c.vt_max_trips[t]) - 1}
+
     types = [
         pyvrp.VehicleType(
             int(c.vt_num[t]),
@@ -79,11 +101,17 @@ def _data(pyvrp, c: Compiled, prizes: np.ndarray):
             shift_duration=int(c.vt_max_duration[t]),
             unit_distance_cost=int(c.vt_unit_cost[t]),
             profile=int(c.vt_profile[t]),
+            **trips(t),
         )
         for t in range(len(c.vt_capacity))
     ]
-    distances = [c.distance for _ in c.profiles]
-    return pyvrp.ProblemData(locations, clients, depots, types, distances, list(c.profiles))
+    if reloads:
+        ix = np.ix_(order, order)
+        distances = [c.distance[ix] for _ in c.profiles]
+        durations = [np.asarray(m)[ix] for m in c.profiles]
+    else:
+        distances, durations = [c.distance for _ in c.profiles], list(c.profiles)
+    return pyvrp.ProblemData(locations, clients, depots, types, distances, durations)
 
 
 def solve_pyvrp(
@@ -125,7 +153,15 @@ def solve_pyvrp(
         return [], "infeasible"
     routes = []
     for route in best.routes():
-        clients = [a.idx for a in route if a.is_client()]
+        t = route.vehicle_type()
+        if c.vt_max_trips[t] > 1:
+            trips: dict[int, list[int]] = {}
+            for a in route.schedule():
+                if a.is_client():
+                    trips.setdefault(a.trip, []).append(a.idx)
+            clients = Trips([trips[k] for k in sorted(trips)])
+        else:
+            clients = [a.idx for a in route if a.is_client()]
         if clients:
-            routes.append((route.vehicle_type(), clients))
+            routes.append((t, clients))
     return routes, "feasible"

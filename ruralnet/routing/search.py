@@ -19,10 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ruralnet.exceptions import InfeasibleError, SolverBugError
-from ruralnet.routing.compiled import Compiled, compile_problem, route_cost, violations
+from ruralnet.routing.compiled import (
+    Compiled,
+    compile_problem,
+    route_cost,
+    violations,
+)
 from ruralnet.routing.model import LOAD_UNITS_PER_KG, RoutingParams, RoutingProblem
 from ruralnet.routing.ortools_engine import solve_ortools
 from ruralnet.routing.pyvrp_engine import pyvrp_available, solve_pyvrp
+from ruralnet.routing.trips import drop_client
 
 Routes = list[tuple[int, list[int]]]
 
@@ -93,7 +99,8 @@ def check_required(c: Compiled, reachable: np.ndarray, one_way: np.ndarray) -> N
             "vehicles", constraint="reachability", clients=bad.tolist(),
         )
     need = c.delivery[c.required].sum(), c.pickup[c.required].sum()
-    fleet = sum(n * cap for n, cap in zip(c.vt_num, c.vt_capacity, strict=True))
+    fleet = sum(n * cap * k for n, cap, k in zip(c.vt_num, c.vt_capacity, c.vt_max_trips,
+                                                  strict=True))
     if max(need) > fleet:
         kg = max(need) / LOAD_UNITS_PER_KG
         raise InfeasibleError(
@@ -172,7 +179,7 @@ def shortfall_error(parts: list[Part], routes: list[Routes], need: int, total: i
 
 def trim_routes(parts: list[Part], routes: list[Routes], need: int) -> list[Routes]:
     """Drop the counted optional visits that save most while coverage stays >= need."""
-    routes = [[(t, list(cl)) for t, cl in r] for r in routes]
+    routes = [[(t, cl) for t, cl in r] for r in routes]
     covered = sum(p.covered(r) for p, r in zip(parts, routes, strict=True))
     while covered > need:
         best = None
@@ -182,7 +189,7 @@ def trim_routes(parts: list[Part], routes: list[Routes], need: int) -> list[Rout
                 for k, j in enumerate(cl):
                     if p.c.required[j] or not p.c.counted[j]:
                         continue
-                    rest = cl[:k] + cl[k + 1:]
+                    rest = drop_client(cl, k)
                     saving = base - (route_cost(p.c, t, rest) if rest else 0)
                     if saving > 0 and (best is None or saving > best[0]):
                         if not rest or not violations(p.c, t, rest):
@@ -191,8 +198,10 @@ def trim_routes(parts: list[Part], routes: list[Routes], need: int) -> list[Rout
             break
         _, pi, ri, k = best
         t, cl = routes[pi][ri]
-        del cl[k]
-        if not cl:
+        rest = drop_client(cl, k)
+        if rest:
+            routes[pi][ri] = (t, rest)
+        else:
             del routes[pi][ri]
         covered -= 1
     return routes

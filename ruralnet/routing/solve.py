@@ -50,7 +50,7 @@ import numpy as np
 
 from ruralnet._validate import bad_value
 from ruralnet.exceptions import RuralnetError
-from ruralnet.routing.compiled import Compiled, compile_problem, schedule
+from ruralnet.routing.compiled import Compiled, compile_problem, trip_schedule
 from ruralnet.routing.model import (
     Client,
     Depot,
@@ -69,6 +69,7 @@ from ruralnet.routing.search import (
     resolve_engine,
     run_engine,
 )
+from ruralnet.routing.trips import trips_of
 
 log = logging.getLogger(__name__)
 
@@ -152,35 +153,50 @@ class RoutingModel:
 # --------------------------------------------------------------------------
 
 
-def route_record(p: RoutingProblem, c: Compiled, t: int, clients: Sequence[int]) -> Route:
-    """Build the public :class:`Route` for a checked sequence."""
+def route_records(p: RoutingProblem, c: Compiled, t: int, clients: Sequence[int],
+                  vehicle: int = 0) -> list[Route]:
+    """Build the public :class:`Route` of each trip of a checked sequence.
+
+    The vehicle's fixed cost is in its first trip's ``cost``.
+    """
     vt = p.vehicle_types[t]
     d = vt.depot
     travel = c.profiles[c.vt_profile[t]]
-    nodes = [d] + [c.n_depots + j for j in clients] + [d]
-    dist = c.distance[nodes[:-1], nodes[1:]]
-    legs = travel[nodes[:-1], nodes[1:]]
-    t0, arrive, start, end = schedule(c, t, clients)
-    load = float(sum(p.clients[j].delivery_kg for j in clients))
-    load_start, stops = load, []
-    for k, j in enumerate(clients):
-        cl = p.clients[j]
-        load += cl.pickup_kg - cl.delivery_kg
-        stops.append(Stop(j, int(dist[k]), int(legs[k]), arrive[k], start[k],
-                          start[k] + cl.service_s, cl.delivery_kg, cl.pickup_kg, round(load, 6)))
-    total = int(dist.sum())
-    return Route(
-        vehicle_type=t, depot=d, start_s=t0, end_s=end, stops=tuple(stops),
-        distance_m=total, duration_s=end - t0, load_start_kg=load_start,
-        return_distance_m=int(dist[-1]), return_travel_s=int(legs[-1]),
-        cost=vt.fixed_cost + vt.cost_per_km * total / 1000,
-    )
+    out = []
+    for i, (trip, (t0, arrive, start, end)) in enumerate(
+            zip(trips_of(clients), trip_schedule(c, t, clients), strict=True)):
+        nodes = [d] + [c.n_depots + j for j in trip] + [d]
+        dist = c.distance[nodes[:-1], nodes[1:]]
+        legs = travel[nodes[:-1], nodes[1:]]
+        load = float(sum(p.clients[j].delivery_kg for j in trip))
+        load_start, stops = load, []
+        for k, j in enumerate(trip):
+            cl = p.clients[j]
+            load += cl.pickup_kg - cl.delivery_kg
+            stops.append(Stop(j, int(dist[k]), int(legs[k]), arrive[k], start[k],
+                              start[k] + cl.service_s, cl.delivery_kg, cl.pickup_kg,
+                              round(load, 6)))
+        total = int(dist.sum())
+        out.append(Route(
+            vehicle_type=t, depot=d, start_s=t0, end_s=end, stops=tuple(stops),
+            distance_m=total, duration_s=end - t0, load_start_kg=load_start,
+            return_distance_m=int(dist[-1]), return_travel_s=int(legs[-1]),
+            cost=(vt.fixed_cost if i == 0 else 0.0) + vt.cost_per_km * total / 1000,
+            vehicle=vehicle, trip=i,
+        ))
+    return out
 
+
+def route_record(p: RoutingProblem, c: Compiled, t: int, clients: Sequence[int]) -> Route:
+    """Build the public :class:`Route` of a checked one-trip sequence."""
+    (rec,) = route_records(p, c, t, clients)
+    return rec
 
 
 def routing_result(p: RoutingProblem, c: Compiled, routes: Routes, engine: str,
             t0: float) -> RoutingResult:
-    records = tuple(route_record(p, c, t, cl) for t, cl in routes)
+    records = tuple(rec for v, (t, cl) in enumerate(routes)
+                    for rec in route_records(p, c, t, cl, v))
     visited = {j for _, cl in routes for j in cl}
     unvisited = tuple(j for j in range(c.n_clients) if j not in visited)
     counted = int(c.counted.sum())

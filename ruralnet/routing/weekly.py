@@ -85,7 +85,8 @@ class WeeklyResult:
     """Each village's visit days and each day's feeder routes.
 
     ``pattern`` maps a village point to its 0-based visit days; ``days[d]``
-    are day ``d``'s feeder routes (ids ``D{d+1}-F..``); ``cost_yuan`` is
+    are day ``d``'s feeder routes, one per trip (ids ``D{d+1}-F..``, as
+    in :class:`~ruralnet.routing.daily.DailyRoute`); ``cost_yuan`` is
     the week's feeder cost; ``unreachable`` lists village points no feeder
     reaches within the day (no pattern).
     """
@@ -103,7 +104,8 @@ class WeeklyResult:
         return len(self.pattern.get(point, ()))
 
 
-def _route(route, rid: str, vt, points: list[int]) -> DailyRoute:
+def _route(route, rid: str, vt, points: list[int], vehicle: str = "",
+           trip: int = 1) -> DailyRoute:
     """Convert a scheduled route of a day problem (depot 0 = station) to a :class:`DailyRoute`."""
     m = lambda s: round(s / 60, 2)  # noqa: E731
     stops = tuple(DailyStop(points[s.client], s.distance_from_prev_m / 1000,
@@ -112,7 +114,8 @@ def _route(route, rid: str, vt, points: list[int]) -> DailyRoute:
     return DailyRoute(rid, "feeder", vt.name, vt.capacity_kg, points[-1], m(route.start_s),
                       m(route.end_s), route.distance_m / 1000, m(route.duration_s),
                       route.load_start_kg, route.return_distance_m / 1000,
-                      m(route.return_travel_s), round(route.cost, 6), stops)
+                      m(route.return_travel_s), round(route.cost, 6), stops, vehicle or rid,
+                      trip)
 
 
 def plan_weekly_feeders(daily: DailyRoutingResult, distance_m: np.ndarray, duration_s: np.ndarray,
@@ -205,9 +208,14 @@ def plan_weekly_feeders(daily: DailyRoutingResult, distance_m: np.ndarray, durat
             pattern[q] = pats[c][res.pattern[c]]
         for d in range(H):
             local = [members[c] for c in res.day_clients[d]] + [int(st)]
-            for i, r in enumerate(res.day_routes[d]):
+            trips = {r.vehicle: 0 for r in res.day_routes[d]}
+            for r in res.day_routes[d]:
+                trips[r.vehicle] += 1
+            for r in res.day_routes[d]:  # one record per trip; vehicle ids count vehicles
                 vt = res.day_problems[d].vehicle_types[r.vehicle_type]
-                days[d].append(_route(r, f"D{d + 1}-F{k + 1:02d}-{i + 1:02d}", vt, local))
+                vid = f"D{d + 1}-F{k + 1:02d}-{r.vehicle + 1:02d}"
+                rid = f"{vid}.{r.trip + 1}" if trips[r.vehicle] > 1 else vid
+                days[d].append(_route(r, rid, vt, local, vid, r.trip + 1))
         cost += res.cost
     log.info("weekly feeders: %d villages on patterns, %.0f yuan a week, %.1f s", len(pattern),
              cost, time.perf_counter() - started)
