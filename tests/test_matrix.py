@@ -608,3 +608,47 @@ def test_hierarchy_search_without_numba_is_refused_and_auto_falls_back(tiny, mon
     monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_SOURCES", 1)
     m = travel_matrix(tiny, pts, access_speed_kph=None, cache_dir=None)
     assert m.duration("a", "c") == 191
+
+
+@needs_numba
+def test_hierarchy_is_cached_on_disk_by_graph_hash(tmp_path, monkeypatch):
+    """A fresh Network of the same graph reads the saved hierarchy: no rebuild, same matrix."""
+    G = grid_network(15, seed=6).graph
+    nodes = sorted(G.nodes)[::3]
+    pts = gpd.GeoDataFrame({"village_id": [f"p{n}" for n in nodes]}, crs=4326,
+                           geometry=[Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes])
+    first = travel_matrix(Network(G, LayerProvenance("user", "grid")), pts, cache_dir=tmp_path,
+                          search="hierarchy")
+    saved = list((tmp_path / "matrix").glob("hierarchy-*.npz"))
+    assert len(saved) == 1
+    monkeypatch.setattr(hierarchy_mod, "build_hierarchy",
+                        lambda csr: pytest.fail("rebuilt instead of read"))
+    shifted = pts.iloc[1:]  # other points: the matrix cache misses, the hierarchy one hits
+    again = travel_matrix(Network(G, LayerProvenance("user", "grid")), shifted,
+                          cache_dir=tmp_path, search="hierarchy")
+    assert np.array_equal(again.duration_s, first.duration_s[1:, 1:])
+    assert np.array_equal(again.distance_m, first.distance_m[1:, 1:])
+
+
+@needs_numba
+@pytest.mark.parametrize("damage", ["garbage", "out_of_range"])
+def test_damaged_hierarchy_file_is_ignored_and_rebuilt(tmp_path, damage, caplog):
+    """A corrupt or tampered hierarchy file is refused (never searched) and rebuilt."""
+    net = grid_network(8, seed=1)
+    csr, _ = matrix_mod._packed_csr(net, "duration")
+    path = tmp_path / "h.npz"
+    h = hierarchy_mod.build_hierarchy(csr)
+    if damage == "garbage":
+        path.write_bytes(b"not an npz")
+    else:
+        bad = hierarchy_mod.Hierarchy(h.n, h.up_ptr, h.up_to + h.n, *[
+            getattr(h, k) for k in ("up_w", "down_ptr", "down_to", "down_w", "rank")],
+            h.n_shortcuts, h.build_s)
+        hierarchy_mod.save_hierarchy(bad, path)
+    assert hierarchy_mod.load_hierarchy(path, net.n_nodes) is None
+    hierarchy_mod.save_hierarchy(h, path)
+    back = hierarchy_mod.load_hierarchy(path, net.n_nodes)
+    nodes = np.arange(net.n_nodes)
+    assert np.array_equal(hierarchy_mod.many_to_many(back, nodes, nodes),
+                          hierarchy_mod.many_to_many(h, nodes, nodes))
+    assert hierarchy_mod.load_hierarchy(path, net.n_nodes + 1) is None

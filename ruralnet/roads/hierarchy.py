@@ -37,10 +37,13 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import numpy as np
 from scipy.sparse import csr_matrix
+
+from ruralnet._io import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,11 @@ _COUNT_SETTLE: Final = 15
 _COUNT_MAX_PAIRS: Final = 64
 #: ``many_to_many`` uses at most one thread per this many distinct sources.
 _SOURCES_PER_THREAD: Final = 64
+
+
+#: Version of the saved hierarchy files (bump when the build or the arrays change).
+FORMAT: Final = 1
+_ARRAYS: Final = ("up_ptr", "up_to", "up_w", "down_ptr", "down_to", "down_w", "rank")
 
 
 def available() -> bool:
@@ -169,6 +177,39 @@ def build_hierarchy(csr: csr_matrix) -> Hierarchy:
                   time.perf_counter() - start)
     logger.debug("contraction hierarchy of %d nodes: %d shortcuts in %.2f s", n, n_short,
                  h.build_s)
+    return h
+
+
+def save_hierarchy(h: Hierarchy, path: Path) -> None:
+    """Write a hierarchy to ``path`` (.npz) atomically."""
+    with atomic_path(path) as tmp:
+        np.savez(tmp, n=h.n, n_shortcuts=h.n_shortcuts, build_s=h.build_s,
+                 **{name: getattr(h, name) for name in _ARRAYS})
+
+
+def load_hierarchy(path: Path, n: int) -> Hierarchy | None:
+    """Read a saved hierarchy of an ``n``-node graph; ``None`` if absent or unusable."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            h = Hierarchy(int(z["n"]), *(z[name] for name in _ARRAYS), int(z["n_shortcuts"]),
+                          float(z["build_s"]))
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("ignoring unreadable contraction hierarchy %s: %s", path.name, exc)
+        return None
+    ok = (h.n == n and len(h.up_ptr) == len(h.down_ptr) == n + 1 and len(h.rank) == n
+          and h.up_ptr[-1] == len(h.up_to) == len(h.up_w)
+          and h.down_ptr[-1] == len(h.down_to) == len(h.down_w)
+          and all(getattr(h, name).dtype == np.int64 for name in _ARRAYS))
+    # the compiled searches index with these arrays unchecked: refuse anything out of range
+    for ptr, to, w in ((h.up_ptr, h.up_to, h.up_w), (h.down_ptr, h.down_to, h.down_w)):
+        ok = ok and (ptr[0] == 0 and bool(np.all(np.diff(ptr) >= 0))
+                     and (len(to) == 0 or (to.min() >= 0 and to.max() < n and w.min() >= 0)))
+    if not ok:
+        logger.warning("ignoring inconsistent contraction hierarchy %s", path.name)
+        return None
+    logger.info("contraction hierarchy of %d nodes read from %s", n, path.name)
     return h
 
 

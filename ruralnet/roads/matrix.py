@@ -437,7 +437,7 @@ def travel_matrix(
     _warn_far(snap.far_ids, snap.snap_distance_m, ids, names, snap.max_snap_m)
     start = time.perf_counter()
     dist_m, dur_s = _node_matrices(network, snap.node_ids, optimise, workers=workers,
-                                   search=search)
+                                   search=search, folder=folder)
     _raise_unreachable(np.isfinite(dur_s), ids, names)
     s = snap.snap_distance_m
     if access_speed_kph is not None:
@@ -631,15 +631,15 @@ def _packed_csr(network: Network, optimise: Optimise) -> tuple[csr_matrix, float
 
 
 def _node_matrices(network: Network, nodes: np.ndarray, optimise: Optimise, *,
-                   workers: int | None = 1, search: Search = "dijkstra"
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   workers: int | None = 1, search: Search = "dijkstra",
+                   folder: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Distance (m) and duration (s) between road nodes, inf where unreachable."""
     g = _graph_arrays(network)
     idx = np.searchsorted(g["node_ids"], nodes)
     csr, split = _packed_csr(network, optimise)
     sources, row_of = np.unique(idx, return_inverse=True)
     if _use_hierarchy(network, optimise, len(sources), search):
-        packed = hierarchy.many_to_many(_hierarchy(network, optimise), idx, idx)
+        packed = hierarchy.many_to_many(_hierarchy(network, optimise, folder), idx, idx)
         return _decode(packed, split, optimise)
     if len(sources) >= _CONTRACT_MIN_SOURCES:
         csr, alive = _contract(csr, sources)
@@ -664,14 +664,34 @@ def _use_hierarchy(network: Network, optimise: Optimise, n_sources: int, search:
             or n_sources >= _HIERARCHY_MIN_SOURCES)
 
 
-def _hierarchy(network: Network, optimise: Optimise) -> hierarchy.Hierarchy:
-    """Contraction hierarchy of the packed weights, built once and kept on the network."""
+def _hierarchy(network: Network, optimise: Optimise, folder: Path | None = None
+               ) -> hierarchy.Hierarchy:
+    """Contraction hierarchy of the packed weights, built once and kept on the network.
+
+    With a cache ``folder`` it is also read from, or written to, a ``.npz``
+    file keyed by the graph hash, the weight and the hierarchy format.
+    """
     key = ("hierarchy", optimise)
-    if key not in network._cache:
-        csr, _ = _packed_csr(network, optimise)
-        network._cache[key] = hierarchy.build_hierarchy(csr)
-        logger.info("contraction hierarchy of %d nodes built in %.2f s (%d shortcuts)",
-                    csr.shape[0], network._cache[key].build_s, network._cache[key].n_shortcuts)
+    if key in network._cache:
+        return network._cache[key]
+    path = None
+    if folder is not None:
+        name = hashlib.sha256(json.dumps([hierarchy.FORMAT, network.graph_hash, optimise,
+                                          _TIME_UNIT_S, _LENGTH_UNIT_M]).encode()).hexdigest()
+        path = folder / f"hierarchy-{name}.npz"
+        loaded = hierarchy.load_hierarchy(path, network.n_nodes)
+        if loaded is not None:
+            network._cache[key] = loaded
+            return loaded
+    csr, _ = _packed_csr(network, optimise)
+    network._cache[key] = hierarchy.build_hierarchy(csr)
+    if path is not None:
+        try:
+            hierarchy.save_hierarchy(network._cache[key], path)
+        except OSError as exc:  # a full or read-only disk must not lose the result
+            logger.warning("could not cache the contraction hierarchy in %s: %s", folder, exc)
+    logger.info("contraction hierarchy of %d nodes built in %.2f s (%d shortcuts)",
+                csr.shape[0], network._cache[key].build_s, network._cache[key].n_shortcuts)
     return network._cache[key]
 
 
