@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+import ruralnet.roads.hierarchy as hierarchy_mod
 import ruralnet.roads.matrix as matrix_mod
 from ruralnet.exceptions import NetworkError, RuralnetError
 from ruralnet.geo.county import County, LayerProvenance
@@ -448,3 +450,205 @@ def test_travel_matrix_rejects_bad_workers(tiny, workers):
     """workers must be a positive integer or None, in both languages."""
     with pytest.raises(NetworkError, match=r"workers 必须是正整数.*workers must be a positive"):
         travel_matrix(tiny, points(a=(118.0, 25.0)), cache_dir=None, workers=workers)
+
+
+# ---------------------------------------------------------------- contraction hierarchy
+
+needs_numba = pytest.mark.skipif(not hierarchy_mod.available(), reason="needs numba")
+
+
+@st.composite
+def random_partial_graphs(draw):
+    """Small directed graphs of random one-way links: some pairs are unreachable."""
+    n = draw(st.integers(1, 12))
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for k in range(n):
+        G.add_node(k, x=118.0 + 0.001 * k, y=25.0)
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                          max_size=30))
+    for u, v in edges:
+        length = draw(st.sampled_from([0.0, 100.0, 250.0, 250.0, 1000.0, 2500.0]))
+        kph = draw(st.sampled_from([15.0, 25.0, 60.0]))
+        G.add_edge(u, v, length=length, speed_kph=kph, travel_time=length / (kph / 3.6),
+                   highway="road", oneway=True)
+    return G
+
+
+@needs_numba
+@settings(max_examples=60, deadline=None)
+@given(G=random_partial_graphs(), optimise=st.sampled_from(["duration", "distance"]))
+def test_hierarchy_equals_scipy_dijkstra_and_networkx_on_random_one_way_graphs(G, optimise):
+    """Packed path weights from the hierarchy equal scipy's Dijkstra exactly, inf included."""
+    net = Network(G, LayerProvenance("user", "random"))
+    csr, split = matrix_mod._packed_csr(net, optimise)
+    h = hierarchy_mod.build_hierarchy(csr)
+    nodes = np.arange(net.n_nodes)
+    ch = hierarchy_mod.many_to_many(h, nodes, nodes)
+    assert np.array_equal(ch, matrix_mod.dijkstra(csr, directed=True))
+    assert sorted(h.rank.tolist()) == list(range(net.n_nodes))
+    weight = "travel_time" if optimise == "duration" else "length"
+    unit = 0.01 if optimise == "duration" else 0.1
+    best = dict(nx.all_pairs_dijkstra_path_length(G, weight=weight))
+    ids = matrix_mod._graph_arrays(net)["node_ids"].tolist()
+    for i, a in enumerate(ids):
+        for j, b in enumerate(ids):
+            if b not in best[a]:
+                assert ch[i, j] == np.inf
+            elif i != j:
+                primary = np.floor(ch[i, j] / split) * unit
+                # each edge is rounded to the unit and counted as at least one unit
+                assert abs(primary - best[a][b]) <= unit * (net.n_edges + 1)
+
+
+@needs_numba
+@pytest.mark.parametrize("optimise", ["duration", "distance"])
+def test_travel_matrix_through_the_hierarchy_is_identical_to_dijkstra(optimise):
+    """On a 40 x 40 grid with one-way links, both searches give the same integer arrays."""
+    net = grid_network(40, seed=8)
+    nodes = np.random.default_rng(9).choice(net.n_nodes, 90, replace=False)
+    G = net.graph
+    pts = gpd.GeoDataFrame({"village_id": [f"p{k}" for k in nodes]}, crs=4326,
+                           geometry=[Point(G.nodes[k]["x"], G.nodes[k]["y"]) for k in nodes])
+    plain = travel_matrix(net, pts, optimise=optimise, cache_dir=None, search="dijkstra")
+    fast = travel_matrix(net, pts, optimise=optimise, cache_dir=None, search="hierarchy")
+    assert np.array_equal(fast.duration_s, plain.duration_s)
+    assert np.array_equal(fast.distance_m, plain.distance_m)
+    assert ("hierarchy", optimise) in net._cache
+
+
+@needs_numba
+def test_hierarchy_on_real_osm_roads_equals_dijkstra():
+    """pyrosm's real extract (Kouvola, many degree-2 nodes): the same matrix both ways."""
+    from osm_data import registry_extract
+
+    from ruralnet.exceptions import DataQualityWarning
+    from ruralnet.roads.osm import read_osm_extract
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        ex = read_osm_extract(registry_extract("test.osm.pbf"), box(26.93, 60.52, 26.97, 60.54),
+                              buffer_m=0)
+    net = ex.network
+    csr, _ = matrix_mod._packed_csr(net, "duration")
+    nodes = np.arange(0, net.n_nodes, max(1, net.n_nodes // 150))
+    h = hierarchy_mod.build_hierarchy(csr)
+    ch = hierarchy_mod.many_to_many(h, nodes, nodes)
+    assert np.array_equal(ch, matrix_mod.dijkstra(csr, directed=True, indices=nodes)[:, nodes])
+
+
+@needs_numba
+def test_auto_search_builds_the_hierarchy_for_large_matrices_and_reuses_it(monkeypatch):
+    """auto: Dijkstra below the threshold; from it the hierarchy, kept for later small calls."""
+    net = grid_network(12, seed=2)
+    G = net.graph
+    builds = []
+    real_build = hierarchy_mod.build_hierarchy
+
+    def spy(csr):
+        builds.append(csr.shape)
+        return real_build(csr)
+
+    monkeypatch.setattr(hierarchy_mod, "build_hierarchy", spy)
+    monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_SOURCES", 50)
+
+    def pts(k):
+        nodes = sorted(G.nodes)[:k]
+        return gpd.GeoDataFrame({"village_id": [f"p{n}" for n in nodes]}, crs=4326,
+                                geometry=[Point(G.nodes[n]["x"], G.nodes[n]["y"])
+                                          for n in nodes])
+
+    small = travel_matrix(net, pts(20), cache_dir=None)
+    assert builds == []
+    big = travel_matrix(net, pts(60), cache_dir=None)
+    assert len(builds) == 1
+    again = travel_matrix(net, pts(20), cache_dir=None)
+    assert len(builds) == 1  # reused, and the same figures as Dijkstra gave
+    assert np.array_equal(again.duration_s, small.duration_s)
+    assert np.array_equal(big.duration_s[:20, :20], small.duration_s)
+
+
+@needs_numba
+def test_hierarchy_search_names_the_villages_cut_off(tiny):
+    """Unreachable pairs through the hierarchy raise the same bilingual error as Dijkstra."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02), z=(118.05, 25.005))
+    errors = []
+    for search in ("dijkstra", "hierarchy"):
+        with pytest.raises(NetworkError) as info:
+            travel_matrix(tiny, pts, cache_dir=None, search=search)
+        errors.append((str(info.value), info.value.details["cut_off"]))
+    assert errors[0] == errors[1]
+    assert "路网不连通" in errors[1][0]
+
+
+@needs_numba
+def test_hierarchy_raises_when_paths_overflow_exact_packing():
+    """Saturated int64 sums still report 'paths too long', never a wrapped-around figure."""
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_node(1, x=118.0, y=25.0)
+    G.add_node(2, x=118.001, y=25.0)
+    for u, v in ((1, 2), (2, 1)):
+        G.add_edge(u, v, length=100.0, speed_kph=1e-9, travel_time=1e12, highway="track")
+    net = Network(G, LayerProvenance("user", "absurd"))
+    with pytest.raises(NetworkError, match="paths too long"):
+        travel_matrix(net, points(a=(118.0, 25.0), b=(118.001, 25.0)), cache_dir=None,
+                      search="hierarchy")
+
+
+def test_travel_matrix_rejects_unknown_search(tiny):
+    with pytest.raises(NetworkError, match="search must be"):
+        travel_matrix(tiny, points(a=(118.0, 25.0)), cache_dir=None, search="astar")
+
+
+def test_hierarchy_search_without_numba_is_refused_and_auto_falls_back(tiny, monkeypatch):
+    """No numba: search='hierarchy' is a clear error, 'auto' quietly uses Dijkstra."""
+    monkeypatch.setattr(hierarchy_mod, "available", lambda: False)
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02))
+    with pytest.raises(NetworkError, match="needs numba"):
+        travel_matrix(tiny, pts, cache_dir=None, search="hierarchy")
+    monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_SOURCES", 1)
+    m = travel_matrix(tiny, pts, access_speed_kph=None, cache_dir=None)
+    assert m.duration("a", "c") == 191
+
+
+@needs_numba
+def test_hierarchy_is_cached_on_disk_by_graph_hash(tmp_path, monkeypatch):
+    """A fresh Network of the same graph reads the saved hierarchy: no rebuild, same matrix."""
+    G = grid_network(15, seed=6).graph
+    nodes = sorted(G.nodes)[::3]
+    pts = gpd.GeoDataFrame({"village_id": [f"p{n}" for n in nodes]}, crs=4326,
+                           geometry=[Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes])
+    first = travel_matrix(Network(G, LayerProvenance("user", "grid")), pts, cache_dir=tmp_path,
+                          search="hierarchy")
+    saved = list((tmp_path / "matrix").glob("hierarchy-*.npz"))
+    assert len(saved) == 1
+    monkeypatch.setattr(hierarchy_mod, "build_hierarchy",
+                        lambda csr: pytest.fail("rebuilt instead of read"))
+    shifted = pts.iloc[1:]  # other points: the matrix cache misses, the hierarchy one hits
+    again = travel_matrix(Network(G, LayerProvenance("user", "grid")), shifted,
+                          cache_dir=tmp_path, search="hierarchy")
+    assert np.array_equal(again.duration_s, first.duration_s[1:, 1:])
+    assert np.array_equal(again.distance_m, first.distance_m[1:, 1:])
+
+
+@needs_numba
+@pytest.mark.parametrize("damage", ["garbage", "out_of_range"])
+def test_damaged_hierarchy_file_is_ignored_and_rebuilt(tmp_path, damage, caplog):
+    """A corrupt or tampered hierarchy file is refused (never searched) and rebuilt."""
+    net = grid_network(8, seed=1)
+    csr, _ = matrix_mod._packed_csr(net, "duration")
+    path = tmp_path / "h.npz"
+    h = hierarchy_mod.build_hierarchy(csr)
+    if damage == "garbage":
+        path.write_bytes(b"not an npz")
+    else:
+        bad = hierarchy_mod.Hierarchy(h.n, h.up_ptr, h.up_to + h.n, *[
+            getattr(h, k) for k in ("up_w", "down_ptr", "down_to", "down_w", "rank")],
+            h.n_shortcuts, h.build_s)
+        hierarchy_mod.save_hierarchy(bad, path)
+    assert hierarchy_mod.load_hierarchy(path, net.n_nodes) is None
+    hierarchy_mod.save_hierarchy(h, path)
+    back = hierarchy_mod.load_hierarchy(path, net.n_nodes)
+    nodes = np.arange(net.n_nodes)
+    assert np.array_equal(hierarchy_mod.many_to_many(back, nodes, nodes),
+                          hierarchy_mod.many_to_many(h, nodes, nodes))
+    assert hierarchy_mod.load_hierarchy(path, net.n_nodes + 1) is None

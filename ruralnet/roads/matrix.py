@@ -6,7 +6,14 @@ How a matrix is computed
    (a k-d tree on unit-sphere coordinates, exact for the nearest node). Points
    farther than ``max_snap_m`` (default 2 km) are listed in a warning, never
    dropped silently.
-2. **Shortest paths** run once per distinct snapped node with
+2. **Shortest paths.** By default (``search="auto"``) from 256 distinct
+   snapped nodes on, or whenever the network already holds one, a
+   contraction hierarchy is built once per network and weight and kept on it
+   (:mod:`ruralnet.roads.hierarchy`); the matrix then comes from bucket
+   many-to-many queries, exact on the same integer weights, hence identical
+   to the Dijkstra path below (tests check it). ``search="dijkstra"`` forces,
+   and numba missing implies, the Dijkstra path: searches run once per
+   distinct snapped node with
    :func:`scipy.sparse.csgraph.dijkstra` on a CSR matrix that is built once
    per network (and kept on the :class:`~ruralnet.roads.network.Network`). One-way
    edges stay one-way: the matrix is asymmetric where the roads are. With
@@ -73,12 +80,14 @@ from shapely.geometry import LineString
 from ruralnet._io import atomic_path
 from ruralnet._validate import check_range, check_square_matrix, point_table
 from ruralnet.exceptions import NetworkError, RuralnetError
+from ruralnet.roads import hierarchy
 from ruralnet.roads.network import EARTH_RADIUS_M, Network, haversine_m
 
 logger = logging.getLogger(__name__)
 
 Optimise = Literal["duration", "distance"]
 SnapTo = Literal["any", "main"]
+Search = Literal["auto", "hierarchy", "dijkstra"]
 
 _TIME_UNIT_S: Final = 0.01
 _LENGTH_UNIT_M: Final = 0.1
@@ -94,6 +103,10 @@ _CONTRACT_MAX_DEGREE: Final = 8
 _SOURCES_PER_WORKER: Final = 64
 #: ... and at most this many processes, so that a shared machine keeps cores free.
 _MAX_DEFAULT_WORKERS: Final = 2
+#: ``search="auto"`` builds a contraction hierarchy from this many distinct road
+#: nodes on (its build costs about as much as 250-500 Dijkstra searches; once built
+#: and kept on the network it is used for every later matrix, whatever the size).
+_HIERARCHY_MIN_SOURCES = 256
 #: Arrays a forked worker inherits from the parent (set by the pool initializer).
 _WORKER_GRAPH: dict[str, Any] = {}
 
@@ -327,6 +340,7 @@ def travel_matrix(
     id_column: str | None = None,
     cache_dir: str | os.PathLike[str] | None | _FromSettings = FROM_SETTINGS,
     workers: int | None = None,
+    search: Search = "auto",
 ) -> TravelMatrix:
     """Compute the road distance and duration matrix between points.
 
@@ -357,7 +371,12 @@ def travel_matrix(
         Processes sharing the shortest-path searches (the calling one
         included). ``None``: one per 64 distinct road nodes, at most 2 and at
         most the CPUs available, so a county-sized matrix (< 128 nodes) stays
-        in one process. The result does not depend on it.
+        in one process. The result does not depend on it. Used by the
+        Dijkstra searches only.
+    search
+        ``"auto"`` (the contraction hierarchy from 256 distinct road nodes on
+        or once built, else Dijkstra), ``"hierarchy"`` or ``"dijkstra"``. The
+        result does not depend on it.
 
     Returns
     -------
@@ -402,6 +421,9 @@ def travel_matrix(
                                 or workers < 1):
         raise NetworkError(f"workers 必须是正整数或 None，实际为 {workers!r}",
                            f"workers must be a positive integer or None, got {workers!r}")
+    if search not in ("auto", "hierarchy", "dijkstra"):
+        raise NetworkError(f"search 必须是 auto、hierarchy 或 dijkstra，实际为 {search!r}",
+                           f"search must be 'auto', 'hierarchy' or 'dijkstra', got {search!r}")
     lon, lat, ids, names = point_table(points, id_column=id_column)
     folder = _cache_folder(cache_dir)
     key = _cache_key(network, lon, lat, ids, optimise, access_speed_kph, snap_to)
@@ -414,7 +436,8 @@ def travel_matrix(
     snap = _snap(network, lon, lat, ids, max_snap_m, snap_to)
     _warn_far(snap.far_ids, snap.snap_distance_m, ids, names, snap.max_snap_m)
     start = time.perf_counter()
-    dist_m, dur_s = _node_matrices(network, snap.node_ids, optimise, workers=workers)
+    dist_m, dur_s = _node_matrices(network, snap.node_ids, optimise, workers=workers,
+                                   search=search, folder=folder)
     _raise_unreachable(np.isfinite(dur_s), ids, names)
     s = snap.snap_distance_m
     if access_speed_kph is not None:
@@ -608,12 +631,16 @@ def _packed_csr(network: Network, optimise: Optimise) -> tuple[csr_matrix, float
 
 
 def _node_matrices(network: Network, nodes: np.ndarray, optimise: Optimise, *,
-                   workers: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
+                   workers: int | None = 1, search: Search = "dijkstra",
+                   folder: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Distance (m) and duration (s) between road nodes, inf where unreachable."""
     g = _graph_arrays(network)
     idx = np.searchsorted(g["node_ids"], nodes)
     csr, split = _packed_csr(network, optimise)
     sources, row_of = np.unique(idx, return_inverse=True)
+    if _use_hierarchy(network, optimise, len(sources), search):
+        packed = hierarchy.many_to_many(_hierarchy(network, optimise, folder), idx, idx)
+        return _decode(packed, split, optimise)
     if len(sources) >= _CONTRACT_MIN_SOURCES:
         csr, alive = _contract(csr, sources)
         core = np.full(csr.shape[0], -1)
@@ -622,6 +649,55 @@ def _node_matrices(network: Network, nodes: np.ndarray, optimise: Optimise, *,
         sources, idx = core[sources], core[idx]
     n_proc = _default_workers(len(sources)) if workers is None else workers
     packed = _search(csr, sources, idx, min(n_proc, len(sources)))[row_of.reshape(-1)]
+    return _decode(packed, split, optimise)
+
+
+def _use_hierarchy(network: Network, optimise: Optimise, n_sources: int, search: Search
+                   ) -> bool:
+    """Tell whether a matrix comes from the contraction hierarchy (see ``search``)."""
+    if search == "dijkstra" or not hierarchy.available():
+        if search == "hierarchy":
+            raise NetworkError("未安装 numba，无法使用收缩层次（search='hierarchy'）",
+                               "search='hierarchy' needs numba, which is not installed")
+        return False
+    return (search == "hierarchy" or ("hierarchy", optimise) in network._cache
+            or n_sources >= _HIERARCHY_MIN_SOURCES)
+
+
+def _hierarchy(network: Network, optimise: Optimise, folder: Path | None = None
+               ) -> hierarchy.Hierarchy:
+    """Contraction hierarchy of the packed weights, built once and kept on the network.
+
+    With a cache ``folder`` it is also read from, or written to, a ``.npz``
+    file keyed by the graph hash, the weight and the hierarchy format.
+    """
+    key = ("hierarchy", optimise)
+    if key in network._cache:
+        return network._cache[key]
+    path = None
+    if folder is not None:
+        name = hashlib.sha256(json.dumps([hierarchy.FORMAT, network.graph_hash, optimise,
+                                          _TIME_UNIT_S, _LENGTH_UNIT_M]).encode()).hexdigest()
+        path = folder / f"hierarchy-{name}.npz"
+        loaded = hierarchy.load_hierarchy(path, network.n_nodes)
+        if loaded is not None:
+            network._cache[key] = loaded
+            return loaded
+    csr, _ = _packed_csr(network, optimise)
+    network._cache[key] = hierarchy.build_hierarchy(csr)
+    if path is not None:
+        try:
+            hierarchy.save_hierarchy(network._cache[key], path)
+        except OSError as exc:  # a full or read-only disk must not lose the result
+            logger.warning("could not cache the contraction hierarchy in %s: %s", folder, exc)
+    logger.info("contraction hierarchy of %d nodes built in %.2f s (%d shortcuts)",
+                csr.shape[0], network._cache[key].build_s, network._cache[key].n_shortcuts)
+    return network._cache[key]
+
+
+def _decode(packed: np.ndarray, split: float, optimise: Optimise
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) and duration (s) from packed path weights (inf stays inf)."""
     finite = np.isfinite(packed)
     if finite.any() and packed[finite].max() >= _EXACT:
         raise NetworkError("路径过长，无法精确计算", "paths too long to compute exactly")
