@@ -229,7 +229,8 @@ def _anxi(repeat: int) -> None:
     fresh = load_network(county)
     vil = county.villages
     degree2 = sum(1 for k in net.graph.nodes if net.graph.degree(k) == 4) / net.n_nodes
-    print(f"安溪县 synthetic roads (provenance: {net.provenance.source}, {net.provenance.description}): {net.n_nodes:,} nodes, "
+    print(f"安溪县 synthetic roads (provenance: {net.provenance.source}, "
+          f"{net.provenance.description}): {net.n_nodes:,} nodes, "
           f"{net.n_edges:,} directed edges, {degree2:.0%} of nodes on a two-way chain "
           f"(2 neighbours); {len(vil)} villages")
     half = len(vil) // 2

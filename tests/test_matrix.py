@@ -550,6 +550,7 @@ def test_auto_search_builds_the_hierarchy_for_large_matrices_and_reuses_it(monke
 
     monkeypatch.setattr(hierarchy_mod, "build_hierarchy", spy)
     monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_SOURCES", 50)
+    monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_NODES", 1)
 
     def pts(k):
         nodes = sorted(G.nodes)[:k]
@@ -565,6 +566,21 @@ def test_auto_search_builds_the_hierarchy_for_large_matrices_and_reuses_it(monke
     assert len(builds) == 1  # reused, and the same figures as Dijkstra gave
     assert np.array_equal(again.duration_s, small.duration_s)
     assert np.array_equal(big.duration_s[:20, :20], small.duration_s)
+
+
+def test_auto_search_keeps_dijkstra_on_a_county_sized_graph(monkeypatch):
+    """auto: many sources on a small graph (a county's synthetic roads) never build one."""
+    net = grid_network(12, seed=2)
+    assert net.n_nodes < matrix_mod._HIERARCHY_MIN_NODES
+    monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_SOURCES", 50)
+    monkeypatch.setattr(matrix_mod, "_hierarchy_module",
+                        lambda: pytest.fail("the hierarchy was loaded for a small graph"))
+    G = net.graph
+    nodes = sorted(G.nodes)[:60]
+    pts = gpd.GeoDataFrame({"village_id": [f"p{n}" for n in nodes]}, crs=4326,
+                           geometry=[Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes])
+    m = travel_matrix(net, pts, cache_dir=None)
+    assert m.duration_s.shape == (60, 60)
 
 
 @needs_numba
@@ -606,6 +622,7 @@ def test_hierarchy_search_without_numba_is_refused_and_auto_falls_back(tiny, mon
     with pytest.raises(NetworkError, match="needs numba"):
         travel_matrix(tiny, pts, cache_dir=None, search="hierarchy")
     monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_SOURCES", 1)
+    monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_NODES", 1)
     m = travel_matrix(tiny, pts, access_speed_kph=None, cache_dir=None)
     assert m.duration("a", "c") == 191
 

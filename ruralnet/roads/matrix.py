@@ -7,7 +7,7 @@ How a matrix is computed
    farther than ``max_snap_m`` (default 2 km) are listed in a warning, never
    dropped silently.
 2. **Shortest paths.** By default (``search="auto"``) from 256 distinct
-   snapped nodes on, or whenever the network already holds one, a
+   snapped nodes on a graph of 20,000 nodes or more, or whenever the network already holds one, a
    contraction hierarchy is built once per network and weight and kept on it
    (:mod:`ruralnet.roads.hierarchy`); the matrix then comes from bucket
    many-to-many queries, exact on the same integer weights, hence identical
@@ -80,7 +80,6 @@ from shapely.geometry import LineString
 from ruralnet._io import atomic_path
 from ruralnet._validate import check_range, check_square_matrix, point_table
 from ruralnet.exceptions import NetworkError, RuralnetError
-from ruralnet.roads import hierarchy
 from ruralnet.roads.network import EARTH_RADIUS_M, Network, haversine_m
 
 logger = logging.getLogger(__name__)
@@ -107,6 +106,10 @@ _MAX_DEFAULT_WORKERS: Final = 2
 #: nodes on (its build costs about as much as 250-500 Dijkstra searches; once built
 #: and kept on the network it is used for every later matrix, whatever the size).
 _HIERARCHY_MIN_SOURCES = 256
+#: ... on a graph of at least this many nodes: below it a Dijkstra search takes
+#: well under a millisecond (安溪's synthetic roads: 847 nodes, 0.08 s for the
+#: whole matrix in one process), so neither the build nor loading numba pays.
+_HIERARCHY_MIN_NODES = 20_000
 #: Arrays a forked worker inherits from the parent (set by the pool initializer).
 _WORKER_GRAPH: dict[str, Any] = {}
 
@@ -375,8 +378,8 @@ def travel_matrix(
         Dijkstra searches only.
     search
         ``"auto"`` (the contraction hierarchy from 256 distinct road nodes on
-        or once built, else Dijkstra), ``"hierarchy"`` or ``"dijkstra"``. The
-        result does not depend on it.
+        a graph of 20,000 nodes or more, or once built; else Dijkstra),
+        ``"hierarchy"`` or ``"dijkstra"``. The result does not depend on it.
 
     Returns
     -------
@@ -639,7 +642,7 @@ def _node_matrices(network: Network, nodes: np.ndarray, optimise: Optimise, *,
     csr, split = _packed_csr(network, optimise)
     sources, row_of = np.unique(idx, return_inverse=True)
     if _use_hierarchy(network, optimise, len(sources), search):
-        packed = hierarchy.many_to_many(_hierarchy(network, optimise, folder), idx, idx)
+        packed = _hierarchy_module().many_to_many(_hierarchy(network, optimise, folder), idx, idx)
         return _decode(packed, split, optimise)
     if len(sources) >= _CONTRACT_MIN_SOURCES:
         csr, alive = _contract(csr, sources)
@@ -655,22 +658,34 @@ def _node_matrices(network: Network, nodes: np.ndarray, optimise: Optimise, *,
 def _use_hierarchy(network: Network, optimise: Optimise, n_sources: int, search: Search
                    ) -> bool:
     """Tell whether a matrix comes from the contraction hierarchy (see ``search``)."""
-    if search == "dijkstra" or not hierarchy.available():
+    if search == "dijkstra" or (search == "auto" and not (
+            ("hierarchy", optimise) in network._cache
+            or (n_sources >= _HIERARCHY_MIN_SOURCES
+                and network.n_nodes >= _HIERARCHY_MIN_NODES))):
+        return False
+    hierarchy = _hierarchy_module()
+    if not hierarchy.available():
         if search == "hierarchy":
             raise NetworkError("未安装 numba，无法使用收缩层次（search='hierarchy'）",
                                "search='hierarchy' needs numba, which is not installed")
         return False
-    return (search == "hierarchy" or ("hierarchy", optimise) in network._cache
-            or n_sources >= _HIERARCHY_MIN_SOURCES)
+    return True
+
+
+def _hierarchy_module():
+    """Import the compiled hierarchy module on first use (numba loads in ~0.5-2 s)."""
+    from ruralnet.roads import hierarchy
+    return hierarchy
 
 
 def _hierarchy(network: Network, optimise: Optimise, folder: Path | None = None
-               ) -> hierarchy.Hierarchy:
+               ) -> Any:
     """Contraction hierarchy of the packed weights, built once and kept on the network.
 
     With a cache ``folder`` it is also read from, or written to, a ``.npz``
     file keyed by the graph hash, the weight and the hierarchy format.
     """
+    hierarchy = _hierarchy_module()
     key = ("hierarchy", optimise)
     if key in network._cache:
         return network._cache[key]
