@@ -103,3 +103,25 @@ def test_worker_processes_give_the_same_plan():
 def test_workers_must_be_positive():
     with pytest.raises(ValueError, match="workers"):
         DailyRoutingParams(workers=0)
+
+
+def test_a_safety_limit_hit_in_a_worker_is_recorded_here():
+    """A clock note made in a worker process reaches the plan's watch_clock."""
+    pytest.importorskip("pyvrp")
+    from ruralnet._clock import watch_clock
+
+    xy = np.asarray(TOWN, dtype=float) * 1000
+    dist = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))).astype(np.int64)
+    villages = list(range(4, len(TOWN)))
+    params = DailyRoutingParams(engine="pyvrp", max_iterations=10**6, feeder_time_limit_s=1e-4,
+                                trunk_time_limit_s=1.0,
+                                coverage_target=0.5, curve_targets=(), workers=2)
+    with watch_clock() as hits:
+        plan_daily_routes(
+            dist, dist // 10, warehouses=[0], stations=[1, 2, 3], villages=villages,
+            delivery_kg=[40.0] * len(villages), pickup_kg=[10.0] * len(villages),
+            catchments=[villages[:5], villages[5:10], villages[10:]],
+            trunk_fleet=[FleetType("轻卡", 2000, 2)], feeder_fleet=[FleetType("面包车", 800, 2)],
+            params=params, seed=0)
+    feeder = [h for h in hits if h["search"] == "pyvrp" and h["limit_s"] < 0.001]
+    assert len(feeder) >= 3 and all(h["done"] < h["budget"] for h in feeder)
