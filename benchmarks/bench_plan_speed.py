@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                   + "  ".join(f"{k} {st[k]:.1f}" for k in
                               ("load", "siting", "lrp", "routing", "coverage", "econ", "outputs")
                               if k in st)
-                  + f"  | CPU {row['cpu_s']:.1f} s  engine runs {row['engine_runs']}"
+                  + f"  | CPU {row['cpu_s']:.1f} s  engine runs in-process {row['engine_runs']}"
                   f"  peak RSS {row['peak_rss_mb']:.0f} MB  cost {row['cost']:.2f} yuan/day  "
                   f"coverage {row['coverage']:.4f} of {row['villages']}  towns {row['towns']}  "
                   f"{row['mode']}/{row['engine']}  solves {row['solves']} (+{row['reused']} "

@@ -48,12 +48,23 @@ def test_bracket_reuse_gives_the_same_plan_with_fewer_solves(monkeypatch):
     fast = CoverageSearch(parts, _threshold_solver(calls))
     routes = fast.meet(0.5, 8, ("村", "villages"))
     assert fast.reused > 0 and fast.solves == len(calls)
-    monkeypatch.setattr(search, "_same", lambda *a: False)
+    monkeypatch.setattr(search, "_known", lambda *a: None)
     slow_calls: list = []
     slow = CoverageSearch(parts, _threshold_solver(slow_calls))
     assert slow.meet(0.5, 8, ("村", "villages")) == routes
     assert slow.reused == 0 and len(calls) < len(slow_calls)
     assert fast.covered(routes) >= fast.need(0.5)
+
+
+def test_one_sided_rules_reuse_an_empty_higher_or_a_full_lower_solution():
+    """No optional visit at a higher prize, or every reachable one at a lower: reused."""
+    p = _part(3, 1000)
+    empty, full, some = [], [(0, [0, 1, 2])], [(0, [0, 1])]
+    assert search._known(p, None, empty) is empty
+    assert search._known(p, full, None) is full
+    assert search._known(p, some, None) is None and search._known(p, None, some) is None
+    assert search._known(p, some, [(0, [0, 1])]) is some  # same at both ends
+    assert search._known(p, some, full) is None
 
 
 def test_polish_skips_parts_that_trimming_left_alone():

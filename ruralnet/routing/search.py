@@ -202,6 +202,19 @@ def trim_routes(parts: list[Part], routes: list[Routes], need: int) -> list[Rout
     return routes
 
 
+def _known(p: Part, below: Routes | None, above: Routes | None) -> Routes | None:
+    """Return the solution a part's neighbouring prizes imply (see ``CoverageSearch.at``)."""
+    if below is not None and above is not None and _same(p, below, above):
+        return below
+    optional = p.c.counted & ~p.c.required
+    if above is not None and not any(optional[j] for _, cl in above for j in cl):
+        return above
+    if below is not None and sum(int(optional[j]) for _, cl in below for j in cl) == int(
+            (optional & p.reachable).sum()):
+        return below
+    return None
+
+
 def _same(p: Part, a: Routes, b: Routes) -> bool:
     """Tell whether two solutions of a part visit the same clients at the same cost."""
     if sorted(j for _, cl in a for j in cl) != sorted(j for _, cl in b for j in cl):
@@ -235,11 +248,14 @@ class CoverageSearch:
     def at(self, lam: int) -> list[Routes]:
         """Return the routes of every part at visit prize ``lam`` (cached).
 
-        A part whose cached solutions at the nearest prizes below and above
-        ``lam`` visit the same clients at the same cost is not solved again:
-        the part's best value ``min(cost − λ × visits)`` is concave in λ, so a
+        A part is not solved again when its cached solutions already answer:
+        its best value ``min(cost − λ × visits)`` is concave in λ, so a
         solution optimal at both ends of an interval is optimal inside it
-        (the bisection's later steps mostly fall in such intervals).
+        (the nearest prizes below and above ``lam`` gave the same clients at
+        the same cost; the bisection's later steps mostly fall in such
+        intervals); and the optimal number of counted visits does not fall
+        as λ grows, so a solution with no counted optional visit at a higher
+        prize, or with every reachable one at a lower prize, stays optimal.
         """
         if lam not in self.cache:
             below = max((x for x in self.cache if x < lam), default=None)
@@ -247,9 +263,10 @@ class CoverageSearch:
             out: list[Routes | None] = []
             jobs = []
             for i, p in enumerate(self.parts):
-                if below is not None and above is not None and _same(
-                        p, self.cache[below][i], self.cache[above][i]):
-                    out.append(self.cache[below][i])
+                known = _known(p, None if below is None else self.cache[below][i],
+                               None if above is None else self.cache[above][i])
+                if known is not None:
+                    out.append(known)
                     self.reused += 1
                     continue
                 out.append(None)
