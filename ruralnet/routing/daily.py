@@ -176,6 +176,13 @@ class DailyRoutingParams:
     iterations on 500 clients take 0.5 CPU s, so 2000 iterations never fit
     the former 2.9 s per solve (the clock decided); the budget is now 1000
     iterations (about the former time) under a 300 s safety limit.
+
+    Solve re-use (2026-12): the coverage search no longer solves a station
+    whose answer its neighbouring prizes already imply, nor polishes a
+    station the trim left alone (see ``CoverageSearch``): the 安溪 default
+    now makes 190 feeder solves instead of about 456, with the same plan
+    (19,864.66 yuan/day, 80.14 % of 443 行政村); ``workers=2`` solves the
+    stations in two processes.
     """
 
     mode: str = "two_tier"
