@@ -40,6 +40,10 @@ branch; the plans are identical (same daily cost and coverage):
 * 安溪 (443 行政村): 19,864.66 yuan/day, 80.14 %, 24/24 townships, both.
   Feeder solves about 456 -> 190 (+184 re-used). CPU of the whole plan:
   63.3 s before (pyinstrument, load 7-9) -> 28.9 s after (workers 1).
+  Wall at load 8.4-8.7: 172 s before (pyinstrument) -> 82.0 s after with
+  workers 2 (lrp 22.5, coverage 49.3). The 15 s target is NOT met.
+  OR-Tools engine (another run, load 20-25): 20,671.64 yuan/day at 83.97 %,
+  cost ratio 1.0406 to the default.
 * 会泽县 (335): 18,444.11 yuan/day, 80.00 %, 25/25, both; 177 feeder solves
   (+211 re-used), CPU 23.5 s after (workers 1).
 * 双柏县 (77): 6,116.56 yuan/day, 80.52 %, 8/8, both; 72 solves (+55), CPU 8.3 s.
