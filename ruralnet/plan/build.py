@@ -170,6 +170,7 @@ class PlanParams:
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary of every parameter (recorded in plan.json)."""
         d = asdict(self)
+        d["routing"].pop("workers", None)  # how many processes solve, not what: not recorded
         d["trunk_fleet"] = [asdict(f) for f in self.trunk_fleet]
         d["feeder_fleet"] = [asdict(f) for f in self.feeder_fleet]
         d["direct_fleet"] = None if self.direct_fleet is None else [asdict(f)

@@ -164,6 +164,11 @@ class DailyRoutingParams:
         Bisection steps for the target and for each curve point.
     community_prize_yuan
         Value of serving a community (not counted toward coverage).
+    workers
+        Processes solving the feeder tier's independent station problems of
+        the coverage search at the same time (``1``: all in this process).
+        The plan does not depend on it (every solve has its own seed and
+        iteration budget).
 
     Notes
     -----
@@ -184,6 +189,13 @@ class DailyRoutingParams:
     iterations on 500 clients take 0.5 CPU s, so 2000 iterations never fit
     the former 2.9 s per solve (the clock decided); the budget is now 1000
     iterations (about the former time) under a 300 s safety limit.
+
+    Solve re-use (2026-12): the coverage search no longer solves a station
+    whose answer its neighbouring prizes already imply, nor polishes a
+    station the trim left alone (see ``CoverageSearch``): the 安溪 default
+    now makes 190 feeder solves instead of about 456, with the same plan
+    (19,864.66 yuan/day, 80.14 % of 443 行政村); ``workers=2`` solves the
+    stations in two processes.
     """
 
     mode: str = "two_tier"
@@ -204,6 +216,7 @@ class DailyRoutingParams:
     coverage_steps: int = 5
     curve_steps: int = 3
     community_prize_yuan: float = 0.0
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -233,6 +246,8 @@ class DailyRoutingParams:
                                                               self.curve_steps))
         if self.community_prize_yuan < 0:
             raise bad_value("community_prize_yuan", ">= 0", self.community_prize_yuan)
+        if not 1 <= self.workers <= 64:
+            raise bad_value("workers", "1..64", self.workers)
 
 
 @dataclass(frozen=True)
@@ -650,7 +665,8 @@ def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingPa
         village_of.append(vof)
     solve = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
                          params.engine)
-    search = CoverageSearch(parts, solve, total=int(county.counted.sum()))
+    search = CoverageSearch(parts, solve, total=int(county.counted.sum()),
+                            workers=params.workers)
     ready = {county.stations[k]: round(s / 60, 2) for k, s in ready_s.items()}
     return _TierPlan("two_tier", fixed, search, points, 1, ids, "feeder", village_of, ready)
 
@@ -740,6 +756,13 @@ def _assemble(county: _County, plan: _TierPlan, routes: list[Routes], curve, eng
 
 def _solve_mode(plan: _TierPlan, params: DailyRoutingParams):
     """Meet the coverage target, then trace the curve with the same cached solves."""
+    try:
+        return _meet_and_curve(plan, params)
+    finally:
+        plan.search.close()
+
+
+def _meet_and_curve(plan: _TierPlan, params: DailyRoutingParams):
     what = ("村", "villages")
     main = plan.search.meet(params.coverage_target, params.coverage_steps, what)
     fixed_cost = sum(r.cost_yuan for r in plan.fixed)

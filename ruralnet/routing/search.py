@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import multiprocessing
+import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ruralnet._clock import clock_bit, watch_clock
 from ruralnet.exceptions import InfeasibleError, SolverBugError
 from ruralnet.routing.compiled import (
     Compiled,
@@ -207,6 +211,27 @@ def trim_routes(parts: list[Part], routes: list[Routes], need: int) -> list[Rout
     return routes
 
 
+def _known(p: Part, below: Routes | None, above: Routes | None) -> Routes | None:
+    """Return the solution a part's neighbouring prizes imply (see ``CoverageSearch.at``)."""
+    if below is not None and above is not None and _same(p, below, above):
+        return below
+    optional = p.c.counted & ~p.c.required
+    if above is not None and not any(optional[j] for _, cl in above for j in cl):
+        return above
+    if below is not None and sum(int(optional[j]) for _, cl in below for j in cl) == int(
+            (optional & p.reachable).sum()):
+        return below
+    return None
+
+
+def _same(p: Part, a: Routes, b: Routes) -> bool:
+    """Tell whether two solutions of a part visit the same clients at the same cost."""
+    if sorted(j for _, cl in a for j in cl) != sorted(j for _, cl in b for j in cl):
+        return False
+    return sum(route_cost(p.c, t, cl) for t, cl in a) == sum(route_cost(p.c, t, cl)
+                                                            for t, cl in b)
+
+
 class CoverageSearch:
     """Bisection on a uniform visit prize λ shared by all parts (Lagrangian coverage).
 
@@ -218,8 +243,10 @@ class CoverageSearch:
     """
 
     def __init__(self, parts: list[Part], solve: Callable[[Part, np.ndarray], Routes],
-                 total: int | None = None):
+                 total: int | None = None, workers: int = 1):
         self.parts, self.solve, self.cache = parts, solve, {}
+        self.solves = self.reused = 0  # engine runs, and part solutions taken from a bracket
+        self.workers, self._pool = workers, None
         in_parts = sum(int(p.c.counted.sum()) for p in parts)
         self.total = in_parts if total is None else total
         span = max([int(p.c.distance.max(initial=0)) for p in parts] + [0])
@@ -228,13 +255,85 @@ class CoverageSearch:
         self.lam_hi = fixed + 2 * unit * span + 1
 
     def at(self, lam: int) -> list[Routes]:
-        """Return the routes of every part at visit prize ``lam`` (cached)."""
+        """Return the routes of every part at visit prize ``lam`` (cached).
+
+        A part is not solved again when its cached solutions already answer:
+        its best value ``min(cost − λ × visits)`` is concave in λ, so a
+        solution optimal at both ends of an interval is optimal inside it
+        (the nearest prizes below and above ``lam`` gave the same clients at
+        the same cost; the bisection's later steps mostly fall in such
+        intervals); and the optimal number of counted visits does not fall
+        as λ grows, so a solution with no counted optional visit at a higher
+        prize, or with every reachable one at a lower prize, stays optimal.
+        """
         if lam not in self.cache:
-            self.cache[lam] = [
-                self.solve(p, p.c.base_prize + lam * (p.c.counted & ~p.c.required))
-                for p in self.parts
-            ]
+            below = max((x for x in self.cache if x < lam), default=None)
+            above = min((x for x in self.cache if x > lam), default=None)
+            out: list[Routes | None] = []
+            jobs = []
+            for i, p in enumerate(self.parts):
+                known = _known(p, None if below is None else self.cache[below][i],
+                               None if above is None else self.cache[above][i])
+                if known is not None:
+                    out.append(known)
+                    self.reused += 1
+                    continue
+                out.append(None)
+                jobs.append((i, p, p.c.base_prize + lam * (p.c.counted & ~p.c.required)))
+            for (i, _, _), routes in zip(jobs, self._map([(p, z) for _, p, z in jobs]),
+                                         strict=True):
+                out[i] = routes
+            self.solves += len(jobs)
+            self.cache[lam] = out
         return self.cache[lam]
+
+    def _map(self, jobs: list[tuple[Part, np.ndarray]], catch: bool = False,
+             ) -> list[Routes | None]:
+        """Solve independent parts, in ``workers`` forked processes when asked and possible.
+
+        Each solve is deterministic for its seed and iteration budget, so the
+        routes do not depend on ``workers``. A solve that fails in a worker is
+        run again here, so that its error is raised (or, with ``catch``, an
+        :class:`InfeasibleError` gives ``None``) exactly as without workers.
+        """
+        def here(p: Part, z: np.ndarray) -> Routes | None:
+            try:
+                return self.solve(p, z)
+            except InfeasibleError:
+                if not catch:
+                    raise
+                return None
+
+        pool = self._workers_pool() if len(jobs) > 1 else None
+        if pool is None:
+            return [here(p, z) for p, z in jobs]
+        out = []
+        for (p, z), res in zip(jobs, pool.map(_forked_solve, jobs, chunksize=1), strict=True):
+            if res is None:
+                out.append(here(p, z))
+                continue
+            routes, hits = res
+            for h in hits:  # the worker's safety-limit notes, for the plan's timing record
+                clock_bit(h["search"], h["limit_s"], done=h["done"], budget=h["budget"])
+            out.append(routes)
+        return out
+
+    def _workers_pool(self):
+        """Return the forked worker pool (made on first use), or ``None`` to solve here."""
+        if self.workers < 2 or sys.platform == "win32" or multiprocessing.current_process().daemon:
+            return None
+        if self._pool is None:
+            global _FORKED_SOLVE
+            _FORKED_SOLVE = self.solve  # inherited by the workers forked now
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            weakref.finalize(self, self._pool.terminate)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes (a later solve starts new ones)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
 
     def cost(self, routes: list[Routes]) -> int:
         """Return the integer cost of the parts' routes."""
@@ -268,29 +367,50 @@ class CoverageSearch:
                 best = min(best, routes, key=self.cost)
             else:
                 lo = mid
-        return self.polish(trim_routes(self.parts, best, need))
+        return self.polish(trim_routes(self.parts, best, need), best)
 
-    def polish(self, routes: list[Routes]) -> list[Routes]:
+    def polish(self, routes: list[Routes], untrimmed: list[Routes] | None = None,
+               ) -> list[Routes]:
         """Re-solve with the chosen counted visits required and the others dropped.
 
         Trimming removes visits but never merges routes; this solve may use
-        fewer vehicles. The cheaper of the two is kept.
+        fewer vehicles. The cheaper of the two is kept. A part that trimming
+        left as it was (same routes as in ``untrimmed``) is kept without a
+        solve: its routes are already the search's cheapest for those visits
+        (a cheaper routing of the same visits would have won at that prize).
         """
-        polished = []
-        for part, r in zip(self.parts, routes, strict=True):
+        jobs, todo = [], []
+        for i, (part, r) in enumerate(zip(self.parts, routes, strict=True)):
+            if untrimmed is not None and r == [(t, list(cl)) for t, cl in untrimmed[i]]:
+                continue
             chosen = np.zeros(part.c.n_clients, dtype=bool)
             chosen[[j for _, cl in r for j in cl]] = True
             c = dataclasses.replace(part.c, required=part.c.required | (chosen & part.c.counted))
             prizes = np.where(part.c.counted & ~chosen, 0, part.c.base_prize)
-            try:
-                found = self.solve(Part(part.problem, c, part.reachable, part.one_way), prizes)
-            except InfeasibleError:
-                found = None
-            if found is None or sum(route_cost(c, t, cl) for t, cl in found) >= sum(
-                    route_cost(c, t, cl) for t, cl in r):
-                found = r
-            polished.append(found)
+            jobs.append((Part(part.problem, c, part.reachable, part.one_way), prizes))
+            todo.append(i)
+        polished = list(routes)
+        for i, (p, _), found in zip(todo, jobs, self._map(jobs, catch=True), strict=True):
+            r = routes[i]
+            if found is not None and sum(route_cost(p.c, t, cl) for t, cl in found) < sum(
+                    route_cost(p.c, t, cl) for t, cl in r):
+                polished[i] = found
+        self.solves += len(jobs)
         return polished
+
+
+_FORKED_SOLVE: Callable[[Part, np.ndarray], Routes] | None = None
+
+
+def _forked_solve(job: tuple[Part, np.ndarray]):
+    """Solve one part in a worker: ``(routes, safety-limit notes)``, or ``None`` on an error."""
+    part, prizes = job
+    try:
+        with watch_clock() as hits:
+            routes = _FORKED_SOLVE(part, prizes)
+    except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
+        return None
+    return routes, hits
 
 
 

@@ -1,0 +1,227 @@
+"""Plan speed and plan quality on county instances (issue 19, parts 3 and 7).
+
+Usage::
+
+    nice -n 10 python benchmarks/bench_plan_speed.py                   # 安溪 and 滕州市
+    nice -n 10 python benchmarks/bench_plan_speed.py --counties 安溪 会泽县 双柏县
+    nice -n 10 python benchmarks/bench_plan_speed.py --variants default --outputs
+
+Each (county, variant) runs :func:`ruralnet.plan_county` on the embedded
+default (synthetic roads and positions, the county's indicator system) in a
+fresh subprocess, so that the peak RSS printed is that plan's own. Printed
+per run: wall seconds per stage, peak RSS, the plan's daily cost, village
+coverage (行政村 served daily), townships with a daily trunk, and the
+coverage search's engine solves and bracket re-uses, all engine runs of
+the plan, and the CPU seconds of the plan (its worker processes included:
+on a shared machine CPU seconds compare better than wall seconds).
+
+Stages (wall seconds, measured by wrapping the pipeline's functions; they
+nest as listed): ``load`` county and road network; ``siting`` the exact
+siting models (township stations, warehouses, village stations) *without*
+the location-routing step; ``lrp`` the joint warehouse choice
+(:mod:`ruralnet.lrp.solve`); ``routing`` every daily-routing call of the
+plan (fallbacks, multi-day loops and the week included); ``coverage`` the
+part of ``routing`` spent in the feeder coverage search and the
+fleet-versus-coverage curve; ``econ`` the economics section; ``outputs``
+:func:`ruralnet.outputs.write.write_outputs` (only with ``--outputs``).
+
+Variants (part 7: how far the default is from converged, same run):
+``default``; ``budget10`` the same pipeline with 10x the routing iteration
+budgets (and 10x their safety time limits); ``ortools`` the routing engine
+set to OR-Tools (its own default iteration budget). The cost ratios printed
+are against the ``default`` run of the same county in the same run; the
+load average is printed before and after, since the machine is shared.
+
+Measured 2026-12-01 (2 shared cores under a load average of 10-31 from other
+jobs: wall seconds are several times a quiet machine's and only comparable
+within a line; seed 0; one run each). Before = commit 6019292, after = this
+branch; the plans are identical (same daily cost and coverage):
+
+* 安溪 (443 行政村): 19,864.66 yuan/day, 80.14 %, 24/24 townships, both.
+  Feeder solves about 456 -> 190 (+184 re-used). CPU of the whole plan:
+  63.3 s before (pyinstrument, load 7-9) -> 28.9 s after (workers 1).
+  Wall at load 8.4-8.7: 172 s before (pyinstrument) -> 82.0 s after with
+  workers 2 (lrp 22.5, coverage 49.3). The 15 s target is NOT met.
+  OR-Tools engine (another run, load 20-25): 20,671.64 yuan/day at 83.97 %,
+  cost ratio 1.0406 to the default.
+* 会泽县 (335): 18,444.11 yuan/day, 80.00 %, 25/25, both; 177 feeder solves
+  (+211 re-used), CPU 23.5 s after (workers 1).
+* 双柏县 (77): 6,116.56 yuan/day, 80.52 %, 8/8, both; 72 solves (+55), CPU 8.3 s.
+* 滕州市 (1,123): 28,424.22 yuan/day, 80.32 %, 21/21, both; wall 1,477.9 s
+  before (workers 1, load 22-26) -> 841.3 s after (workers 2, load 16-21).
+* Part 7 on 双柏县: budget10 / default cost ratio 1.0000 (routes 2,636.56
+  yuan both); ortools / default 1.0287 (routes 2,812.19). Not measured on
+  安溪 or 滕州 at 10x (over 30 min each under this load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+VARIANTS = ("default", "budget10", "ortools")
+
+
+def _timed(owner, name: str, stages: dict[str, float], key: str, counter=None):
+    """Wrap ``owner.name`` so that its wall time is added to ``stages[key]``."""
+    inner = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            out = inner(*args, **kwargs)
+        finally:
+            stages[key] = stages.get(key, 0.0) + time.perf_counter() - t0
+        if counter is not None:
+            counter(args, out)
+        return out
+
+    setattr(owner, name, wrapper)
+
+
+def run_one(county: str, variant: str, outputs: bool, seed: int, workers: int = 1) -> dict:
+    """Plan one county with one variant in this process; return the figures."""
+    import resource
+
+    from ruralnet import pipeline
+    from ruralnet.economics import options as econ_options
+    from ruralnet.plan import build
+    from ruralnet.plan.build import PlanParams
+    from ruralnet.routing import daily
+
+    stages: dict[str, float] = {}
+    solves = {"solves": 0, "reused": 0}
+
+    def count(args, _out):
+        search = args[0].search
+        solves["solves"] += getattr(search, "solves", 0)
+        solves["reused"] += getattr(search, "reused", 0)
+
+    from ruralnet.routing import solve as routing_solve
+
+    engine_runs = {"n": 0}
+
+    def count_run(_args, _out):
+        engine_runs["n"] += 1
+
+    _timed(routing_solve, "run_engine", stages, "_engines", count_run)
+    _timed(build, "choose_sites", stages, "siting")
+    _timed(build, "_joint_warehouses", stages, "lrp")
+    _timed(build, "_route", stages, "routing")
+    _timed(daily, "_solve_mode", stages, "coverage", count)
+    _timed(econ_options.EconomicsOptions, "run", stages, "econ")
+    _timed(pipeline, "load_county", stages, "load")
+    _timed(pipeline, "load_network", stages, "load")
+
+    params = PlanParams()
+    params = replace(params, routing=replace(params.routing, workers=workers))
+    if variant == "budget10":
+        r = params.routing
+        params = replace(params, routing=replace(
+            r, max_iterations=10 * r.max_iterations,
+            direct_max_iterations=10 * r.direct_max_iterations,
+            trunk_time_limit_s=10 * r.trunk_time_limit_s,
+            feeder_time_limit_s=10 * r.feeder_time_limit_s,
+            direct_time_limit_s=10 * r.direct_time_limit_s))
+    elif variant == "ortools":
+        params = replace(params, routing=replace(params.routing, engine="ortools"))
+    t0 = time.perf_counter()
+    inputs: list = []
+    plan = pipeline.plan_county(county, params, seed=seed, inputs=inputs)
+    total = time.perf_counter() - t0
+    if outputs:
+        from ruralnet.outputs.write import write_outputs
+
+        t1 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            write_outputs(plan, inputs[0].county, Path(tmp), system=inputs[0].system)
+        stages["outputs"] = time.perf_counter() - t1
+        total += stages["outputs"]
+    stages["siting"] = stages.get("siting", 0.0) - stages.get("lrp", 0.0)
+    stages.pop("_engines", None)
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    d = plan.data
+    return {
+        "county": county, "variant": variant, "workers": workers, "wall_s": total, "stages": stages,
+        "peak_rss_mb": own.ru_maxrss / 1024,
+        "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+        "engine_runs": engine_runs["n"],
+        "cost": d["costs"]["total_per_day"], "routes_cost": d["costs"]["routes_per_day"],
+        "villages": d["coverage"]["villages_total"],
+        "coverage": d["coverage"]["village_share"],
+        "towns": f'{d["coverage"]["townships_daily"]}/{d["coverage"]["townships_total"]}',
+        "mode": d["parameters"]["mode"], "engine": d["parameters"]["engine"],
+        "warehouses": d["lrp"]["used"] if d.get("lrp") else None, **solves,
+    }
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--counties", nargs="+", default=["安溪", "滕州市"])
+    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    ap.add_argument("--outputs", action="store_true", help="also time write_outputs")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes for the feeder coverage search (the plan does not change)")
+    ap.add_argument("--json", type=Path, help="write the rows as JSON here")
+    ap.add_argument("--one", nargs=2, metavar=("COUNTY", "VARIANT"), help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.one:
+        print(json.dumps(run_one(a.one[0], a.one[1], a.outputs, a.seed, a.workers),
+                         ensure_ascii=False))
+        return 0
+    print(f"load average before: {_load()} (cores: {os.cpu_count()})", flush=True)
+    rows = []
+    for county in a.counties:
+        for variant in a.variants:
+            cmd = [sys.executable, __file__, "--one", county, variant, "--seed", str(a.seed),
+                   "--workers", str(a.workers)]
+            cmd += ["--outputs"] if a.outputs else []
+            env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if proc.returncode:
+                print(f"{county} {variant}: FAILED after {time.perf_counter() - t0:.0f} s\n"
+                      f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}",
+                      flush=True)
+                continue
+            row = json.loads(proc.stdout.strip().splitlines()[-1])
+            row["load_after"] = _load()
+            rows.append(row)
+            st = row["stages"]
+            print(f"{county} {variant} (workers {a.workers}): wall {row['wall_s']:.1f} s  "
+                  + "  ".join(f"{k} {st[k]:.1f}" for k in
+                              ("load", "siting", "lrp", "routing", "coverage", "econ", "outputs")
+                              if k in st)
+                  + f"  | CPU {row['cpu_s']:.1f} s  engine runs in-process {row['engine_runs']}"
+                  f"  peak RSS {row['peak_rss_mb']:.0f} MB  cost {row['cost']:.2f} yuan/day  "
+                  f"coverage {row['coverage']:.4f} of {row['villages']}  towns {row['towns']}  "
+                  f"{row['mode']}/{row['engine']}  solves {row['solves']} (+{row['reused']} "
+                  f"reused)  load {row['load_after']}", flush=True)
+    base = {r["county"]: r for r in rows if r["variant"] == "default"}
+    for r in rows:
+        b = base.get(r["county"])
+        if r["variant"] != "default" and b:
+            print(f"{r['county']} {r['variant']} / default: cost ratio "
+                  f"{r['cost'] / b['cost']:.4f} (routes {sum(r['routes_cost'].values()):.2f} vs "
+                  f"{sum(b['routes_cost'].values()):.2f}), coverage {r['coverage']:.4f} vs "
+                  f"{b['coverage']:.4f}, time ratio {r['wall_s'] / b['wall_s']:.2f}")
+    print(f"load average after: {_load()}")
+    if a.json:
+        a.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
