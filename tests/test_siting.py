@@ -457,3 +457,55 @@ def test_site_choice_becomes_a_layer_with_the_site_geometry():
     assert list(gdf["n_served"]) == [3, 2]
     with pytest.raises(ValueError, match="GeoDataFrame with a CRS"):
         r.to_geodataframe(pts.drop(columns="geometry"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(2, 5), st.booleans())
+def test_branch_and_bound_alone_finds_the_enumerated_optimum(seed, p, fixed):
+    """The tree from a poor incumbent (the p worst sites), every site live: the optimum."""
+    from ruralnet.siting.branching import branch_and_bound
+
+    rng = np.random.default_rng(seed)
+    wc = rng.integers(0, 50, size=(16, 9)).astype(float)
+    f = rng.integers(0, 30, size=9).astype(float) if fixed else np.zeros(9)
+    worst = np.argsort(-wc.sum(axis=0))[:p]
+    ub = float(f[worst].sum() + wc[:, worst].min(axis=1).sum())
+    r = branch_and_bound(wc, f, p, np.arange(9), ub, worst, wc.min(axis=1), True,
+                         time.perf_counter() + 30)
+    assert r.complete
+    assert r.cost == _ufl_brute(wc, np.ones(16), f, p, p)
+    assert r.cost == f[r.sites].sum() + wc[:, r.sites].min(axis=1).sum()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_small_p_tree_proves_the_enumerated_optimum_with_a_certificate(seed):
+    """40 clients × 14 candidates, p = 3, integer costs: tree path, bound = objective."""
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(0, 80, size=(40, 14)).astype(float)
+    w = rng.integers(1, 4, size=40).astype(float)
+    r = solve_p_median(cost, 3, weights=w)
+    assert r.status == "optimal" and r.bound == r.objective
+    assert r.objective == _ufl_brute(cost, w, np.zeros(14), 3, 3)
+    assert "Lagrangian bound" in r.certificate
+    assert r.solver.startswith("highs+lagrangian")
+
+
+def test_generated_or_library_look_alike_n300_is_proven():
+    """Beasley-recipe instance n = 300, p = 10 (synthetic): proven, equal to the radius core."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from _pmed import generate_pmed
+
+    from ruralnet.siting import radius
+
+    dist, p = generate_pmed(300, 10, 1)
+    assert dist.shape == (300, 300) and (dist == dist.T).all() and (np.diag(dist) == 0).all()
+    r = solve_p_median(dist, p, params=SolveParams(time_limit_s=60))
+    assert r.status == "optimal" and r.bound == r.objective
+    assert r.objective == dist[:, list(r.open_sites)].min(axis=1).sum()
+    other = radius.solve_p_median(dist, p, params=SolveParams(time_limit_s=120))
+    assert other.objective >= r.objective  # no solution beats the proven one
+    if other.status == "optimal":
+        assert other.objective == r.objective

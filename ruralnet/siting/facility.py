@@ -42,8 +42,12 @@ from ruralnet._clock import clock_bit
 from ruralnet._io import quiet_native_stdout
 from ruralnet._validate import bad_value, cost_matrix, nonneg_vector
 from ruralnet.exceptions import InfeasibleError, RuralnetError
+from ruralnet.siting.branching import branch_and_bound
+from ruralnet.siting.local_search import greedy, interchange
 
 logger = logging.getLogger(__name__)
+
+TREE_MAX_P = 20  # p-median with at most this many sites: branch and bound instead of the MIP
 
 Status = Literal["optimal", "feasible"]
 _SOLVERS = {"highs": mathopt.SolverType.HIGHS, "scip": mathopt.SolverType.GSCIP,
@@ -165,6 +169,9 @@ class FacilityResult:
         Wall-clock seconds, preprocessing included.
     solver
         Engine name, with ``"+lagrangian"`` when the reduction ran.
+    certificate
+        How the bound was proven (e.g. the Lagrangian root bound and the
+        completed branch-and-bound tree); empty when the solver's own bound.
     candidate_geometry, client_geometry
         GeoSeries when the model came through a GeoDataFrame door.
     """
@@ -178,6 +185,7 @@ class FacilityResult:
     solve_time_s: float
     solver: str
     covered: np.ndarray | None = None
+    certificate: str = ""
     candidate_geometry: Any = field(default=None, repr=False)
     client_geometry: Any = field(default=None, repr=False)
 
@@ -654,14 +662,31 @@ def _ufl(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
     integral = is_integral(c, w, f)
     allowed, lag, solver = np.ones(m, bool), None, params.solver
     if params.preprocess and not quotas and np.isfinite(c).all():
-        lag = _reduce(c * w[:, None], f, max(lo, 1), hi, integral, deadline)
+        use_tree = lo == hi and lo <= TREE_MAX_P
+        lag = _reduce(c * w[:, None], f, max(lo, 1), hi, integral, deadline,
+                      probe=not use_tree)
         solver += "+lagrangian"
         logger.info("%s: Lagrangian bound %.2f, incumbent %.2f, %d of %d candidates left",
                     model, lag.lb, lag.ub, int((~lag.closed).sum()), m)
+        root = f"Lagrangian bound {lag.lb:.2f}, {int((~lag.closed).sum())} of {m} candidates live"
         if _proven(lag.lb, lag.ub, integral):
             bound = math.ceil(lag.lb - 1e-6) if integral else lag.lb
-            return _ufl_result(model, "optimal", c, w, f, lag.best, bound, t0, solver)
+            return _ufl_result(model, "optimal", c, w, f, lag.best, bound, t0, solver,
+                               root + " = incumbent")
         allowed = ~lag.closed
+        if use_tree:  # small p: Lagrangian branch and bound instead of the MIP
+            tree = branch_and_bound(c * w[:, None], f, lo, np.flatnonzero(allowed), lag.ub,
+                                    lag.best, lag.lam, integral, deadline)
+            logger.info("%s: branch and bound %s after %d nodes, best %.2f", model,
+                        "complete" if tree.complete else "stopped", tree.nodes, tree.cost)
+            solver += "+tree"
+            how = (f"{root}; branch and bound {'complete' if tree.complete else 'stopped'} "
+                   f"after {tree.nodes} nodes")
+            if tree.complete:
+                return _ufl_result(model, "optimal", c, w, f, tree.sites, tree.cost, t0, solver,
+                                   how + ": no solution below the incumbent")
+            bound = math.ceil(lag.lb - 1e-6) if integral else lag.lb
+            return _ufl_result(model, "feasible", c, w, f, tree.sites, bound, t0, solver, how)
     mip, cand = _radius_model(c, w, f, lo, hi, allowed, quotas)
     logger.info("%s: MIP %d variables, %d rows", model, mip.n_vars, len(mip.row_lb))
     try:
@@ -687,11 +712,15 @@ def _ufl(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
 
 
 def _reduce(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, integral: bool,
-            deadline: float) -> _Lagrange:
-    """Lagrangian bound, swap search on the incumbent, then a second fixing pass."""
-    start = np.sort(np.argsort(wc.sum(axis=0) + f, kind="stable")[:lo])
-    ub = float(f[start].sum() + wc[:, start].min(axis=1).sum())
+            deadline: float, probe: bool = True) -> _Lagrange:
+    """Incumbent by greedy and fast interchange, Lagrangian bound with fixing, then probing."""
     budget = time.perf_counter() + 0.3 * (deadline - time.perf_counter())
+    if probe:  # the cheapest columns: the subgradient improves them as it goes
+        start = np.sort(np.argsort(wc.sum(axis=0) + f, kind="stable")[:lo])
+        ub = float(f[start].sum() + wc[:, start].min(axis=1).sum())
+    else:  # the tree prunes against the incumbent: start from a local optimum
+        start, ub = interchange(wc, f, greedy(wc, f, lo, hi), lo, hi,
+                                time.perf_counter() + 0.1 * (deadline - time.perf_counter()))
     lag = _lagrangian(wc, f, lo, hi, ub, start, integral, budget)
     if _proven(lag.lb, lag.ub, integral):
         return lag
@@ -700,8 +729,11 @@ def _reduce(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, integral: bool,
         again = _lagrangian(wc, f, lo, hi, ub, best, integral, budget, lag.lam, lag.closed)
         lag = _Lagrange(max(lag.lb, min(again.lb, again.ub)), again.ub, again.best,
                         again.closed, again.lam)
+    if not probe:  # the branch and bound that follows probes better (and closes as it goes)
+        return lag
     probe_until = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
     return _probe(wc, f, lo, hi, lag, integral, probe_until)
+
 
 
 def _probe(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, lag: _Lagrange, integral: bool,
@@ -781,13 +813,15 @@ def _forced_bound(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, others: np.nd
 
 
 def _ufl_result(model: str, status: Status, c: np.ndarray, w: np.ndarray, f: np.ndarray,
-                sites: np.ndarray, bound: float, t0: float, solver: str) -> FacilityResult:
+                sites: np.ndarray, bound: float, t0: float, solver: str,
+                certificate: str = "") -> FacilityResult:
     sites = np.sort(np.asarray(sites, int))
     obj = _ufl_cost(c, w, f, sites)
     if status == "optimal":
         bound = min(bound, obj)
     return FacilityResult(model, status, obj, float(bound), tuple(sites.tolist()),
-                          nearest_open(c, sites), time.perf_counter() - t0, solver)
+                          nearest_open(c, sites), time.perf_counter() - t0, solver,
+                          certificate=certificate)
 
 
 # --------------------------------------------------------------------------- capacitated
