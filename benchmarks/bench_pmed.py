@@ -8,9 +8,10 @@ n ≤ 200 instances; CBC on the dense n² model is too slow beyond), and the
 time ratio on that subset.
 
 Run: ``nice python benchmarks/bench_pmed.py [--instances pmed1,pmed16] [--time-limit 30]
-[--method lagrangian|radius] [--generated]`` (default ``lagrangian``: the exact core
-of :mod:`ruralnet.siting.facility` — Lagrangian bound and fixing, then branch and
-bound at p ≤ 20 or the radius MIP; ``radius``: :mod:`ruralnet.siting.radius`).
+[--method exact|lagrangian|radius] [--generated]`` (default ``exact``:
+:mod:`ruralnet.siting.exact`, the core county siting calls — the Lagrangian branch
+and bound of :mod:`ruralnet.siting.facility` at p ≤ 20, the radius refinement of
+:mod:`ruralnet.siting.radius` above; ``lagrangian`` / ``radius``: one engine alone).
 ``--generated`` runs synthetic look-alikes of the held-out OR-Library shapes
 instead (Beasley's recipe, :func:`_pmed.generate_pmed`, fixed seeds; no published
 optimum: "proven" is our own bound meeting our own solution).
@@ -39,10 +40,11 @@ from _pmed import (  # noqa: E402
     read_pmed,
 )
 
-from ruralnet.siting import radius  # noqa: E402
-from ruralnet.siting.county import SolveParams, solve_p_median  # noqa: E402
+from ruralnet.siting import exact, facility, radius  # noqa: E402
+from ruralnet.siting.facility import SolveParams  # noqa: E402
 
-METHODS = {"radius": radius.solve_p_median, "lagrangian": solve_p_median}
+METHODS = {"radius": radius.solve_p_median, "lagrangian": facility.solve_p_median,
+           "exact": exact.solve_p_median}
 
 DEFAULT_BASELINE = "pmed1,pmed2,pmed4,pmed5,pmed7,pmed8,pmed10"
 
@@ -76,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--solver", default="highs", choices=["highs", "scip", "cp_sat"])
     ap.add_argument("--generated", action="store_true",
                     help="synthetic look-alikes of the held-out shapes (Beasley's recipe)")
-    ap.add_argument("--method", default="lagrangian", choices=sorted(METHODS),
-                    help="radius: iterative radius refinement (ruralnet.siting.radius); "
+    ap.add_argument("--method", default="exact", choices=sorted(METHODS),
+                    help="exact (ruralnet.siting.exact, what county siting calls): the tree "
+                         "at p <= 20, else radius; radius: iterative radius refinement "
+                         "(ruralnet.siting.radius); "
                          "lagrangian: Lagrangian bound and fixing, then branch and bound "
                          "(p <= 20) or probing and the radius MIP")
     ap.add_argument("--baseline", default=DEFAULT_BASELINE,
@@ -88,9 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     base = [s for s in args.baseline.split(",") if s and s in names]
     if args.generated:
         return run_generated(args)
-    how = ("iterative radius refinement, García-Labbé-Marín 2011" if args.method == "radius"
-           else "Lagrangian bound and fixing, then branch and bound (p <= 20) or probing "
-                "and the radius MIP")
+    how = {"radius": "iterative radius refinement, García-Labbé-Marín 2011",
+           "lagrangian": "Lagrangian bound and fixing, then branch and bound (p <= 20) or "
+                         "probing and the full radius MIP",
+           "exact": "Lagrangian branch and bound at p <= 20, radius refinement above"
+           }[args.method]
     print(f"# pmed benchmark: ruralnet exact p-median ({how}; {args.solver}), "
           f"time limit {args.time_limit:g} s, 1 thread, "
           f"machine: {os.cpu_count()} cores shared, load {os.getloadavg()[0]:.1f}; "

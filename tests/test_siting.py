@@ -509,3 +509,34 @@ def test_generated_or_library_look_alike_n300_is_proven():
     assert other.objective >= r.objective  # no solution beats the proven one
     if other.status == "optimal":
         assert other.objective == r.objective
+
+
+def test_tengzhou_sized_county_siting_is_proven_optimal():
+    """1,100 villages in 25 townships (synthetic positions, 滕州's size): every model proven.
+
+    Warehouses (1–2 among the seats, fixed-count trees), 3 transfer sites among
+    all 1,100 villages (the p-median core at county scale) and the village
+    stations (covering) all end with status optimal and bound = objective.
+    """
+    rng = np.random.default_rng(19)
+    t, v = 25, 1100
+    town_xy = rng.uniform(0, 60_000, size=(t, 2))  # synthetic, not a real county
+    town_of = rng.integers(0, t, v)
+    xy = np.vstack([[30_000, 30_000], town_xy, town_xy[town_of] + rng.normal(0, 3_000, (v, 2))])
+    d = 1.3 * np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+    parcels = np.r_[np.zeros(t + 1), rng.integers(5, 60, v)]
+    inp = SitingInput.from_arrays(
+        point_ids=[f"p{i}" for i in range(len(xy))],
+        kinds=["county_seat"] + ["township_seat"] * t + ["village"] * v,
+        township_ids=[""] + [f"t{k}" for k in range(t)] + [f"t{k}" for k in town_of],
+        parcels_per_day=parcels, population=np.r_[np.zeros(t + 1), rng.integers(300, 3000, v)],
+        poor=np.r_[np.zeros(t + 1, bool), rng.random(v) < 0.15], distance_m=d)
+    params = SolveParams(time_limit_s=60)
+    wh = site_county_warehouses(inp, params=params)
+    assert wh.status == "optimal" and wh.gap == 0
+    assert "best of the site counts" in wh.metrics["proof"]
+    vil = np.arange(t + 1, t + 1 + v)
+    r = solve_p_median(d[np.ix_(vil, vil)] / 1000, 3, weights=parcels[vil], params=params)
+    assert r.status == "optimal" and r.bound == pytest.approx(r.objective, rel=1e-9)
+    vs = site_village_stations(inp, params=params)
+    assert vs.status == "optimal" and vs.gap == 0

@@ -283,6 +283,7 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
             break
     logger.info("%s: LP bound %.2f, incumbent %.2f, %d levels for %d clients, %d live",
                 model, lb, ub, radii.total, len(wc), int(live.sum()))
+    lp_bound, rounds = lb, 0
     while not _proven(lb, ub, integral) and time.perf_counter() < deadline:  # MIP phase
         got = _mip(_model(wc, f, lo, hi, radii, quotas, True, live), m, params,
                    deadline - time.perf_counter(), ub, integral)
@@ -293,7 +294,7 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
                                     "time_limit_s")
             break
         bound, yv, optimal = got
-        lb = max(lb, bound)
+        lb, rounds = max(lb, bound), rounds + 1
         if yv is None:  # nothing at least as good as the incumbent beyond it: proven
             break
         sites = np.flatnonzero(yv > 0.5)
@@ -313,8 +314,12 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
     obj = float(f[sites].sum() + np.where(w > 0, w * c[:, sites].min(axis=1), 0.0).sum())
     if status == "optimal":
         bound = min(bound, obj)
+    how = (f"reduced radius model: LP bound {lp_bound:.2f}, {int(live.sum())} of {m} "
+           f"candidates live, {radii.total} levels; {rounds} reduced MIP(s), bound {lb:.2f}"
+           + (" = cost of the best solution" if status == "optimal" else ""))
     return FacilityResult(model, status, obj, float(bound), tuple(sites.tolist()),
-                          nearest_open(c, sites), time.perf_counter() - t0, solver)
+                          nearest_open(c, sites), time.perf_counter() - t0, solver,
+                          certificate=how)
 
 
 def _proven(lb: float, ub: float, integral: bool) -> bool:
