@@ -540,3 +540,19 @@ def test_tengzhou_sized_county_siting_is_proven_optimal():
     assert r.status == "optimal" and r.bound == pytest.approx(r.objective, rel=1e-9)
     vs = site_village_stations(inp, params=params)
     assert vs.status == "optimal" and vs.gap == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exact_door_facility_location_over_a_few_counts_matches_enumeration(seed):
+    """1..3 sites with opening costs: best of the fixed-count trees = enumeration, proven."""
+    from ruralnet.siting import exact
+
+    rng = np.random.default_rng(40 + seed)
+    cost = rng.integers(0, 60, size=(25, 10)).astype(float)
+    f = rng.integers(0, 80, size=10).astype(float)
+    r = exact.solve_facility_location(cost, fixed_cost=f, min_open=1, max_open=3)
+    assert r.status == "optimal" and r.bound == r.objective
+    assert r.objective == _ufl_brute(cost, np.ones(25), f, 1, 3)
+    assert r.certificate.startswith("best of the site counts")
+    big = exact.solve_p_median(cost, 6)  # p > 3 still below TREE_MAX_P: the tree
+    assert big.objective == _ufl_brute(cost, np.ones(25), np.zeros(10), 6, 6)

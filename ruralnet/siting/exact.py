@@ -7,7 +7,10 @@
   interchange and Lagrangian fixing, :func:`ruralnet.siting.facility.solve_p_median`)
   closes it;
 * ``SolveParams(preprocess=False)``: the plain full radius MIP of :mod:`facility`;
-* otherwise (many sites, a range of site counts, quotas): the LP bound is
+* otherwise (many sites, a range of site counts, quotas): first the
+  Lagrangian root alone (:func:`ruralnet.siting.facility.lagrangian_root`,
+  at most 30 % of the time; it proves most large-p instances, whose bound is
+  tight), then, if still open, the LP bound is
   (nearly) tight and the radius formulation with iterative radius
   refinement (García, Labbé & Marín 2011, :mod:`ruralnet.siting.radius`)
   proves it on a model a fraction of the full one's size.
@@ -54,6 +57,12 @@ def solve_p_median(cost: Any, p: int, *, weights: Any = None, quotas: Sequence[Q
     """
     params = params or SolveParams()
     engine = _engine(cost, p, p, quotas, params)
+    if engine is radius:
+        root = _root(cost, weights, None, p, p, quotas, params)
+        if root is not None and root.status == "optimal":
+            return root
+        return _merge(root, engine.solve_p_median(cost, p, weights=weights, quotas=quotas,
+                                                  params=_rest(params, root)))
     return engine.solve_p_median(cost, p, weights=weights, quotas=quotas, params=params)
 
 
@@ -74,6 +83,13 @@ def solve_facility_location(cost: Any, *, weights: Any = None, fixed_cost: Any =
     if counts:  # a few small site counts (1–2 county warehouses): the tree for each count
         return _best_of_counts(cost, weights, fixed_cost, counts, params)
     engine = _engine(cost, min_open, max_open, quotas, params)
+    if engine is radius:
+        root = _root(cost, weights, fixed_cost, min_open, max_open, quotas, params)
+        if root is not None and root.status == "optimal":
+            return root
+        return _merge(root, engine.solve_facility_location(
+            cost, weights=weights, fixed_cost=fixed_cost, min_open=min_open,
+            max_open=max_open, quotas=quotas, params=_rest(params, root)))
     return engine.solve_facility_location(cost, weights=weights, fixed_cost=fixed_cost,
                                           min_open=min_open, max_open=max_open, quotas=quotas,
                                           params=params)
@@ -111,3 +127,39 @@ def _best_of_counts(cost: Any, weights: Any, fixed_cost: Any, counts: range,
                                bound=best.objective if proven else bound,
                                solve_time_s=time.perf_counter() - t0,
                                certificate="best of the site counts: " + how)
+
+
+ROOT_SHARE = 0.3  # of the time limit, for the Lagrangian root before the radius engine
+
+
+def _root(cost: Any, weights: Any, fixed_cost: Any, lo: int, hi: int | None,
+          quotas: Sequence[Quota], params: SolveParams) -> FacilityResult | None:
+    """Run the cheap Lagrangian root (it proves most large-p cases); ``None`` if unusable."""
+    if quotas or not np.isfinite(np.asarray(cost, float)).all():
+        return None
+    share = SolveParams(time_limit_s=ROOT_SHARE * params.time_limit_s, solver=params.solver,
+                        seed=params.seed)
+    return facility.lagrangian_root(cost, weights=weights, fixed_cost=fixed_cost,
+                                    min_open=lo, max_open=hi, params=share)
+
+
+def _rest(params: SolveParams, root: FacilityResult | None) -> SolveParams:
+    """Return the parameters with the time the root left, for the radius engine."""
+    if root is None:
+        return params
+    return dataclasses.replace(params, time_limit_s=max(params.time_limit_s
+                                                        - root.solve_time_s, 0.05))
+
+
+def _merge(root: FacilityResult | None, later: FacilityResult) -> FacilityResult:
+    """Return the better solution under the stronger of the two proven bounds."""
+    if root is None:
+        return later
+    best = root if root.objective < later.objective else later
+    bound = min(max(root.bound, later.bound), best.objective)
+    status = "optimal" if later.status == "optimal" and best is later or (
+        bound >= best.objective - 1e-9 * max(1.0, abs(best.objective))) else "feasible"
+    return dataclasses.replace(best, status=status, bound=bound if status == "feasible"
+                               else best.objective,
+                               solve_time_s=root.solve_time_s + later.solve_time_s,
+                               certificate=f"root: {root.certificate}; then {later.certificate}")
