@@ -92,7 +92,7 @@ class _Radii:
 
     def levels(self, i: int) -> np.ndarray:
         row = self.wc[i]
-        return np.unique(row[(row > 0) & (row <= self.cap[i])])
+        return np.unique(row[(row > 0) & (row <= self.cap[i]) & np.isfinite(row)])
 
     def raise_to(self, d: np.ndarray) -> int:
         """Lift the caps to the costs ``d`` of a solution; return how many clients grew."""
@@ -258,8 +258,11 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
     keep = w > 0
     wc = np.where(keep[:, None], c * w[:, None], 0.0)[keep] if keep.any() else np.zeros((1, m))
     solver = f"{params.solver}+radius-refinement"
-    best = greedy(wc, f, lo, hi)
-    best, ub = interchange(wc, f, best, lo, hi, t0 + 0.25 * params.time_limit_s)
+    fin = np.isfinite(wc)  # the heuristics price a forbidden pair as a huge finite cost
+    big = wc if fin.all() else np.where(fin, wc, (wc[fin].max(initial=0) + 1) * (len(wc) + 1))
+    best = greedy(big, f, lo, hi)
+    best, ub = interchange(big, f, best, lo, hi, t0 + 0.25 * params.time_limit_s)
+    ub = _cost(wc, f, best)  # inf when the heuristic could not avoid a forbidden pair
     if quotas:  # the heuristics ignore quotas: the first MIP supplies the incumbent
         ub = math.inf
     radii = _Radii(wc, wc[:, best].min(axis=1))
