@@ -72,6 +72,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["solve_facility_location", "solve_p_median"]
 
 LP_ROUNDS = 40
+# how MathOpt reports "no solution beats the objective bound" (CUTOFF only in newer OR-Tools)
+_CUTOFF = tuple(getattr(mathopt.Limit, k) for k in ("CUTOFF", "OBJECTIVE")
+                if hasattr(mathopt.Limit, k))
 
 
 def _cost(wc: np.ndarray, f: np.ndarray, sites: np.ndarray) -> float:
@@ -204,8 +207,7 @@ def _mip(mip: Mip, m: int, params: SolveParams, time_limit_s: float, ub: float,
     logger.debug("reduced MIP: %s %s", reason, limit)
     if reason in (mathopt.TerminationReason.INFEASIBLE,
                   mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED) or (
-            reason == mathopt.TerminationReason.NO_SOLUTION_FOUND
-            and limit == mathopt.Limit.CUTOFF):
+            reason == mathopt.TerminationReason.NO_SOLUTION_FOUND and limit in _CUTOFF):
         if not np.isfinite(ub):
             raise InfeasibleError(
                 "模型无可行解：各项约束（配额、数量）无法同时满足",
