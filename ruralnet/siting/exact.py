@@ -9,7 +9,7 @@
 * ``SolveParams(preprocess=False)``: the plain full radius MIP of :mod:`facility`;
 * otherwise (many sites, a range of site counts, quotas): first the
   Lagrangian root alone (:func:`ruralnet.siting.facility.lagrangian_root`,
-  at most 30 % of the time; it proves most large-p instances, whose bound is
+  at most 15 % of the time; it proves most large-p instances, whose bound is
   tight), then, if still open, the LP bound is
   (nearly) tight and the radius formulation with iterative radius
   refinement (García, Labbé & Marín 2011, :mod:`ruralnet.siting.radius`)
@@ -129,7 +129,7 @@ def _best_of_counts(cost: Any, weights: Any, fixed_cost: Any, counts: range,
                                certificate="best of the site counts: " + how)
 
 
-ROOT_SHARE = 0.3  # of the time limit, for the Lagrangian root before the radius engine
+ROOT_SHARE = 0.15  # of the time limit, for the Lagrangian root before the radius engine
 
 
 def _root(cost: Any, weights: Any, fixed_cost: Any, lo: int, hi: int | None,

@@ -10,7 +10,11 @@ GeoDataFrame door live in :mod:`ruralnet.siting.county`):
   (2011), written in chained form so that it has O(clients × candidates)
   nonzeros, preceded by an exact Lagrangian reduction: reduced-cost fixing
   (Beasley 1985), then probing, which forces each candidate open in turn and
-  closes it when even then the bound reaches the incumbent;
+  closes it when even then the bound reaches the incumbent; with a fixed
+  count of at most ``TREE_MAX_P`` sites the probing is replaced by the
+  Lagrangian branch and bound of :mod:`ruralnet.siting.branching`, which
+  proves small-p instances whose LP bound stays below the optimum (the
+  door that picks the engine per shape is :mod:`ruralnet.siting.exact`);
 * single-sourcing capacitated facility location
   (:func:`solve_capacitated_facility_location`): assignment formulation.
 

@@ -289,6 +289,16 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
     logger.info("%s: LP bound %.2f, incumbent %.2f, %d levels for %d clients, %d live",
                 model, lb, ub, radii.total, len(wc), int(live.sum()))
     lp_bound, rounds = lb, 0
+    if yv is not None and not quotas and not _proven(lb, ub, integral):
+        # LP-guided restart: the LP's most open sites, polished by interchange (an integral
+        # LP solution is then the optimum, proven by the LP bound)
+        start = np.sort(np.argsort(-yv, kind="stable")[:max(lo, min(hi, int(round(yv.sum()))),
+                                                          1)])
+        again, cost = interchange(big, f, start, lo, hi, time.perf_counter() + 0.2 * max(
+            deadline - time.perf_counter(), 0.0))
+        cost = _cost(wc, f, again)
+        if cost < ub:
+            best, ub = again, cost
     while not _proven(lb, ub, integral) and time.perf_counter() < deadline:  # MIP phase
         got = _mip(_model(wc, f, lo, hi, radii, quotas, True, live), m, params,
                    deadline - time.perf_counter(), ub, integral)
