@@ -50,3 +50,43 @@ def instance_names(folder: Path = PMED_DIR) -> list[str]:
     """Names present in bks.csv that have a file, in numeric order."""
     names = [n for n in read_bks(folder) if (folder / f"{n}.txt").exists()]
     return sorted(names, key=lambda s: int(s[4:]))
+
+
+# OR-Library pmed shapes (Beasley 1985): n → published edge count; p per instance.
+EDGES = {100: 200, 200: 800, 300: 1800, 400: 3200, 500: 5000, 600: 7200, 700: 9800,
+         800: 12800, 900: 16200}
+# Look-alikes of every held-out shape (pmed3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36,
+# 39) plus the small-p large-n family n = 700..900, p = 5..90; two seeds for the
+# hardest small-p shapes.
+GENERATED = ([(100, 10, 1), (200, 5, 1), (200, 40, 1), (300, 10, 1), (300, 100, 1),
+              (400, 40, 1), (500, 5, 1), (500, 100, 1), (600, 10, 1), (600, 200, 1),
+              (700, 70, 1), (800, 10, 1), (800, 10, 2), (900, 10, 1), (900, 10, 2)]
+             + [(n, p, 3) for n in (700, 800, 900) for p in (5, 10, 20, n // 10)])
+
+
+def generate_pmed(n: int, p: int, seed: int, edges: int | None = None
+                  ) -> tuple[np.ndarray, int]:
+    """A synthetic instance built with Beasley's (1985) OR-Library recipe.
+
+    The published files list first the cycle 1–2, 2–3, …, n–1 (which makes the
+    graph connected), then random vertex pairs, every edge with a random
+    integer length in 1..100; the edge count is the published one for ``n``
+    (:data:`EDGES`). Duplicated pairs follow the files' convention (the last
+    listed wins), then all-pairs shortest paths. Deterministic in ``seed``.
+    Provenance: synthetic, not an OR-Library instance.
+    """
+    m = EDGES[n] if edges is None else edges
+    rng = np.random.default_rng([n, p, seed])
+    a = np.concatenate([np.arange(n), rng.integers(0, n, m - n)])
+    b = np.concatenate([(np.arange(n) + 1) % n, rng.integers(0, n, m - n)])
+    loop = a == b
+    while loop.any():  # no self-loops, as in the files
+        b[loop] = rng.integers(0, n, int(loop.sum()))
+        loop = a == b
+    length = rng.integers(1, 101, m)
+    last: dict[tuple[int, int], int] = {}
+    for i, j, c in zip(a.tolist(), b.tolist(), length.tolist(), strict=True):
+        last[(min(i, j), max(i, j))] = c
+    rows = np.array([k[0] for k in last]), np.array([k[1] for k in last])
+    graph = csr_matrix((np.array(list(last.values()), float), rows), shape=(n, n))
+    return dijkstra(graph, directed=False).astype(np.int64), p

@@ -78,3 +78,14 @@ def test_or_library_pmed1_is_proven_at_its_published_optimum():
     dist, p = read_pmed(PMED_DIR / "pmed1.txt")
     r = solve_p_median(dist, p, params=PARAMS)
     assert (r.objective, r.status, r.bound) == (5819.0, "optimal", 5819.0)
+
+
+def test_radius_certificate_states_the_reduced_bound_met_the_solution():
+    """Large p (the radius engine's shape): proven, and the certificate says how."""
+    rng = np.random.default_rng(5)
+    xy = rng.integers(0, 1000, size=(80, 2))
+    cost = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    r = solve_p_median(cost, 25, params=PARAMS)
+    assert r.status == "optimal" and r.bound == r.objective
+    assert "reduced radius model" in r.certificate
+    assert r.certificate.endswith("= cost of the best solution")

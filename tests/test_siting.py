@@ -457,3 +457,102 @@ def test_site_choice_becomes_a_layer_with_the_site_geometry():
     assert list(gdf["n_served"]) == [3, 2]
     with pytest.raises(ValueError, match="GeoDataFrame with a CRS"):
         r.to_geodataframe(pts.drop(columns="geometry"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(2, 5), st.booleans())
+def test_branch_and_bound_alone_finds_the_enumerated_optimum(seed, p, fixed):
+    """The tree from a poor incumbent (the p worst sites), every site live: the optimum."""
+    from ruralnet.siting.branching import branch_and_bound
+
+    rng = np.random.default_rng(seed)
+    wc = rng.integers(0, 50, size=(16, 9)).astype(float)
+    f = rng.integers(0, 30, size=9).astype(float) if fixed else np.zeros(9)
+    worst = np.argsort(-wc.sum(axis=0))[:p]
+    ub = float(f[worst].sum() + wc[:, worst].min(axis=1).sum())
+    r = branch_and_bound(wc, f, p, np.arange(9), ub, worst, wc.min(axis=1), True,
+                         time.perf_counter() + 30)
+    assert r.complete
+    assert r.cost == _ufl_brute(wc, np.ones(16), f, p, p)
+    assert r.cost == f[r.sites].sum() + wc[:, r.sites].min(axis=1).sum()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_small_p_tree_proves_the_enumerated_optimum_with_a_certificate(seed):
+    """40 clients × 14 candidates, p = 3, integer costs: tree path, bound = objective."""
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(0, 80, size=(40, 14)).astype(float)
+    w = rng.integers(1, 4, size=40).astype(float)
+    r = solve_p_median(cost, 3, weights=w)
+    assert r.status == "optimal" and r.bound == r.objective
+    assert r.objective == _ufl_brute(cost, w, np.zeros(14), 3, 3)
+    assert "Lagrangian bound" in r.certificate
+    assert r.solver.startswith("highs+lagrangian")
+
+
+def test_generated_or_library_look_alike_n300_is_proven():
+    """Beasley-recipe instance n = 300, p = 10 (synthetic): proven, equal to the radius core."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from _pmed import generate_pmed
+
+    from ruralnet.siting import radius
+
+    dist, p = generate_pmed(300, 10, 1)
+    assert dist.shape == (300, 300) and (dist == dist.T).all() and (np.diag(dist) == 0).all()
+    r = solve_p_median(dist, p, params=SolveParams(time_limit_s=60))
+    assert r.status == "optimal" and r.bound == r.objective
+    assert r.objective == dist[:, list(r.open_sites)].min(axis=1).sum()
+    other = radius.solve_p_median(dist, p, params=SolveParams(time_limit_s=120))
+    assert other.objective >= r.objective  # no solution beats the proven one
+    if other.status == "optimal":
+        assert other.objective == r.objective
+
+
+def test_tengzhou_sized_county_siting_is_proven_optimal():
+    """1,100 villages in 25 townships (synthetic positions, 滕州's size): every model proven.
+
+    Warehouses (1–2 among the seats, fixed-count trees), 3 transfer sites among
+    all 1,100 villages (the p-median core at county scale) and the village
+    stations (covering) all end with status optimal and bound = objective.
+    """
+    rng = np.random.default_rng(19)
+    t, v = 25, 1100
+    town_xy = rng.uniform(0, 60_000, size=(t, 2))  # synthetic, not a real county
+    town_of = rng.integers(0, t, v)
+    xy = np.vstack([[30_000, 30_000], town_xy, town_xy[town_of] + rng.normal(0, 3_000, (v, 2))])
+    d = 1.3 * np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+    parcels = np.r_[np.zeros(t + 1), rng.integers(5, 60, v)]
+    inp = SitingInput.from_arrays(
+        point_ids=[f"p{i}" for i in range(len(xy))],
+        kinds=["county_seat"] + ["township_seat"] * t + ["village"] * v,
+        township_ids=[""] + [f"t{k}" for k in range(t)] + [f"t{k}" for k in town_of],
+        parcels_per_day=parcels, population=np.r_[np.zeros(t + 1), rng.integers(300, 3000, v)],
+        poor=np.r_[np.zeros(t + 1, bool), rng.random(v) < 0.15], distance_m=d)
+    params = SolveParams(time_limit_s=60)
+    wh = site_county_warehouses(inp, params=params)
+    assert wh.status == "optimal" and wh.gap == 0
+    assert "best of the site counts" in wh.metrics["proof"]
+    vil = np.arange(t + 1, t + 1 + v)
+    r = solve_p_median(d[np.ix_(vil, vil)] / 1000, 3, weights=parcels[vil], params=params)
+    assert r.status == "optimal" and r.bound == pytest.approx(r.objective, rel=1e-9)
+    vs = site_village_stations(inp, params=params)
+    assert vs.status == "optimal" and vs.gap == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_exact_door_facility_location_over_a_few_counts_matches_enumeration(seed):
+    """1..3 sites with opening costs: best of the fixed-count trees = enumeration, proven."""
+    from ruralnet.siting import exact
+
+    rng = np.random.default_rng(40 + seed)
+    cost = rng.integers(0, 60, size=(25, 10)).astype(float)
+    f = rng.integers(0, 80, size=10).astype(float)
+    r = exact.solve_facility_location(cost, fixed_cost=f, min_open=1, max_open=3)
+    assert r.status == "optimal" and r.bound == r.objective
+    assert r.objective == _ufl_brute(cost, np.ones(25), f, 1, 3)
+    assert r.certificate.startswith("best of the site counts")
+    big = exact.solve_p_median(cost, 6)  # p > 3 still below TREE_MAX_P: the tree
+    assert big.objective == _ufl_brute(cost, np.ones(25), np.zeros(10), 6, 6)

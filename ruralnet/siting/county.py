@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 
 from ruralnet._validate import bad_value, cost_matrix, nonneg_vector
-from ruralnet.exceptions import InfeasibleError
+from ruralnet.exceptions import InfeasibleError, RuralnetError
 from ruralnet.geo.coords import haversine_m as _haversine
+from ruralnet.siting.exact import solve_facility_location, solve_p_median
 from ruralnet.siting.facility import (
     FacilityResult,
     Mip,
@@ -46,9 +47,7 @@ from ruralnet.siting.facility import (
     is_integral,
     nearest_open,
     solve_capacitated_facility_location,
-    solve_facility_location,
     solve_mip,
-    solve_p_median,
 )
 
 logger = logging.getLogger(__name__)
@@ -256,6 +255,8 @@ def _choice(level: str, inp: SitingInput, sites: Sequence[int], served: Sequence
     ids = inp.point_ids
     status, bound, gap = ("optimal", cost, 0.0) if res is None else \
         (res.status, res.bound, res.gap)
+    if res is not None and res.certificate:  # how the bound was proven, for the plan record
+        metrics = {**metrics, "proof": res.certificate}
     return SiteChoice(level, tuple(int(s) for s in sites), tuple(ids[s] for s in sites),
                       {ids[a]: ids[b] for a, b in zip(served, served_site, strict=True)},
                       float(cost), status, float(bound), float(gap), t, metrics)
@@ -602,11 +603,19 @@ def solve_max_covering(cost: Any, radius: float, p: int, *, weights: Any = None,
         mip.obj[0][y] = sc
         mip.add_row(z, w, best - 1e-6 * max(1.0, best), np.inf)
         left = params.time_limit_s - (time.perf_counter() - t0)
-        out2 = solve_mip(mip, maximize=False, params=params, time_limit_s=left,
-                          integral=is_integral(sc))
-        sites = np.flatnonzero(out2.values[y] > 0.5)
-        if out2.status != "optimal":
+        try:
+            out2 = solve_mip(mip, maximize=False, params=params, time_limit_s=left,
+                             integral=is_integral(sc))
+        except InfeasibleError:
+            raise
+        except RuralnetError:  # no tie-break solution in time: keep the coverage stage's
+            logger.info("max covering: no least-cost solution within %.1f s; the coverage "
+                        "stage's sites are kept", left)
             status = "feasible"
+        else:
+            sites = np.flatnonzero(out2.values[y] > 0.5)
+            if out2.status != "optimal":
+                status = "feasible"
     return _cover_result("max_covering", status, c, w, cover, sites, bound, t0, params)
 
 

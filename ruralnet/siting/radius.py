@@ -50,7 +50,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from ortools.math_opt.python import mathopt
 
 from ruralnet._validate import bad_value, cost_matrix, nonneg_vector
@@ -66,107 +65,47 @@ from ruralnet.siting.facility import (
     is_integral,
     nearest_open,
 )
+from ruralnet.siting.local_search import greedy, interchange
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["solve_facility_location", "solve_p_median"]
 
 LP_ROUNDS = 40
+# how MathOpt reports "no solution beats the objective bound" (CUTOFF only in newer OR-Tools)
+_CUTOFF = tuple(getattr(mathopt.Limit, k) for k in ("CUTOFF", "OBJECTIVE")
+                if hasattr(mathopt.Limit, k))
 
 
 def _cost(wc: np.ndarray, f: np.ndarray, sites: np.ndarray) -> float:
     return float(f[sites].sum() + wc[:, sites].min(axis=1).sum())
 
 
-def _greedy(wc: np.ndarray, f: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Add the site that lowers the cost most, to ``lo`` sites and then while it pays (≤ ``hi``)."""
-    n, m = wc.shape
-    d = np.full(n, np.inf)
-    chosen: list[int] = []
-    free = np.ones(m, bool)
-    cur = np.inf
-    while len(chosen) < hi:
-        tot = np.minimum(wc, d[:, None]).sum(axis=0) + f
-        tot[~free] = np.inf
-        j = int(np.argmin(tot))
-        if len(chosen) >= max(lo, 1) and not tot[j] + f[chosen].sum() < cur:
-            break
-        chosen.append(j)
-        free[j] = False
-        d = np.minimum(d, wc[:, j])
-        cur = float(f[chosen].sum() + d.sum())
-    return np.array(sorted(chosen))
-
-
-def _interchange(wc: np.ndarray, f: np.ndarray, sites: np.ndarray, lo: int, hi: int,
-                 deadline: float) -> tuple[np.ndarray, float]:
-    """Best-improvement swap, add and drop moves, every move priced in one O(n·m) pass.
-
-    With ``d1``/``d2`` the nearest and second-nearest open cost of each client
-    and ``first`` its nearest site: inserting j changes the cost by
-    ``G_j = Σ_i min(0, wc_ij − d1_i)``; removing site r additionally costs
-    ``L_rj = Σ_{i: first_i = r} (clip(wc_ij, d1_i, d2_i) − d1_i)`` (Resende &
-    Werneck 2007), so a swap costs ``G_j + L_rj + f_j − f_r``.
-    """
-    s = list(int(x) for x in sites)
-    n, m = wc.shape
-    cur = _cost(wc, f, np.array(s))
-    rows = np.arange(n)
-    while time.perf_counter() < deadline:
-        sub = wc[:, s]
-        if len(s) > 1:
-            two = np.argpartition(sub, 1, axis=1)[:, :2]
-            a, b = sub[rows, two[:, 0]], sub[rows, two[:, 1]]
-            first = np.where(a <= b, two[:, 0], two[:, 1])
-            d1, d2 = np.minimum(a, b), np.maximum(a, b)
-        else:
-            first, d1, d2 = np.zeros(n, int), sub[:, 0], np.full(n, np.inf)
-        gain = np.minimum(wc - d1[:, None], 0.0).sum(axis=0) + f  # insert j
-        gain[s] = np.inf
-        with np.errstate(invalid="ignore"):
-            part = np.clip(wc, d1[:, None], d2[:, None]) - d1[:, None]
-        onehot = sp.csr_matrix((np.ones(n), (first, rows)), shape=(len(s), n))
-        loss = np.asarray(onehot @ np.nan_to_num(part, posinf=1e300))
-        drop_loss = np.bincount(first, weights=np.where(np.isfinite(d2), d2 - d1, 1e300),
-                                minlength=len(s)) - f[s]
-        best, move = -1e-9 * max(1.0, abs(cur)), None
-        swap = gain[None, :] + loss - f[s][:, None]
-        r, j = np.unravel_index(int(np.argmin(swap)), swap.shape)
-        if swap[r, j] < best:
-            best, move = float(swap[r, j]), ("swap", int(r), int(j))
-        if len(s) < hi and gain.min() < best:
-            best, move = float(gain.min()), ("add", -1, int(np.argmin(gain)))
-        if len(s) > max(lo, 1) and drop_loss.min() < best:
-            best, move = float(drop_loss.min()), ("drop", int(np.argmin(drop_loss)), -1)
-        if move is None:
-            break
-        kind, r, j = move
-        if kind == "swap":
-            s[r] = j
-        elif kind == "add":
-            s.append(j)
-        else:
-            s.pop(r)
-        cur = _cost(wc, f, np.array(s))
-    return np.array(sorted(s)), cur
-
-
 class _Radii:
-    """Per client, the sorted positive radii of the reduced model."""
+    """Per client a radius cap ``R_i``; the model's levels are its distinct costs in ``(0, R_i]``.
 
-    def __init__(self, start: np.ndarray) -> None:
-        self.r = [np.array([x]) if x > 0 else np.zeros(0) for x in start]
+    With every distinct cost up to ``R_i`` as a level, the reduced model
+    charges client i exactly ``min(d_i, R_i)`` for its nearest open cost
+    ``d_i``: a lower bound of the true cost, exact when ``d_i ≤ R_i``.
+    """
 
-    def add(self, i: int, values: np.ndarray) -> int:
-        values = values[(values > 0) & np.isfinite(values)]
-        new = np.setdiff1d(values, self.r[i])
-        if new.size:
-            self.r[i] = np.union1d(self.r[i], new)
-        return int(new.size)
+    def __init__(self, wc: np.ndarray, start: np.ndarray) -> None:
+        self.wc = wc
+        self.cap = np.asarray(start, float).copy()
+
+    def levels(self, i: int) -> np.ndarray:
+        row = self.wc[i]
+        return np.unique(row[(row > 0) & (row <= self.cap[i]) & np.isfinite(row)])
+
+    def raise_to(self, d: np.ndarray) -> int:
+        """Lift the caps to the costs ``d`` of a solution; return how many clients grew."""
+        grow = np.isfinite(d) & (d > self.cap)
+        self.cap[grow] = d[grow]
+        return int(grow.sum())
 
     @property
     def total(self) -> int:
-        return sum(len(x) for x in self.r)
+        return sum(len(self.levels(i)) for i in range(len(self.cap)))
 
 
 def _model(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, radii: _Radii,
@@ -176,7 +115,7 @@ def _model(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, radii: _Radii,
     mip = Mip()
     y = mip.add_vars(m, 0, live.astype(float), integer, f)
     for i in range(n):
-        levels = radii.r[i]
+        levels = radii.levels(i)
         k = len(levels)
         row = np.where(live, wc[i], np.inf)
         if not np.isfinite(wc[i]).all():  # some candidates cannot serve i: one that can must open
@@ -197,8 +136,12 @@ def _model(wc: np.ndarray, f: np.ndarray, lo: int, hi: int, radii: _Radii,
     return mip
 
 
-def _lp_breakpoints(wc: np.ndarray, yv: np.ndarray, radii: _Radii) -> int:
-    """Add, per client, the distances to fractionally open sites up to unit mass."""
+def _lp_caps(wc: np.ndarray, yv: np.ndarray, radii: _Radii) -> int:
+    """Lift each client's cap to its LP cost breakpoint: where the open mass nearest it reaches 1.
+
+    Return how many caps grew; none means the reduced LP charges every client
+    its full-model LP cost at ``yv``, so the reduced LP bound is the full one.
+    """
     sup = np.flatnonzero(yv > 1e-9)
     if not sup.size:
         return 0
@@ -206,11 +149,8 @@ def _lp_breakpoints(wc: np.ndarray, yv: np.ndarray, radii: _Radii) -> int:
     order = np.argsort(sub, axis=1, kind="stable")
     cs = np.take_along_axis(sub, order, axis=1)
     mass = np.cumsum(yv[sup][order], axis=1)
-    stop = (mass < 1 - 1e-7).sum(axis=1)  # index of the breakpoint where mass reaches 1
-    added = 0
-    for i in range(len(wc)):
-        added += radii.add(i, cs[i, : stop[i] + 1])
-    return added
+    stop = np.minimum((mass < 1 - 1e-7).sum(axis=1), len(sup) - 1)
+    return radii.raise_to(cs[np.arange(len(wc)), stop])
 
 
 def _lp(mip: Mip, m: int, params: SolveParams, time_limit_s: float
@@ -267,8 +207,7 @@ def _mip(mip: Mip, m: int, params: SolveParams, time_limit_s: float, ub: float,
     logger.debug("reduced MIP: %s %s", reason, limit)
     if reason in (mathopt.TerminationReason.INFEASIBLE,
                   mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED) or (
-            reason == mathopt.TerminationReason.NO_SOLUTION_FOUND
-            and limit == mathopt.Limit.CUTOFF):
+            reason == mathopt.TerminationReason.NO_SOLUTION_FOUND and limit in _CUTOFF):
         if not np.isfinite(ub):
             raise InfeasibleError(
                 "模型无可行解：各项约束（配额、数量）无法同时满足",
@@ -321,14 +260,18 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
     keep = w > 0
     wc = np.where(keep[:, None], c * w[:, None], 0.0)[keep] if keep.any() else np.zeros((1, m))
     solver = f"{params.solver}+radius-refinement"
-    best = _greedy(wc, f, lo, hi)
-    best, ub = _interchange(wc, f, best, lo, hi, t0 + 0.25 * params.time_limit_s)
+    fin = np.isfinite(wc)  # the heuristics price a forbidden pair as a huge finite cost
+    big = wc if fin.all() else np.where(fin, wc, (wc[fin].max(initial=0) + 1) * (len(wc) + 1))
+    best = greedy(big, f, lo, hi)
+    best, ub = interchange(big, f, best, lo, hi, t0 + 0.25 * params.time_limit_s)
+    ub = _cost(wc, f, best)  # inf when the heuristic could not avoid a forbidden pair
     if quotas:  # the heuristics ignore quotas: the first MIP supplies the incumbent
         ub = math.inf
-    radii = _Radii(wc[:, best].min(axis=1))
+    radii = _Radii(wc, wc[:, best].min(axis=1))
     lb, status = -math.inf, "feasible"
     live = np.ones(m, bool)
-    for _ in range(LP_ROUNDS):  # LP phase: reach the full LP bound with few radii
+    yv = rc = None
+    for _ in range(LP_ROUNDS):  # LP phase: raise the caps until the reduced LP is the full LP
         if time.perf_counter() > deadline or _proven(lb, ub, integral):
             break
         got = _lp(_model(wc, f, lo, hi, radii, quotas, False, live), m, params,
@@ -338,22 +281,24 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
         obj, yv, rc = got
         lb = max(lb, obj)
         closed = _fix(live, yv, rc, obj, ub)
-        added = _lp_breakpoints(wc, yv, radii)
-        logger.debug("%s: reduced LP %.3f, +%d radii, %d candidates closed, %d live", model,
-                     obj, added, closed, int(live.sum()))
-        if added == 0:
+        grown = _lp_caps(wc, yv, radii)
+        logger.debug("%s: reduced LP %.3f, %d caps raised, %d candidates closed, %d live",
+                     model, obj, grown, closed, int(live.sum()))
+        if grown == 0:
             break
-    if lb > -math.inf and not quotas:  # LP-guided restart of the local search
-        start = np.sort(np.argsort(-yv, kind="stable")[:max(lo, int(round(yv.sum())), 1)])
-        again, cost = _interchange(wc, f, start, lo, hi, time.perf_counter() + 0.1 * (
-            deadline - time.perf_counter()))
+    logger.info("%s: LP bound %.2f, incumbent %.2f, %d levels for %d clients, %d live",
+                model, lb, ub, radii.total, len(wc), int(live.sum()))
+    lp_bound, rounds = lb, 0
+    if yv is not None and not quotas and not _proven(lb, ub, integral):
+        # LP-guided restart: the LP's most open sites, polished by interchange (an integral
+        # LP solution is then the optimum, proven by the LP bound)
+        start = np.sort(np.argsort(-yv, kind="stable")[:max(lo, min(hi, int(round(yv.sum()))),
+                                                          1)])
+        again, cost = interchange(big, f, start, lo, hi, time.perf_counter() + 0.2 * max(
+            deadline - time.perf_counter(), 0.0))
+        cost = _cost(wc, f, again)
         if cost < ub:
             best, ub = again, cost
-            _fix(live, yv, rc, obj, ub)
-    if int(live.sum()) < max(lo, 1) and np.isfinite(ub):
-        lb = max(lb, ub)  # no solution better than the incumbent exists
-    logger.info("%s: LP bound %.2f, incumbent %.2f, %d radii for %d clients",
-                model, lb, ub, radii.total, len(wc))
     while not _proven(lb, ub, integral) and time.perf_counter() < deadline:  # MIP phase
         got = _mip(_model(wc, f, lo, hi, radii, quotas, True, live), m, params,
                    deadline - time.perf_counter(), ub, integral)
@@ -364,7 +309,7 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
                                     "time_limit_s")
             break
         bound, yv, optimal = got
-        lb = max(lb, bound)
+        lb, rounds = max(lb, bound), rounds + 1
         if yv is None:  # nothing at least as good as the incumbent beyond it: proven
             break
         sites = np.flatnonzero(yv > 0.5)
@@ -372,7 +317,7 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
         if true < ub:
             best, ub = sites, true
         d = wc[:, sites].min(axis=1)
-        added = sum(radii.add(i, d[i:i + 1]) for i in range(len(wc)))
+        added = radii.raise_to(d)
         logger.info("%s: reduced MIP bound %.2f (%s), solution %.2f, best %.2f, +%d radii",
                     model, bound, "optimal" if optimal else "time limit", true, ub, added)
         if added == 0:  # reduced = true cost at its solution: proven unless time ran out
@@ -384,8 +329,12 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
     obj = float(f[sites].sum() + np.where(w > 0, w * c[:, sites].min(axis=1), 0.0).sum())
     if status == "optimal":
         bound = min(bound, obj)
+    how = (f"reduced radius model: LP bound {lp_bound:.2f}, {int(live.sum())} of {m} "
+           f"candidates live, {radii.total} levels; {rounds} reduced MIP(s), bound {lb:.2f}"
+           + (" = cost of the best solution" if status == "optimal" else ""))
     return FacilityResult(model, status, obj, float(bound), tuple(sites.tolist()),
-                          nearest_open(c, sites), time.perf_counter() - t0, solver)
+                          nearest_open(c, sites), time.perf_counter() - t0, solver,
+                          certificate=how)
 
 
 def _proven(lb: float, ub: float, integral: bool) -> bool:
