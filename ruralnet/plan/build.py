@@ -33,6 +33,7 @@ from ruralnet.geo.county import County, DemandParams
 from ruralnet.geo.seats import GEONAMES_ATTRIBUTION, seat_sentence
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 from ruralnet.plan.multi_day import add_multi_day
+from ruralnet.plan.village_runs import add_village_runs
 from ruralnet.plan.weekly_checks import add_weekly
 from ruralnet.routing import (
     DailyRoutingParams,
@@ -40,6 +41,7 @@ from ruralnet.routing import (
     FleetType,
     plan_daily_routes,
 )
+from ruralnet.routing.far_villages import far_items, plan_far_villages
 from ruralnet.routing.remote import RemotePlan, plan_remote_days
 from ruralnet.routing.split import split_loads
 from ruralnet.routing.weekly import WeeklyParams, WeeklyResult, plan_weekly_feeders
@@ -454,6 +456,13 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
         feeders = tuple(r for lp in remote.loops for r in lp.feeder_routes)
         add_multi_day(data, remote, point_ids,
                       _route_records(replace(routing, routes=feeders), point_ids))
+        ix, a = _routing_inputs(county, pts, sites, params, seed)  # far villages' runs
+        items = far_items(remote, **{k: a[k] for k in ("stations", "villages", "catchments",
+                                                       "delivery_kg", "pickup_kg")})
+        add_village_runs(data, plan_far_villages(
+            tm.distance_m[ix], tm.duration_s[ix], items, feeder_fleet=params.feeder_fleet,
+            params=a["params"], horizon_days=params.horizon_days,
+            min_visits_per_week=params.min_visits_per_week), point_ids)
     if week is not None:
         add_weekly(data, week, point_ids,
                    [_route_records(replace(routing, routes=day), point_ids) for day in week.days])

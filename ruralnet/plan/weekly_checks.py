@@ -63,6 +63,8 @@ def add_weekly(data: dict[str, Any], week: Any, point_ids: list[str],
         for v in data["villages"]:
             if v["id"] in on_loop and v["township_id"] == town_of[lp["station_site_id"]]:
                 pats[v["id"]] = (list(lp["service_days"]), "multi_day")
+    for run in md.get("village_runs", []):
+        pats[run["village_id"]] = (list(run["days"]), "multi_day_run")
     patterns = [{"village_id": vid, "days": days, "days_zh": days_zh(days), "visits": len(days),
                  "daily": len(days) == H, "via": via} for vid, (days, via) in sorted(pats.items())]
     data["weekly"] = {
@@ -145,6 +147,7 @@ def weekly_problems(d: dict[str, Any],
                     continue
                 seen.setdefault(v, []).append(n)
                 out += _load_problems(n, r["id"], v, s, pats, vill, H)
+    out += _multi_day_claims(d, pats)
     for v, p in pats.items():
         if p["via"] != "feeder":
             continue
@@ -161,6 +164,37 @@ def weekly_problems(d: dict[str, Any],
         claim = wk["coverage"].get(key)
         if claim is None or abs(claim - value) > 1e-3:
             out.append(f"weekly coverage: {key} claims {claim} but the patterns give {value}")
+    return out
+
+
+def _multi_day_claims(d: dict[str, Any], pats: dict[str, Any]) -> list[str]:
+    """Patterns not on a day's feeders must be backed by a loop's feeders or a village run."""
+    md = d.get("multi_day") or {}
+    runs = {r["village_id"]: sorted(r["days"]) for r in md.get("village_runs", [])}
+    feeders = {r["id"]: r for r in md.get("feeder_routes", [])}
+    loop_days: dict[str, set[int]] = {}
+    for lp in md.get("loops", []):
+        for rid in lp["feeder_route_ids"]:
+            for s in feeders.get(rid, {}).get("stops", []):
+                if s.get("village_id"):
+                    loop_days.setdefault(s["village_id"], set()).update(lp["service_days"])
+    out = []
+    for v, p in pats.items():
+        if p["via"] == "multi_day_run":
+            if runs.get(v) != sorted(p["days"]):
+                out.append(f"weekly: village {v} claims run days {p['days']}, its run has "
+                           f"{runs.get(v)}")
+        elif p["via"] == "multi_day":
+            if sorted(loop_days.get(v, ())) != sorted(p["days"]):
+                out.append(f"weekly: village {v} claims loop days {p['days']}, the loops' "
+                           f"feeders visit it on {sorted(loop_days.get(v, ()))}")
+        elif p["via"] != "feeder":
+            out.append(f"weekly: village {v} pattern via {p['via']!r} is unknown")
+        if p["via"] != "feeder" and (p["visits"] != len(p["days"])
+                                     or p["daily"] != (len(p["days"]) == d["weekly"]
+                                                       ["horizon_days"])):
+            out.append(f"weekly: village {v} pattern claims {p['visits']} visits/daily "
+                       f"{p['daily']} for days {p['days']}")
     return out
 
 
