@@ -16,8 +16,10 @@ import pytest
 
 from ruralnet.plan.document import validate_plan
 from ruralnet.plan.weekly_checks import weekly_coverage
-from ruralnet.routing import DailyRoutingParams, FleetType
+from ruralnet.routing import DailyRoutingParams, FleetType, plan_daily_routes
 from ruralnet.routing.far_villages import plan_far_villages, run_gaps
+from ruralnet.routing.frequency import frequency_curve
+from ruralnet.routing.weekly import WeeklyParams, plan_weekly_feeders
 
 VAN = FleetType("面包车", 800, num_available=2, fixed_cost_yuan=100.0, cost_per_km_yuan=1.0)
 
@@ -136,3 +138,67 @@ def test_validate_catches_a_broken_village_run_or_a_false_visit_claim(tiny_plan_
     change(d)
     problems = validate_plan(d)
     assert any(expect in p for p in problems), problems
+
+
+TRUCK = FleetType("轻卡", 2000)
+QUICK = DailyRoutingParams(engine="ortools", curve_targets=(), trunk_time_limit_s=0.5,
+                           feeder_time_limit_s=0.3)
+
+
+def _curve(km, shares, visits, far_plan=None):
+    """The frequency curve of a one-station line county (villages = points 2..)."""
+    dist, dur = _line(km)
+    vill = list(range(2, len(km)))
+    kw = dict(stations=[1], villages=vill, delivery_kg=[10.0] * len(vill),
+              pickup_kg=[3.0] * len(vill), catchments=[vill])
+
+    def day_plan(share):
+        p = DailyRoutingParams(**{**QUICK.__dict__, "coverage_target": share})
+        return plan_daily_routes(dist, dur, warehouses=[0], trunk_fleet=[TRUCK],
+                                 feeder_fleet=[VAN], params=p, **kw), None
+
+    def week_plan(daily, k):
+        return plan_weekly_feeders(daily, dist, dur, feeder_fleet=[VAN], params=QUICK,
+                                   weekly=WeeklyParams(min_visits_per_week=k, time_limit_s=0.3,
+                                                       day_time_limit_s=0.1), **kw)
+
+    return frequency_curve(day_plan, week_plan, far_plan, admin=set(vill), horizon_days=7,
+                           shares=shares, visits=visits)
+
+
+def test_frequency_curve_costs_more_for_more_daily_villages_and_visits():
+    """Station at km 10, villages at 12, 18, 4; a van costs 100 yuan a day + 1 yuan/km.
+
+    All three daily: one van, S→4→12→18→S = 28 km, 128 yuan a day, and the trunk
+    W→S→W 20 km at 1 yuan/km: 7 × 148 = 1036 yuan a week (hand check). Fewer daily
+    villages or visits never cost more.
+    """
+    cells = _curve([0, 10, 12, 18, 4], (0.34, 0.67, 1.0), (1, 2, 3))
+    grid = {(c.daily_share_target, c.min_visits): c for c in cells}
+    assert len(grid) == 9 and all(c.feasible for c in cells), cells
+    assert grid[(1.0, 1)].cost_per_week_yuan == pytest.approx(7 * (128 + 20))
+    assert grid[(1.0, 1)].vehicles == 2 and grid[(1.0, 1)].daily_share == 1.0  # truck + van
+    for s in (0.34, 0.67, 1.0):
+        costs = [grid[(s, k)].cost_per_week_yuan for k in (1, 2, 3)]
+        assert costs == sorted(costs), (s, costs)
+    for k in (1, 2, 3):
+        costs = [grid[(s, k)].cost_per_week_yuan for s in (0.34, 0.67, 1.0)]
+        assert costs == sorted(costs), (k, costs)
+    assert grid[(0.34, 1)].cost_per_week_yuan < grid[(1.0, 1)].cost_per_week_yuan
+
+
+def test_frequency_curve_says_why_a_cell_is_infeasible():
+    """A village 390 km away: no day plan serves it daily (100 % cell says why); its
+    overnight run gives it its weekly visit."""
+    km = [0, 10, 12, 18, 400]
+
+    def far_plan(remote, k):
+        dist, dur = _line(km)
+        return plan_far_villages(dist, dur, [(4, 1, None, 10.0, 3.0)], feeder_fleet=[VAN],
+                                 params=QUICK, min_visits_per_week=k)
+
+    cells = _curve(km, (0.5, 1.0), (1,), far_plan=lambda r, k: far_plan(r, k))
+    half, full = cells
+    assert not full.feasible and "100% daily" in full.reason_en and full.cost_per_week_yuan is None
+    assert "每日 100%" in full.reason_zh
+    assert half.feasible and half.weekly_share == 1.0, half

@@ -17,7 +17,7 @@ from typing import Any
 
 from ruralnet.plan.multi_day import ACCUMULATION_NOTE
 
-__all__ = ["DAY_ZH", "add_weekly", "weekly_problems"]
+__all__ = ["DAY_ZH", "add_frequency", "add_weekly", "weekly_problems"]
 
 DAY_ZH = "一二三四五六日"
 KG_TOL = 0.2
@@ -73,6 +73,16 @@ def add_weekly(data: dict[str, Any], week: Any, point_ids: list[str],
         "days": [{"day": d + 1, "routes": recs} for d, recs in enumerate(day_records)],
         "coverage": weekly_coverage(data["villages"], patterns, H, week.min_visits_per_week),
         "costs": _weekly_costs(data, week, H), "note": ACCUMULATION_NOTE}
+
+
+def add_frequency(data: dict[str, Any], cells: Any) -> None:
+    """Add ``weekly["frequency"]``: cells of :func:`ruralnet.routing.frequency.frequency_curve`."""
+    data["weekly"]["frequency"] = {
+        "cells": [c.to_dict() for c in cells],
+        "note": "每格重新规划：每日配送比例 × 每周最少次数；周成本含线路、多日干线、专线与站点"
+                "固定成本 | each cell re-planned: daily share × minimum visits a week; the "
+                "week's cost counts routes, multi-day loops, far villages' runs and the sites' "
+                "fixed cost"}
 
 
 def weekly_coverage(villages: list[dict[str, Any]], patterns: list[dict[str, Any]], H: int,
@@ -159,6 +169,11 @@ def weekly_problems(d: dict[str, Any],
                        f"{p['daily']} for days {p['days']}")
     out += [f"weekly: village {v} visited on days {sorted(ds)} without a pattern"
             for v, ds in seen.items() if v not in pats]
+    for c in (wk.get("frequency") or {}).get("cells", []):
+        if c["feasible"] and ((c["daily_share"] or 0) < c["daily_share_target"] - 1e-6
+                              or (c["weekly_share"] or 0) < 1 - 1e-6 or not c["cost_per_week"]):
+            out.append(f"frequency: cell {c['daily_share_target']} × {c['min_visits']} claims "
+                       f"feasible with daily {c['daily_share']}, weekly {c['weekly_share']}")
     truth = weekly_coverage(d["villages"], wk["patterns"], H, wk["min_visits_per_week"])
     for key, value in truth.items():
         claim = wk["coverage"].get(key)
