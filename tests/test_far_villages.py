@@ -202,3 +202,40 @@ def test_frequency_curve_says_why_a_cell_is_infeasible():
     assert not full.feasible and "100% daily" in full.reason_en and full.cost_per_week_yuan is None
     assert "每日 100%" in full.reason_zh
     assert half.feasible and half.weekly_share == 1.0, half
+
+
+def test_outputs_list_the_runs_the_frequency_cells_and_the_daily_comparison(tiny_plan_doc,
+                                                                           tmp_path):
+    """village_runs.csv and frequency.csv, the 频次 table with reasons, the report's lines."""
+    import pandas as pd
+
+    from ruralnet.outputs.frequency_view import (
+        comparison_blocks,
+        frequency_blocks,
+        frequency_frame,
+        write_week_csv,
+    )
+    from ruralnet.outputs.weekly_view import run_blocks
+    from ruralnet.routing.frequency import FrequencyCell
+
+    d = _claim_week(_run_doc(tiny_plan_doc), [1, 4])
+    d["weekly"]["costs"] = {"total_per_week": 4200.0, "daily_plan_repeated_per_week": 3500.0,
+                            "ratio_to_daily_repeated": 1.2}
+    cells = [FrequencyCell(0.8, 2, True, 0.8, 1.0, 4200.0, 3, "", "", 1.0),
+             FrequencyCell(1.0, 2, False, None, None, None, None, "每日 100% 无解：不可达",
+                           "100% daily is infeasible: unreachable", 0.5)]
+    d["weekly"]["frequency"] = {"cells": [c.to_dict() for c in cells]}
+    assert not [p for p in validate_plan(d) if "frequency" in p or "weekly" in p]
+    f = frequency_frame(d)
+    assert list(f["可行 feasible"]) == ["是 yes", "否 no"]
+    assert "unreachable" in f.iloc[1]["原因 reason"] and f.iloc[0]["车辆 vehicles"] == 3
+    assert write_week_csv(d, tmp_path) == ["frequency.csv", "village_runs.csv"]
+    runs = pd.read_csv(tmp_path / "village_runs.csv", encoding="utf-8-sig")
+    assert list(runs["village"]) == ["丁村委会"] and runs.loc[0, "visits"] == 2
+    text = " ".join(str(b.frame.to_string()) if b.frame is not None else (b.text or "")
+                    for b in frequency_blocks(d, "en") + run_blocks(d, "en"))
+    assert "100% daily is infeasible: unreachable" in text and "丁村委会" in text
+    (line,) = comparison_blocks(d, "en")
+    assert "4,200" in line.text and "3,500" in line.text and "ratio 1.2" in line.text
+    d["weekly"]["frequency"]["cells"][1]["feasible"] = True
+    assert any("claims feasible" in p for p in validate_plan(d))

@@ -1,0 +1,68 @@
+"""The week against the daily plan run every day, on one county (default 安溪), same run.
+
+Plans the county with ``week=True`` (:func:`ruralnet.pipeline.plan_county`),
+then prints the week's cost (feeders of every day, the trunk every day,
+sites, multi-day loops and far villages' runs), the daily plan repeated
+over the horizon (``horizon × costs.total_per_day``) and their ratio, both
+from the same plan, with the weekly coverage figures, the runtime and the
+load average. ``--frequency`` also re-plans the frequency curve (daily share
+80/90/100 % × minimum visits 1/2/3 a week) and prints its cells.
+
+Usage::
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_week.py --county 安溪
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_week.py --county 改则县 --frequency
+
+Positions, roads and demand are the package's synthetic defaults for the
+county (labelled so in the plan's provenance): the figures compare plans,
+they are not real costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+
+def main() -> None:
+    """Run the comparison and print it."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--county", default="安溪")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--min-visits", type=int, default=2)
+    ap.add_argument("--frequency", action="store_true", help="also the frequency curve")
+    a = ap.parse_args()
+
+    from ruralnet.pipeline import plan_county
+    from ruralnet.plan.build import PlanParams
+    from ruralnet.plan.document import validate_plan
+
+    load0 = os.getloadavg()
+    t0 = time.perf_counter()
+    plan = plan_county(a.county, PlanParams(week=True, min_visits_per_week=a.min_visits,
+                                            frequency_curve=a.frequency), seed=a.seed)
+    dt = time.perf_counter() - t0
+    wk = plan.data["weekly"]
+    cov, c = wk["coverage"], wk["costs"]
+    problems = validate_plan(plan)
+    md = plan.data.get("multi_day") or {}
+    print(f"{a.county}: {wk['horizon_days']}-day week, ≥ {wk['min_visits_per_week']} visits, "
+          f"seed {a.seed}, {dt:.0f} s, load {load0[0]:.1f} → {os.getloadavg()[0]:.1f}")
+    print(f"  行政村 {cov['villages_total']}: daily {cov['villages_daily']} "
+          f"({100 * cov['daily_share']:.1f}%), ≥ {wk['min_visits_per_week']}/week "
+          f"{cov['villages_min_visits']} ({100 * cov['weekly_share']:.1f}%), unvisited "
+          f"{cov['villages_unvisited']}; far-village runs {len(md.get('village_runs', []))}, "
+          f"impossible {len(md.get('villages_impossible', []))}")
+    print(f"  week {c['total_per_week']:.0f} yuan vs daily plan repeated "
+          f"{c['daily_plan_repeated_per_week']:.0f} yuan: ratio {c['ratio_to_daily_repeated']}")
+    print(f"  validate: {'OK' if not problems else problems[:3]}")
+    for cell in (wk.get("frequency") or {}).get("cells", []):
+        cost = "—" if cell["cost_per_week"] is None else f"{cell['cost_per_week']:.0f}"
+        print(f"  frequency {100 * cell['daily_share_target']:3.0f}% × {cell['min_visits']}/week: "
+              f"{cost:>8} yuan, {cell['vehicles']} vehicles"
+              + ("" if cell["feasible"] else f"  infeasible: {cell['en']}"))
+
+
+if __name__ == "__main__":
+    main()
