@@ -239,3 +239,34 @@ def test_outputs_list_the_runs_the_frequency_cells_and_the_daily_comparison(tiny
     assert "4,200" in line.text and "3,500" in line.text and "ratio 1.2" in line.text
     d["weekly"]["frequency"]["cells"][1]["feasible"] = True
     assert any("claims feasible" in p for p in validate_plan(d))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("county", ["改则县", "墨脱县"])
+def test_remote_county_week_visits_every_village_or_lists_it_with_its_figure(county):
+    """Every 行政村 of 改则县 / 墨脱县 is on a pattern, or listed impossible with its figure;
+    plan.json, the report's table and validate agree."""
+    from ruralnet.geo.county import load_county
+    from ruralnet.outputs.weekly_view import run_blocks, run_rows
+    from ruralnet.plan.build import PlanParams, make_plan
+
+    plan = make_plan(load_county(county), PlanParams(week=True), seed=0)
+    d = plan.data
+    md, wk = d["multi_day"], d["weekly"]
+    admin = {v["id"] for v in d["villages"] if v["kind"] == "village"}
+    visited = {p["village_id"] for p in wk["patterns"] if p["visits"] >= 1}
+    impossible = {x["village_id"] for x in md.get("villages_impossible", [])}
+    assert admin <= visited | impossible and not (visited & impossible)
+    assert all(" h" in x["en"] for x in md.get("villages_impossible", []))
+    runs = md["village_runs"]
+    assert wk["coverage"]["villages_unvisited"] == len(admin & impossible)
+    assert {r["village_id"] for r in runs} <= visited
+    assert all(r["one_way_min"] > 0 and " h" in r["en"] for r in runs)
+    assert len(run_rows(plan)) == len(runs) + len(impossible)
+    table = next(b for b in run_blocks(plan, "en") if b.kind == "table") if runs else None
+    assert table is None or len(table.frame) == len(runs) + len(impossible)
+    assert validate_plan(plan) == []
+    if runs:  # a false "visited" claim: the week keeps the pattern, the run is gone
+        bad = copy.deepcopy(d)
+        bad["multi_day"]["village_runs"].pop(0)
+        assert any("its run has None" in p for p in validate_plan(bad))

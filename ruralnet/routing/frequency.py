@@ -175,6 +175,12 @@ def frequency_curve(day_plan: Callable[[float], tuple[Any, Any]],
             if short_daily:
                 zh.append(f"每日配送仅达 {100 * f['daily_share']:.1f}%（目标 {100 * share:.0f}%）")
                 en.append(f"only {100 * f['daily_share']:.1f}% daily (target {100 * share:.0f}%)")
+                n_loops = len(remote.loops) if remote is not None else 0
+                n_runs = len(far.runs) + len(far.impossible) if far is not None else 0
+                if n_loops or n_runs:  # the binding figure: what no day can reach
+                    zh.append(f"{n_loops} 个乡镇站无每日干线，{n_runs} 个村日间支线到不了")
+                    en.append(f"{n_loops} stations get no daily trunk, {n_runs} villages no "
+                              "day feeder reaches")
             if short_week:
                 zh.append(f"每周至少 {k} 次的行政村仅 {100 * f['min_share'](k):.1f}%")
                 en.append(f"only {100 * f['min_share'](k):.1f}% of 行政村 get {k} visits a week")
