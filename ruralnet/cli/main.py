@@ -229,6 +229,9 @@ def _step(msg: str) -> None:
               help="Weekly plan: visits a week of each village not served daily (default 2).")
 @click.option("--horizon-days", type=click.IntRange(1, 14), default=None,
               help="Working days of the week (default 7; 6 = Mon–Sat).")
+@click.option("--frequency-curve", is_flag=True,
+              help="With --week: also re-plan the week for daily share 80/90/100 % × minimum "
+                   "visits 1/2/3 a week (频次曲线; 3 day plans and 9 weeks: slow).")
 @click.option("--strict", is_flag=True,
               help="Exit 3 when any plan target of the county's indicator system is not met.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
@@ -249,7 +252,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
          budget_file: str | None, sensitivity: bool, workers: int | None,
          scheduler: str | None, pool_warehouses: int | None,
          reproducible: bool, week: bool, min_visits: int | None, horizon_days: int | None,
-         strict: bool, out: str, force: bool) -> None:
+         frequency_curve: bool, strict: bool, out: str, force: bool) -> None:
     """Plan a county's daily three-tier logistics / 生成县域物流规划.
 
     Writes plan.json, routes.csv, scorecard.csv, map.html, report.html,
@@ -293,8 +296,10 @@ def plan(county: str | None, scenario: str | None, province: str | None,
                                               ("max_warehouses", warehouses),
                                               ("min_visits_per_week", min_visits),
                                               ("horizon_days", horizon_days)) if v is not None}
-    if week:
+    if week or frequency_curve:
         over["week"] = True
+    if frequency_curve:
+        over["frequency_curve"] = True
     if parcels_per_village is not None:
         try:
             over["demand"] = dc_replace(params.demand, parcels_per_village=parcels_per_village)
@@ -360,6 +365,12 @@ def plan(county: str | None, scenario: str | None, province: str | None,
                    f"{cov['villages_total']}; {cost['total_per_week']:.0f} 元/周 yuan a week vs "
                    f"daily plan repeated {cost['daily_plan_repeated_per_week']:.0f} "
                    f"(ratio {cost['ratio_to_daily_repeated']})")
+        for c in (wk.get("frequency") or {}).get("cells", []):
+            click.echo(f"  频次 frequency {100 * c['daily_share_target']:.0f}% daily × "
+                       f"{c['min_visits']}/周: " + (
+                           f"{c['cost_per_week']:.0f} 元/周, {c['vehicles']} vehicles"
+                           if c["cost_per_week"] is not None else "—")
+                       + ("" if c["feasible"] else f" — 不可行 infeasible: {c['en']}"))
     click.echo(f"已写入 wrote {', '.join(files)} → {out_path}")
     echo_verdicts(p, system, params, set(sc.explicit_keys) | set(over))
     if _say_not_met(p, system) and strict:

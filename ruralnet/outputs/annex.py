@@ -29,6 +29,7 @@ from ruralnet.outputs.exports import (
     scorecard_scope,
     scorecard_table,
 )
+from ruralnet.outputs.frequency_view import comparison_blocks, frequency_blocks
 from ruralnet.outputs.prose import plan_paragraphs
 from ruralnet.outputs.served import figures_of, village_status
 from ruralnet.outputs.weekly_view import schedule_blocks
@@ -117,9 +118,9 @@ def build_annex(plan: Plan, *, scorecard: Any = None, county: County | None = No
     blocks.append(Block("note", pick("各线路的司机线路单（逐站时间与装卸量）见 manifests.html。",
                                      "Driver manifests (stop by stop): manifests.html.", lang)))
     blocks.append(Block("table", frame=_route_frame(plan, lang), cls="routes"))
-    blocks += schedule_blocks(plan, lang)
+    blocks += schedule_blocks(plan, lang) + comparison_blocks(plan, lang)
     blocks += _scorecard_blocks(card, lang, scorecard_scope(scorecard))
-    blocks += _fleet_blocks(plan, lang)
+    blocks += _fleet_blocks(plan, lang) + frequency_blocks(plan, lang)
     blocks += cost_blocks(plan, lang)
     blocks += _unserved_blocks(plan, lang)
     blocks += _model_blocks(plan, lang)

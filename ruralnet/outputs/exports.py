@@ -30,6 +30,7 @@ import pandas as pd
 from ruralnet._io import atomic_path
 from ruralnet.exceptions import RuralnetError
 from ruralnet.outputs.costs_view import economics_sheets
+from ruralnet.outputs.frequency_view import frequency_frame
 from ruralnet.outputs.served import STATUS_TEXT, figures_of, village_status
 from ruralnet.outputs.weekly_view import has_week, schedule_frame, visits_per_week
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
@@ -448,6 +449,7 @@ def write_excel(plan: Plan, path: str | Path, scorecard: Any = None) -> Path:
         else pd.DataFrame({"说明 note": ["未提供指标评分 no scorecard given"]}),
         "村庄": village_table(plan),
         **({"班次": schedule_frame(plan)} if has_week(plan) else {}),
+        **({"频次": frequency_frame(plan)} if not frequency_frame(plan).empty else {}),
         "线路": stop_table(plan).rename(columns=STOP_COLUMNS),
         "站点": _site_table(plan),
     }

@@ -28,8 +28,8 @@ from ruralnet.outputs.served import village_status
 from ruralnet.outputs.timetable import DAY_ZH, timetables
 from ruralnet.outputs.words import pick
 
-__all__ = ["has_week", "not_daily_places", "schedule_blocks", "schedule_frame", "days_text",
-           "visits_per_week", "weekly_text"]
+__all__ = ["has_week", "not_daily_places", "run_blocks", "run_rows", "schedule_blocks",
+           "schedule_frame", "days_text", "visits_per_week", "weekly_text"]
 
 LOOP_REASON = {"late_arrival": ("干线到站晚于截止时间", "trunk arrives after the cut-off"),
                "round_trip_over_shift": ("往返超出单班时长", "round trip longer than a shift"),
@@ -75,6 +75,8 @@ def _visits(plan: Any) -> dict[str, tuple[int, list[int], str]]:
                 if s.get("village_id") and r["tier"] in ("feeder", "direct"):
                     out.setdefault(s["village_id"], (H, list(range(1, H + 1)),
                                                      r["depot_site_id"]))
+    for run in (d.get("multi_day") or {}).get("village_runs", []):
+        out[run["village_id"]] = (len(run["days"]), sorted(run["days"]), run["station_site_id"])
     for vid, site in at_station.items():
         if status.get(vid) == "daily" and out.get(vid, (0,))[0] < H:
             out[vid] = (H, list(range(1, H + 1)), site)
@@ -103,6 +105,8 @@ def _days_of(d: dict[str, Any]) -> dict[str, list[int]]:
                     continue  # the week's patterns already give its days
                 out[s["village_id"]] = sorted(set(out.get(s["village_id"], []))
                                                   | set(lp["service_days"]))
+    for run in md.get("village_runs", []):
+        out[run["village_id"]] = sorted(run["days"])
     return out
 
 
@@ -174,6 +178,49 @@ def _groups(d: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["town"], r["station"], -r["visits"], r["days"]))
 
 
+def run_rows(plan: Any) -> list[dict[str, Any]]:
+    """Far villages' dedicated runs and the villages even a run cannot serve, one row each."""
+    d = getattr(plan, "data", plan)
+    md = d.get("multi_day") or {}
+    H = horizon(d)
+    site = {s["id"]: s.get("name", s["id"]) for s in d["sites"]}
+    names = {v["id"]: v["name"] for v in d["villages"]}
+    rows = [{"village": names.get(r["village_id"], r["village_id"]),
+             "station": site.get(r["station_site_id"], r["station_site_id"]),
+             "run": ("早班当日往返 same-day" if r["kind"] == "same_day"
+                     else f"{r['cycle_days']} 天过夜 {r['cycle_days']}-day overnight"),
+             "visits": r["visits"], "days": days_text(r["days"], H),
+             "one_way_h": round(r["one_way_min"] / 60, 1), "shift_h": round(r["shift_min"] / 60, 1),
+             "cost_per_week": r["cost_per_week"], "zh": r["zh"], "en": r["en"]}
+            for r in md.get("village_runs", [])]
+    rows += [{"village": names.get(x["village_id"], x["village_id"]),
+              "station": site.get(x["station_site_id"], x["station_site_id"]),
+              "run": "无法配送 none", "visits": 0, "days": "—", "one_way_h": None,
+              "shift_h": None, "cost_per_week": 0.0, "zh": x["zh"], "en": x["en"]}
+             for x in md.get("villages_impossible", [])]
+    return rows
+
+
+def run_blocks(plan: Any, lang: str) -> list[Block]:
+    """Return the report's table of far villages' runs (nothing when there are none)."""
+    rows = run_rows(plan)
+    if not rows:
+        return []
+    table = [{"村": r["village"], "中转站": r["station"], "专线": r["run"],
+              "次/周": str(r["visits"]), "配送日": r["days"],
+              "约束": pick(r["zh"], r["en"], lang)} for r in rows]
+    cols = [("村", "village"), ("中转站", "station"), ("专线", "run"), ("次/周", "visits/week"),
+            ("配送日", "days"), ("约束", "binding figure")]
+    n_imp = sum(1 for r in rows if r["visits"] == 0)
+    return [Block("h3", pick("日间支线到不了的村：专线", "Villages no day feeder reaches: "
+                             "dedicated runs", lang)),
+            Block("p", pick(f"{len(rows) - n_imp} 个村改为专线配送，{n_imp} 个村连专线也无法配送。"
+                            "每条专线一辆车（未合并）。",
+                            f"{len(rows) - n_imp} villages get a dedicated run, {n_imp} cannot be "
+                            "served even so; one vehicle per run (not pooled).", lang)),
+            Block("table", frame=frame_of(table, cols, lang), cls="village_runs")]
+
+
 def schedule_frame(plan: Any) -> pd.DataFrame:
     """Return the 班次 sheet: one row per (station, visit days) with its villages."""
     d = getattr(plan, "data", plan)
@@ -225,6 +272,7 @@ def schedule_blocks(plan: Any, lang: str) -> list[Block]:
                 Block("table", frame=frame_of(rows, [("中转站", "station"), ("周期", "cycle"),
                                                     ("配送日", "days"), ("原因", "reason")],
                                               lang), cls="loops")]
+    out += run_blocks(d, lang)
     out.append(Block("note", pick("逐车逐日线路见 timetable_vehicles.csv，各村到达时间见 "
                                   "timetable_villages.csv。", "Per-vehicle per-day routes: "
                                   "timetable_vehicles.csv; arrivals per village: "

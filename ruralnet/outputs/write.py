@@ -9,6 +9,7 @@ from typing import Any
 from ruralnet._io import atomic_path, cjk_font
 from ruralnet.exceptions import RuralnetWarning
 from ruralnet.outputs import docx_report, exports, kml, manifests, maps, print_map, report
+from ruralnet.outputs.frequency_view import write_week_csv
 from ruralnet.outputs.timetable import write_timetables
 from ruralnet.programme.scorecard import score_plan
 
@@ -71,4 +72,5 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
     kml.write_kml(plan, folder / "plan.kmz", county)
     kml.write_kml(plan, folder / "plan_gcj02.kmz", county, gcj02=True)
     return files + ["report.html", "report.docx", "manifests.html", "plan.kmz",
-                    "plan_gcj02.kmz"] + write_timetables(plan, folder)
+                    "plan_gcj02.kmz"] + write_timetables(plan, folder) + write_week_csv(
+                        plan, folder)

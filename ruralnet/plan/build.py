@@ -33,13 +33,16 @@ from ruralnet.geo.county import County, DemandParams
 from ruralnet.geo.seats import GEONAMES_ATTRIBUTION, seat_sentence
 from ruralnet.plan.document import SYNTHETIC_NOTICE_EN, SYNTHETIC_NOTICE_ZH, Plan
 from ruralnet.plan.multi_day import add_multi_day
-from ruralnet.plan.weekly_checks import add_weekly
+from ruralnet.plan.village_runs import add_village_runs
+from ruralnet.plan.weekly_checks import add_frequency, add_weekly
 from ruralnet.routing import (
     DailyRoutingParams,
     DailyRoutingResult,
     FleetType,
     plan_daily_routes,
 )
+from ruralnet.routing.far_villages import far_items, plan_far_villages
+from ruralnet.routing.frequency import frequency_curve
 from ruralnet.routing.remote import RemotePlan, plan_remote_days
 from ruralnet.routing.split import split_loads
 from ruralnet.routing.weekly import WeeklyParams, WeeklyResult, plan_weekly_feeders
@@ -109,6 +112,11 @@ class PlanParams:
         fixed pattern of days, recorded in plan.json's ``weekly``.
     min_visits_per_week
         Visits a week of each administrative village not served daily.
+    frequency_curve
+        With ``week``: also plan every cell of daily share 80/90/100 % ×
+        minimum visits 1/2/3 a week (:mod:`ruralnet.routing.frequency`),
+        recorded in ``weekly.frequency``; ``frequency_time_limit_s`` is the
+        weekly search budget per station of a cell.
     """
 
     mode: str = "two_tier"
@@ -135,6 +143,8 @@ class PlanParams:
     horizon_days: int = 7
     week: bool = False
     min_visits_per_week: int = 2
+    frequency_curve: bool = False
+    frequency_time_limit_s: float = 1.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon_days <= 14:
@@ -455,9 +465,18 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
         feeders = tuple(r for lp in remote.loops for r in lp.feeder_routes)
         add_multi_day(data, remote, point_ids,
                       _route_records(replace(routing, routes=feeders), point_ids))
+        ix, a = _routing_inputs(county, pts, sites, params, seed)  # far villages' runs
+        items = far_items(remote, **{k: a[k] for k in ("stations", "villages", "catchments",
+                                                       "delivery_kg", "pickup_kg")})
+        add_village_runs(data, plan_far_villages(
+            tm.distance_m[ix], tm.duration_s[ix], items, feeder_fleet=params.feeder_fleet,
+            params=a["params"], horizon_days=params.horizon_days,
+            min_visits_per_week=params.min_visits_per_week), point_ids)
     if week is not None:
         add_weekly(data, week, point_ids,
                    [_route_records(replace(routing, routes=day), point_ids) for day in week.days])
+    if week is not None and params.frequency_curve:
+        _frequency(county, pts, tm, sites, params, seed, data)
     _add_road_paths(data, network, tm.node_ids, pts, sites)
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
                         "routing": _round(routing.runtime_s, 1),
@@ -701,6 +720,40 @@ def _weekly(county: County, pts: _Points, dist: np.ndarray, dur: np.ndarray, sit
         params=a["params"], seed=seed,
         weekly=WeeklyParams(horizon_days=params.horizon_days,
                             min_visits_per_week=params.min_visits_per_week))
+
+
+def _frequency(county: County, pts: _Points, tm: Any, sites: Sites, params: PlanParams,
+               seed: int, data: dict[str, Any]) -> None:
+    """Add ``weekly.frequency``: the week re-planned per daily share × visits a week."""
+    ix, a = _routing_inputs(county, pts, sites, params, seed)
+    dist, dur = tm.distance_m[ix], tm.duration_s[ix]
+    keys = ("stations", "villages", "catchments", "delivery_kg", "pickup_kg")
+
+    def day_plan(share: float):
+        p = replace(params, coverage_target=share,
+                    routing=replace(params.routing, curve_targets=()))
+        return _route(county, pts, tm.distance_m, tm.duration_s, sites, p, seed)
+
+    def week_plan(daily: DailyRoutingResult, k: int) -> WeeklyResult:
+        return plan_weekly_feeders(
+            daily, dist, dur, **{x: a[x] for x in keys}, feeder_fleet=params.feeder_fleet,
+            village_kinds=a["village_kinds"], params=a["params"], seed=seed,
+            weekly=WeeklyParams(horizon_days=params.horizon_days, min_visits_per_week=k,
+                                time_limit_s=params.frequency_time_limit_s))
+
+    def far_plan(remote: RemotePlan | None, k: int):
+        if remote is None:
+            return None
+        return plan_far_villages(dist, dur, far_items(remote, **{x: a[x] for x in keys}),
+                                 feeder_fleet=params.feeder_fleet, params=a["params"],
+                                 horizon_days=params.horizon_days, min_visits_per_week=k)
+
+    admin = {q for q, kind in zip(a["villages"], a["village_kinds"], strict=True)
+             if kind == "village"}
+    cells = frequency_curve(day_plan, week_plan, far_plan, admin=admin,
+                            horizon_days=params.horizon_days,
+                            fixed_per_day=data["costs"]["sites_per_day"])
+    add_frequency(data, cells)
 
 
 def _routing_inputs(county: County, pts: _Points, sites: Sites, params: PlanParams,

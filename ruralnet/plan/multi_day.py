@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ruralnet.plan.village_runs import village_run_problems
+
 __all__ = ["ACCUMULATION_NOTE", "add_multi_day", "multi_day_problems"]
 
 ACCUMULATION_NOTE = (
@@ -106,7 +108,8 @@ def multi_day_problems(d: dict[str, Any],
     (``check_route``), leave from its station, visit only its township's
     villages, none served daily, each at most once, delivering
     ``cycle_days`` days of the village's demand; every station and village
-    listed as not daily is indeed not served daily.
+    listed as not daily is indeed not served daily; far villages' runs
+    (:func:`ruralnet.plan.village_runs.village_run_problems`).
 
     Parameters
     ----------
@@ -167,6 +170,8 @@ def multi_day_problems(d: dict[str, Any],
                                     check_route)
     out += [f"multi-day feeder route {rid} belongs to no loop" for rid in feeders
             if rid not in seen]
+    loop_vill = {s.get("village_id") for r in md["feeder_routes"] for s in r["stops"]}
+    out += village_run_problems(d, daily_vill, loop_vill)
     for x in md["not_daily"]:
         if (x["kind"] == "station" and x["id"] in daily_trunk) or (
                 x["kind"] == "village" and x["id"] in daily_vill):

@@ -16,7 +16,8 @@ recomputed from ``plan.json`` by hand:
    for the down share, up for the up share).
 3. **Multi-day loops** (remote stations, ``multi_day``): a loop's daily cost
    (the loop plus its feeders on their service days) goes to its station's
-   township, split down/up by the loop's kg, then to the villages as in 2.
+   township, split down/up by the loop's kg, then to the villages as in 2;
+   a far village's run (``multi_day.village_runs``) a day goes to its village.
 4. **Sites.** A site's daily fixed cost (``sites[].fixed_cost_yuan``) is
    shared by the parcels it handles, split down/up by parcel counts: the
    county warehouse by every parcel of the county, a township station by the
@@ -208,6 +209,16 @@ def allocate_parcel_costs(doc: Mapping[str, Any]) -> ParcelCosts:
         tier_up["multi_day"] += yuan * (1 - share)
         _pass_on(st, yuan * share, villages, station_town, town_of, p_down, town_down, v_down)
         _pass_on(st, yuan * (1 - share), villages, station_town, town_of, p_up, town_up, v_up)
+    md = doc.get("multi_day") or {}
+    for run in md.get("village_runs", []):  # a far village's run: to that village, per day
+        yuan = float(run["cost_per_week"]) / (md.get("horizon_days") or 1)
+        kg_d, kg_u = sum(run["deliver_kg"]), sum(run["pickup_kg"])
+        share = kg_d / (kg_d + kg_u) if kg_d + kg_u > 0 else 0.5
+        tier_down["multi_day"] += yuan * share
+        tier_up["multi_day"] += yuan * (1 - share)
+        v_down[run["village_id"]] += yuan * share
+        v_up[run["village_id"]] += yuan * (1 - share)
+        routed.add(run["village_id"])
     site_down, site_up, unallocated = _site_shares(doc, p_down, p_up, town_down, town_up)
     tot_down, tot_up = sum(p_down.values()), sum(p_up.values())
     tiers = ("trunk", "feeder", "direct") + (("multi_day",) if "multi_day" in tier_down else ())

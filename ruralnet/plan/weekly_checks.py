@@ -17,7 +17,7 @@ from typing import Any
 
 from ruralnet.plan.multi_day import ACCUMULATION_NOTE
 
-__all__ = ["DAY_ZH", "add_weekly", "weekly_problems"]
+__all__ = ["DAY_ZH", "add_frequency", "add_weekly", "weekly_problems"]
 
 DAY_ZH = "一二三四五六日"
 KG_TOL = 0.2
@@ -63,6 +63,8 @@ def add_weekly(data: dict[str, Any], week: Any, point_ids: list[str],
         for v in data["villages"]:
             if v["id"] in on_loop and v["township_id"] == town_of[lp["station_site_id"]]:
                 pats[v["id"]] = (list(lp["service_days"]), "multi_day")
+    for run in md.get("village_runs", []):
+        pats[run["village_id"]] = (list(run["days"]), "multi_day_run")
     patterns = [{"village_id": vid, "days": days, "days_zh": days_zh(days), "visits": len(days),
                  "daily": len(days) == H, "via": via} for vid, (days, via) in sorted(pats.items())]
     data["weekly"] = {
@@ -71,6 +73,16 @@ def add_weekly(data: dict[str, Any], week: Any, point_ids: list[str],
         "days": [{"day": d + 1, "routes": recs} for d, recs in enumerate(day_records)],
         "coverage": weekly_coverage(data["villages"], patterns, H, week.min_visits_per_week),
         "costs": _weekly_costs(data, week, H), "note": ACCUMULATION_NOTE}
+
+
+def add_frequency(data: dict[str, Any], cells: Any) -> None:
+    """Add ``weekly["frequency"]``: cells of :func:`ruralnet.routing.frequency.frequency_curve`."""
+    data["weekly"]["frequency"] = {
+        "cells": [c.to_dict() for c in cells],
+        "note": "每格重新规划：每日配送比例 × 每周最少次数；周成本含线路、多日干线、专线与站点"
+                "固定成本 | each cell re-planned: daily share × minimum visits a week; the "
+                "week's cost counts routes, multi-day loops, far villages' runs and the sites' "
+                "fixed cost"}
 
 
 def weekly_coverage(villages: list[dict[str, Any]], patterns: list[dict[str, Any]], H: int,
@@ -145,6 +157,7 @@ def weekly_problems(d: dict[str, Any],
                     continue
                 seen.setdefault(v, []).append(n)
                 out += _load_problems(n, r["id"], v, s, pats, vill, H)
+    out += _multi_day_claims(d, pats)
     for v, p in pats.items():
         if p["via"] != "feeder":
             continue
@@ -156,11 +169,47 @@ def weekly_problems(d: dict[str, Any],
                        f"{p['daily']} for days {p['days']}")
     out += [f"weekly: village {v} visited on days {sorted(ds)} without a pattern"
             for v, ds in seen.items() if v not in pats]
+    for c in (wk.get("frequency") or {}).get("cells", []):
+        if c["feasible"] and ((c["daily_share"] or 0) < c["daily_share_target"] - 1e-6
+                              or (c["weekly_share"] or 0) < 1 - 1e-6 or not c["cost_per_week"]):
+            out.append(f"frequency: cell {c['daily_share_target']} × {c['min_visits']} claims "
+                       f"feasible with daily {c['daily_share']}, weekly {c['weekly_share']}")
     truth = weekly_coverage(d["villages"], wk["patterns"], H, wk["min_visits_per_week"])
     for key, value in truth.items():
         claim = wk["coverage"].get(key)
         if claim is None or abs(claim - value) > 1e-3:
             out.append(f"weekly coverage: {key} claims {claim} but the patterns give {value}")
+    return out
+
+
+def _multi_day_claims(d: dict[str, Any], pats: dict[str, Any]) -> list[str]:
+    """Patterns not on a day's feeders must be backed by a loop's feeders or a village run."""
+    md = d.get("multi_day") or {}
+    runs = {r["village_id"]: sorted(r["days"]) for r in md.get("village_runs", [])}
+    feeders = {r["id"]: r for r in md.get("feeder_routes", [])}
+    loop_days: dict[str, set[int]] = {}
+    for lp in md.get("loops", []):
+        for rid in lp["feeder_route_ids"]:
+            for s in feeders.get(rid, {}).get("stops", []):
+                if s.get("village_id"):
+                    loop_days.setdefault(s["village_id"], set()).update(lp["service_days"])
+    out = []
+    for v, p in pats.items():
+        if p["via"] == "multi_day_run":
+            if runs.get(v) != sorted(p["days"]):
+                out.append(f"weekly: village {v} claims run days {p['days']}, its run has "
+                           f"{runs.get(v)}")
+        elif p["via"] == "multi_day":
+            if sorted(loop_days.get(v, ())) != sorted(p["days"]):
+                out.append(f"weekly: village {v} claims loop days {p['days']}, the loops' "
+                           f"feeders visit it on {sorted(loop_days.get(v, ()))}")
+        elif p["via"] != "feeder":
+            out.append(f"weekly: village {v} pattern via {p['via']!r} is unknown")
+        if p["via"] != "feeder" and (p["visits"] != len(p["days"])
+                                     or p["daily"] != (len(p["days"]) == d["weekly"]
+                                                       ["horizon_days"])):
+            out.append(f"weekly: village {v} pattern claims {p['visits']} visits/daily "
+                       f"{p['daily']} for days {p['days']}")
     return out
 
 

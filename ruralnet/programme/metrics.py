@@ -200,15 +200,27 @@ def synthetic_layers(plan: Mapping[str, Any]) -> tuple[str, ...]:
 def _multi_day_evidence(plan: Mapping[str, Any],
                         out: Mapping[str, MetricValue]) -> dict[str, MetricValue]:
     """Add to the daily shares' evidence the stations on multi-day loops and their figures."""
-    loops = (plan.get("multi_day") or {}).get("loops", [])
-    if not loops:
+    md = plan.get("multi_day") or {}
+    loops = md.get("loops", [])
+    runs, impossible = md.get("village_runs") or [], md.get("villages_impossible") or []
+    if not (loops or runs or impossible):
         return {}
-    hours = [lp["one_way_min"] / 60 for lp in loops]
-    shift = loops[0]["shift_min"] / 60
-    why = (f"; {len(loops)} township stations on multi-day loops (one-way "
-           f"{min(hours):.1f}–{max(hours):.1f} h vs shift {shift:.1f} h"
-           + ("" if all(lp["reason"] != "late_arrival" for lp in loops)
-              else " or the trunk cut-off") + "): "
-           + ", ".join(f"{lp['station_site_id']} 周{lp['service_days_zh']}" for lp in loops))
+    why = ""
+    if loops:
+        hours = [lp["one_way_min"] / 60 for lp in loops]
+        shift = loops[0]["shift_min"] / 60
+        why = (f"; {len(loops)} township stations on multi-day loops (one-way "
+               f"{min(hours):.1f}–{max(hours):.1f} h vs shift {shift:.1f} h"
+               + ("" if all(lp["reason"] != "late_arrival" for lp in loops)
+                  else " or the trunk cut-off") + "): "
+               + ", ".join(f"{lp['station_site_id']} 周{lp['service_days_zh']}" for lp in loops))
+    if runs:
+        hours = [r["one_way_min"] / 60 for r in runs]
+        why += (f"; {len(runs)} villages no day feeder reaches on dedicated runs (one-way "
+                f"{min(hours):.1f}–{max(hours):.1f} h vs shift {runs[0]['shift_min'] / 60:.1f} h; "
+                f"{sum(r['kind'] == 'overnight' for r in runs)} overnight)")
+    if impossible:
+        why += (f"; {len(impossible)} villages not even a run can serve: "
+                + ", ".join(f"{x['village_id']} ({x['en']})" for x in impossible[:5]))
     return {k: MetricValue(out[k].value, out[k].evidence + why)
             for k in ("townships_daily_share", "villages_daily_share") if k in out}
