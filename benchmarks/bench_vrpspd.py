@@ -1,0 +1,242 @@
+"""Benchmark ruralnet's two-way-load routing on the VRPSPD literature sets.
+
+Reads ``../shared/benchmarks/vrpspd`` (Dethloff 2001 and Salhi & Nagy 1999
+in the LKH-3 format; see its README for the conventions). Each instance is
+solved twice with the same integer data, seed and time limit:
+
+* ``interface``: through ruralnet's routing interface — a
+  :class:`ruralnet.routing.RoutingProblem` of :class:`~ruralnet.routing.Client`
+  records with ``delivery_kg`` / ``pickup_kg`` solved by
+  :func:`ruralnet.routing.solve_routes` (engine PyVRP; the compile, engine
+  and route re-check path the county plans use);
+* ``pyvrp``: PyVRP's own ``Model`` called directly, the same-run baseline.
+
+Integer data (the engines' arithmetic): distances in 1e-4 units (Dethloff:
+the file's own integer matrix, exact; Salhi–Nagy: nint(1e4 · d)). Durations
+only where a route limit exists (CMT6–10, 13, 14): travel ceil(s · d) and
+service s · service with s = floor(600000 / DISTANCE) time units per unit,
+limit floor(s · DISTANCE) — rounding up, so an integer-feasible route is
+feasible in double precision (ruralnet's horizon is one week in seconds,
+604800, hence s < 1e4). Loads are the file integers.
+
+Every returned solution is **re-evaluated from scratch** by
+``_vrp_readers.evaluate_spd`` (cost from the matrix / 1e4 or from the
+coordinates in double precision; load leaving the depot = the route's
+deliveries, then += pickup − delivery at each stop, ≤ Q throughout;
+travel + service ≤ DISTANCE; ≤ VEHICLES routes; every customer once); the
+cost printed is that re-evaluation, and an infeasible solution is printed as
+such, not as a cost. The LKH-3 tours shipped with the data are re-evaluated
+first as a check on the evaluator. Gap % = 100 (cost − BKS) / BKS.
+
+Usage (the two methods may run as two processes, then be combined)::
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_vrpspd.py --time-limit 60 \
+        --method interface --save /tmp/spd_if.json
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_vrpspd.py --time-limit 60 \
+        --method pyvrp --save /tmp/spd_pv.json
+    python benchmarks/bench_vrpspd.py --combine /tmp/spd_if.json /tmp/spd_pv.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _vrp_readers import Spd, evaluate_spd, read_lkh_tour, read_vrpspd  # noqa: E402
+
+from ruralnet.exceptions import InfeasibleError  # noqa: E402
+from ruralnet.routing import (  # noqa: E402
+    Client,
+    Depot,
+    RoutingParams,
+    RoutingProblem,
+    VehicleType,
+    solve_routes,
+)
+from ruralnet.settings import benchmarks_dir  # noqa: E402
+
+DIST_SCALE = 10_000
+"""Integer distance units per reported unit."""
+HORIZON = 600_000
+"""Largest integer route duration used (ruralnet's horizon is 604800 s)."""
+
+
+def folder() -> Path:
+    return benchmarks_dir() / "vrpspd"
+
+
+def integer_data(inst: Spd) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """Return the integer distance and duration matrices, service and route limit."""
+    if inst.matrix is not None:
+        dist = inst.matrix.astype(np.int64)
+    else:
+        dist = np.rint(inst.cost * DIST_SCALE).astype(np.int64)
+    n = len(inst.pickup)
+    if inst.max_duration <= 0:
+        return dist, np.zeros((n, n), dtype=np.int64), np.zeros(n, dtype=np.int64), None
+    s = math.floor(HORIZON / inst.max_duration)
+    dur = np.ceil(inst.cost * s - 1e-9).astype(np.int64)
+    np.fill_diagonal(dur, 0)
+    service = np.ceil(inst.service * s - 1e-9).astype(np.int64)
+    return dist, dur, service, math.floor(inst.max_duration * s)
+
+
+def to_problem(inst: Spd) -> RoutingProblem:
+    """Build the ruralnet problem; cost_per_km = 1 gives 100 engine units per distance unit."""
+    dist, dur, service, limit = integer_data(inst)
+    clients = tuple(
+        Client(delivery_kg=float(inst.delivery[i]), pickup_kg=float(inst.pickup[i]),
+               service_s=int(service[i]))
+        for i in range(1, len(inst.pickup))
+    )
+    vt = VehicleType(capacity_kg=float(inst.capacity), num_available=inst.num_vehicles,
+                     cost_per_km=1.0, max_duration_s=limit)
+    return RoutingProblem((Depot(),), clients, (vt,), dist, dur)
+
+
+def solve_interface(inst: Spd, limit: float, seed: int) -> list[list[int]] | None:
+    try:
+        res = solve_routes(to_problem(inst), RoutingParams(engine="pyvrp", time_limit_s=limit),
+                           seed=seed)
+    except InfeasibleError:
+        return None
+    return [[s.client + 1 for s in r.stops] for r in res.routes]
+
+
+def solve_direct(inst: Spd, limit: float, seed: int) -> list[list[int]] | None:
+    """PyVRP's own Model on the same integers (the same-run baseline)."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    dist, dur, service, lim = integer_data(inst)
+    m = pyvrp.Model()
+    locs = [m.add_location(x=0, y=0) for _ in range(len(inst.pickup))]
+    depot = m.add_depot(locs[0])
+    kw = {} if lim is None else {"shift_duration": lim}
+    m.add_vehicle_type(inst.num_vehicles, capacity=int(inst.capacity), start_depot=depot,
+                       end_depot=depot, **kw)
+    for i in range(1, len(inst.pickup)):
+        m.add_client(locs[i], delivery=int(inst.delivery[i]), pickup=int(inst.pickup[i]),
+                     service_duration=int(service[i]))
+    for a, la in enumerate(locs):
+        for b, lb in enumerate(locs):
+            if a != b:
+                m.add_edge(la, lb, distance=int(dist[a, b]), duration=int(dur[a, b]))
+    res = m.solve(MaxRuntime(limit), seed=seed, display=False)
+    if not res.best.is_feasible():
+        return None
+    routes = [[a.idx + 1 for a in r if a.is_client()] for r in res.best.routes()]
+    return [r for r in routes if r]
+
+
+def run(names: list[str] | None, method: str, limit: float, seed: int) -> list[dict]:
+    base = folder()
+    with open(base / "bks.csv", newline="") as fh:
+        bks = {r["instance"]: float(r["best_known"]) for r in csv.DictReader(fh)}
+    rows = []
+    for name in sorted(bks):
+        if names and name not in names:
+            continue
+        inst = read_vrpspd(base / f"{name}.vrpspd")
+        tour = read_lkh_tour(base / f"{name}.tour", len(inst.pickup))
+        ref, problems = evaluate_spd(inst, tour)
+        if problems:
+            raise SystemExit(f"evaluator rejects the LKH-3 tour of {name}: {problems}")
+        solver = solve_interface if method == "interface" else solve_direct
+        t0 = time.perf_counter()
+        routes = solver(inst, limit, seed)
+        secs = time.perf_counter() - t0
+        row = {"instance": name, "method": method, "bks": bks[name], "seconds": secs,
+               "n": len(inst.pickup) - 1}
+        if routes is None:
+            row.update(cost=None, status="no feasible solution")
+        else:
+            cost, problems = evaluate_spd(inst, routes)
+            row.update(cost=None if problems else cost, status="; ".join(problems) or "ok",
+                       routes=len(routes))
+        rows.append(row)
+        gap = "-" if row["cost"] is None else f"{100 * (row['cost'] - bks[name]) / bks[name]:.2f}"
+        print(f"{method:>9} {name:>7} {row['status']:>4} {row.get('cost') or 0:>10.4f} "
+              f"{gap:>6}% {secs:5.1f}s", flush=True)
+    return rows
+
+
+def table(rows: list[dict]) -> None:
+    """Print the per-instance gap table, interface beside direct PyVRP."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["instance"], {})[r["method"]] = r
+    methods = [m for m in ("interface", "pyvrp") if any(m in v for v in by.values())]
+    head = f"{'instance':>8} {'n':>4} {'bks':>10}"
+    for m in methods:
+        head += f" {m:>10} {'gap%':>6}"
+    print(head)
+    gaps = {m: [] for m in methods}
+    bad = {m: 0 for m in methods}
+    for name, v in sorted(by.items()):
+        any_row = next(iter(v.values()))
+        line = f"{name:>8} {any_row['n']:>4} {any_row['bks']:>10.4f}"
+        for m in methods:
+            r = v.get(m)
+            if r is None or r["cost"] is None:
+                line += f" {'infeas.' if r else '-':>10} {'-':>6}"
+                bad[m] += r is not None
+                continue
+            g = 100 * (r["cost"] - r["bks"]) / r["bks"]
+            gaps[m].append(g)
+            line += f" {r['cost']:>10.4f} {g:>6.2f}"
+        print(line)
+    for m in methods:
+        if gaps[m]:
+            print(f"{m}: mean gap {statistics.mean(gaps[m]):.3f}%, max {max(gaps[m]):.3f}% "
+                  f"over {len(gaps[m])} instances, {bad[m]} without a feasible solution")
+    if len(methods) == 2:
+        both = [n for n, v in by.items() if all(v.get(m) and v[m]["cost"] for m in methods)]
+        if both:
+            ratio = statistics.mean(by[n]["interface"]["cost"] / by[n]["pyvrp"]["cost"]
+                                    for n in both)
+            print(f"mean cost ratio interface / direct PyVRP: {ratio:.5f} over {len(both)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance")
+    ap.add_argument("--instances", nargs="*", help="names (default: all in bks.csv)")
+    ap.add_argument("--method", choices=["both", "interface", "pyvrp"], default="both")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", type=Path, help="write the rows as JSON")
+    ap.add_argument("--combine", nargs="+", type=Path, help="print the table of saved runs")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if args.combine:
+        rows = [r for p in args.combine for r in json.loads(p.read_text())["rows"]]
+        table(rows)
+        return
+    methods = ["interface", "pyvrp"] if args.method == "both" else [args.method]
+    load = os.getloadavg()
+    rows = []
+    for m in methods:
+        rows += run(args.instances, m, args.time_limit, args.seed)
+    print(f"time limit {args.time_limit:g} s, seed {args.seed}, load average at start "
+          f"{load[0]:.2f} / at end {os.getloadavg()[0]:.2f}")
+    table(rows)
+    if args.save:
+        args.save.write_text(json.dumps({"time_limit": args.time_limit, "seed": args.seed,
+                                         "load_start": load, "load_end": os.getloadavg(),
+                                         "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
