@@ -153,6 +153,10 @@ def main() -> None:
                     help="rounds between whole-week re-solves (one-day-choice clients)")
     ap.add_argument("--resolve-share", type=float, default=1.0,
                     help="changed-day re-solve time as a share of the day time")
+    ap.add_argument("--search", default="lns", choices=["lns", "moves"],
+                    help="pattern search of solve_periodic")
+    ap.add_argument("--lns-share", type=float, default=0.5,
+                    help="length of one LNS phase as a share of the time limit")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     bks = {r["instance"]: float(r["best_known"])
@@ -167,7 +171,8 @@ def main() -> None:
         params = RoutingParams(engine=args.engine, time_limit_s=day_s)
         t0 = time.perf_counter()
         res = solve_periodic(problem, params, time_limit_s=args.time_limit, seed=args.seed,
-                             joint_every=args.joint_every, resolve_share=args.resolve_share)
+                             joint_every=args.joint_every, resolve_share=args.resolve_share,
+                             search=args.search, lns_share=args.lns_share)
         secs = time.perf_counter() - t0
         cost = evaluate(inst, dist, keep, res)
         gap = 100 * (cost - bks[name]) / bks[name]
