@@ -106,19 +106,21 @@ def to_problem(inst: Spd) -> RoutingProblem:
     return RoutingProblem((Depot(),), clients, (vt,), dist, dur)
 
 
-def solve_interface(inst: Spd, limit: float, seed: int) -> list[list[int]] | None:
+def solve_interface(inst: Spd, limit: float, seed: int,
+                    iterations: int | None = None) -> list[list[int]] | None:
+    params = RoutingParams(engine="pyvrp", time_limit_s=limit, max_iterations=iterations)
     try:
-        res = solve_routes(to_problem(inst), RoutingParams(engine="pyvrp", time_limit_s=limit),
-                           seed=seed)
+        res = solve_routes(to_problem(inst), params, seed=seed)
     except InfeasibleError:
         return None
     return [[s.client + 1 for s in r.stops] for r in res.routes]
 
 
-def solve_direct(inst: Spd, limit: float, seed: int) -> list[list[int]] | None:
+def solve_direct(inst: Spd, limit: float, seed: int,
+                 iterations: int | None = None) -> list[list[int]] | None:
     """PyVRP's own Model on the same integers (the same-run baseline)."""
     import pyvrp
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     dist, dur, service, lim = integer_data(inst)
     m = pyvrp.Model()
@@ -134,14 +136,18 @@ def solve_direct(inst: Spd, limit: float, seed: int) -> list[list[int]] | None:
         for b, lb in enumerate(locs):
             if a != b:
                 m.add_edge(la, lb, distance=int(dist[a, b]), duration=int(dur[a, b]))
-    res = m.solve(MaxRuntime(limit), seed=seed, display=False)
+    stop = MaxRuntime(limit)
+    if iterations is not None:
+        stop = MultipleCriteria([MaxIterations(iterations), stop])
+    res = m.solve(stop, seed=seed, display=False)
     if not res.best.is_feasible():
         return None
     routes = [[a.idx + 1 for a in r if a.is_client()] for r in res.best.routes()]
     return [r for r in routes if r]
 
 
-def run(names: list[str] | None, method: str, limit: float, seed: int) -> list[dict]:
+def run(names: list[str] | None, method: str, limit: float, seed: int,
+        iterations: int | None = None) -> list[dict]:
     base = folder()
     with open(base / "bks.csv", newline="") as fh:
         bks = {r["instance"]: float(r["best_known"]) for r in csv.DictReader(fh)}
@@ -156,7 +162,7 @@ def run(names: list[str] | None, method: str, limit: float, seed: int) -> list[d
             raise SystemExit(f"evaluator rejects the LKH-3 tour of {name}: {problems}")
         solver = solve_interface if method == "interface" else solve_direct
         t0 = time.perf_counter()
-        routes = solver(inst, limit, seed)
+        routes = solver(inst, limit, seed, iterations)
         secs = time.perf_counter() - t0
         row = {"instance": name, "method": method, "bks": bks[name], "seconds": secs,
                "n": len(inst.pickup) - 1}
@@ -216,6 +222,8 @@ def main() -> None:
     ap.add_argument("--instances", nargs="*", help="names (default: all in bks.csv)")
     ap.add_argument("--method", choices=["both", "interface", "pyvrp"], default="both")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--iterations", type=int, help="also stop after this many PyVRP iterations "
+                    "(load-independent: both methods get the same search)")
     ap.add_argument("--save", type=Path, help="write the rows as JSON")
     ap.add_argument("--combine", nargs="+", type=Path, help="print the table of saved runs")
     args = ap.parse_args()
@@ -228,8 +236,9 @@ def main() -> None:
     load = os.getloadavg()
     rows = []
     for m in methods:
-        rows += run(args.instances, m, args.time_limit, args.seed)
-    print(f"time limit {args.time_limit:g} s, seed {args.seed}, load average at start "
+        rows += run(args.instances, m, args.time_limit, args.seed, args.iterations)
+    print(f"time limit {args.time_limit:g} s, iterations {args.iterations}, seed {args.seed}, "
+          f"load average at start "
           f"{load[0]:.2f} / at end {os.getloadavg()[0]:.2f}")
     table(rows)
     if args.save:

@@ -74,3 +74,15 @@ def test_problem_keeps_the_file_integers():
     assert (p.distance_m == inst.matrix).all() and not p.duration_s.any()
     assert p.clients[0].pickup_kg == inst.pickup[1] and p.clients[0].delivery_kg == inst.delivery[1]
     assert p.vehicle_types[0].capacity_kg == 8236853 and p.vehicle_types[0].num_available == 4
+
+
+def test_interface_searches_exactly_as_direct_pyvrp_at_equal_iterations():
+    """Same integers, seed and iterations: the interface's rescaled data makes PyVRP's search
+    (penalties start at a fixed value per unit) identical to PyVRP called on the file units."""
+    from bench_vrpspd import solve_direct
+
+    inst = read_vrpspd(instances("vrpspd") / "CMT6X.vrpspd")
+    via = solve_interface(inst, limit=120.0, seed=3, iterations=100)
+    direct = solve_direct(inst, limit=120.0, seed=3, iterations=100)
+    assert via is not None and sorted(via) == sorted(direct)
+    assert evaluate_spd(inst, via) == evaluate_spd(inst, direct)
