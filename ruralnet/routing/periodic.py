@@ -19,16 +19,20 @@ genetic search of Vidal et al. 2012):
    already on that day, or the depot), preferring days with spare capacity;
 2. **route**: each day is an ordinary VRP solved with
    :func:`ruralnet.routing.solve.solve_routes` (PyVRP or OR-Tools);
-3. **improve**: pattern moves — take a client off its days (saving the
-   removal cost on each) and insert it on the days of another pattern at
-   the cheapest feasible position (checked loads, shift and duration),
-   applied when the week gets cheaper; days changed are re-solved when the
-   budget allows and the better of the edited and re-solved routes is kept;
-   repeated with small random perturbations (iterated local search) until
-   the budget ends.
+3. **improve**: a large-neighbourhood search over patterns
+   (:mod:`ruralnet.routing.periodic_lns`: remove k clients from all their
+   days, reinsert each on the pattern of least total insertion cost,
+   record-to-record acceptance), then the changed days are re-solved and the
+   better routes kept; repeated until the budget ends. ``search="moves"``
+   keeps the earlier single-client pattern moves with random perturbations.
 
 The result is the best week found; every day's routes are re-checked by
 :mod:`ruralnet.routing.compiled` (loads, shift, duration).
+
+Why this module is long: the week's state (``_Week``), the first assignment,
+the single-client moves and the final week check share the per-day route
+sequences, which may hold several trips of one vehicle
+(:mod:`ruralnet.routing.trips`); the LNS lives in its own module.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from ruralnet.routing.model import (
     VehicleType,
 )
 from ruralnet.routing.periodic_joint import joint_applies, solve_week_jointly
+from ruralnet.routing.periodic_lns import lns_patterns
 from ruralnet.routing.solve import route_records, solve_routes
 from ruralnet.routing.trips import (
     copy_seq,
@@ -454,7 +459,8 @@ def _improve(w: _Week, choice: list[int], routes: list[list], rng: np.random.Gen
 
 def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None, *,
                    time_limit_s: float = 10.0, seed: int = 0, perturb: int = 3,
-                   joint_every: int = 1, resolve_share: float = 1.0) -> PeriodicResult:
+                   joint_every: int = 1, resolve_share: float = 1.0, search: str = "lns",
+                   lns_share: float = 0.5) -> PeriodicResult:
     """Choose a pattern per client and route every day; return the cheapest week found.
 
     Parameters
@@ -475,6 +481,11 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
         many rounds of the local search.
     resolve_share
         Time of a changed day's re-solve, as a share of ``params.time_limit_s``.
+    search
+        ``"lns"`` (large-neighbourhood search over patterns) or ``"moves"``
+        (also used whenever a fleet makes several trips a day).
+    lns_share
+        One LNS phase as a share of ``time_limit_s`` (at most half the time left).
 
     Returns
     -------
@@ -510,9 +521,24 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     best = (sum(_day_cost(w, r) for r in routes), list(choice), [list(r) for r in routes])
     log.info("periodic: %d clients, %d days, first week %.2f", w.n, problem.days, best[0])
     it = 0
+    if search not in ("lns", "moves"):
+        raise bad_value("search", "'lns' or 'moves'", search)
+    if search == "lns" and max(w.max_trips) > 1:
+        search = "moves"  # the LNS's insertion costs know single trips only
     while time.perf_counter() < deadline:
         it += 1
-        changed = _improve(w, choice, routes, rng, deadline)
+        if search == "lns":
+            left = deadline - time.perf_counter()
+            before = [sorted((t, tuple(s)) for t, s in r) for r in routes]
+            choice, routes, _, n_lns = lns_patterns(
+                w, choice, routes, rng, time.perf_counter() + min(lns_share * time_limit_s,
+                                                                  0.5 * left))
+            changed = {d for d, r in enumerate(routes)
+                       if sorted((t, tuple(s)) for t, s in r) != before[d]}
+            log.info("periodic: LNS round %d, %d iterations, week %.2f", it, n_lns,
+                     sum(_day_cost(w, r) for r in routes))
+        else:
+            changed = _improve(w, choice, routes, rng, deadline)
         if (joint and it % joint_every == 0
                 and time.perf_counter() + params.time_limit_s * problem.days < deadline):
             found = solve_week_jointly(w, choice, time_limit_s=params.time_limit_s * problem.days,
@@ -533,7 +559,7 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
         elif not changed and perturb <= 0:
             break
         choice, routes = list(best[1]), [[(t, copy_seq(s)) for t, s in r] for r in best[2]]
-        if perturb > 0 and time.perf_counter() < deadline:
+        if search == "moves" and perturb > 0 and time.perf_counter() < deadline:
             _perturb(w, choice, routes, rng, perturb)
     cost, choice, routes = best
     probs, scheduled, members = _check_week(w, choice, routes)

@@ -1,0 +1,308 @@
+"""Large-neighbourhood search over visit-day patterns for :mod:`ruralnet.routing.periodic`.
+
+One iteration (Ropke & Pisinger 2006 style, on patterns rather than single
+visits):
+
+1. **destroy**: take ``k`` clients off *all* their days — random clients,
+   related ones (the nearest to a random seed client), the dearest to serve
+   (largest removal saving over their days, with noise), or every client of
+   one route of one day;
+2. **repair**: put them back one by one (most constrained first, random
+   ties), each on the allowed pattern whose days give the least total
+   cheapest-insertion cost (each day: the best feasible position in its
+   routes — loads checked at every point for two-way loads, travel plus
+   service within the vehicle's limit — or a new vehicle when one is free),
+   with a small random noise on the pattern costs;
+3. **accept** by record-to-record travel: the new week is kept when it
+   costs at most ``(1 + δ)`` × the best week, ``δ`` falling linearly from
+   ``delta0`` to 0 over the phase; the best week is always kept.
+
+Insertion costs of a day are computed for all its arcs at once (numpy),
+with per-arc prefix/suffix load maxima, so an iteration costs milliseconds.
+The routes repaired here are insertion routes; :func:`ruralnet.routing.periodic.solve_periodic`
+re-optimises the changed days with the day solver afterwards.
+
+``week`` is the search state of :mod:`ruralnet.routing.periodic` (its
+``dist``, ``travel``, ``unit``, ``fixed``, ``cap``, ``num``, ``limit``,
+``service``, ``load`` and ``route_ok``); routes of a day are lists of
+``(vehicle_type, [clients])``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["lns_patterns"]
+
+Day = list[tuple[int, list[int]]]
+
+
+class _RouteInfo:
+    """One route's arcs, load maxima, time slack and cost (cached: routes repeat)."""
+
+    __slots__ = ("a", "b", "pm", "sm", "slack", "cost", "dab")
+
+    def __init__(self, w, t: int, seq: Sequence[int], loads: dict):
+        nodes = np.array([0] + [c + 1 for c in seq] + [0], dtype=np.int64)
+        self.a, self.b = nodes[:-1], nodes[1:]
+        dl = np.array([loads[c][0] for c in seq], dtype=float)
+        pk = np.array([loads[c][1] for c in seq], dtype=float)
+        prof = np.concatenate([[dl.sum()], dl.sum() + np.cumsum(pk - dl)])
+        self.pm = np.maximum.accumulate(prof)
+        self.sm = np.maximum.accumulate(prof[::-1])[::-1]
+        self.dab = w.dist[self.a, self.b]
+        dur = int(w.travel[t][self.a, self.b].sum() + w.service[nodes].sum())
+        self.slack = w.limit[t] - dur
+        self.cost = w.fixed[t] + w.unit[t] * float(self.dab.sum())
+
+
+class _Arcs:
+    """All arcs of one day's routes with what an insertion on each must respect."""
+
+    def __init__(self, w, day: Day, infos: list[_RouteInfo]):
+        self.used = np.zeros(len(w.num), dtype=np.int64)
+        for t, _ in day:
+            self.used[t] += 1
+        if not day:
+            self.a = np.zeros(0, dtype=np.int64)
+            return
+        cat = np.concatenate
+        self.a = cat([x.a for x in infos])
+        self.b = cat([x.b for x in infos])
+        self.dab = cat([x.dab for x in infos])
+        self.pm = cat([x.pm for x in infos])
+        self.sm = cat([x.sm for x in infos])
+        sizes = [len(x.a) for x in infos]
+        self.r = np.repeat(np.arange(len(day)), sizes)
+        self.pos = cat([np.arange(k) for k in sizes])
+        types = np.array([t for t, _ in day], dtype=np.int64)
+        self.type_a = types[self.r]
+        self.slack_a = np.array([x.slack for x in infos], dtype=np.int64)[self.r]
+        self.cap_a = np.array(w.cap, dtype=float)[self.type_a]
+        self.unit_a = np.array(w.unit, dtype=float)[self.type_a]
+        self.tab = {int(t): w.travel[t][self.a, self.b] for t in set(types.tolist())}
+
+
+def _best_insertion(w, arcs: _Arcs, c: int, load) -> tuple[float, int, int, int]:
+    """Return (added cost, route index or -1 for a new vehicle, vehicle type, position)."""
+    best = (np.inf, -2, -1, -1)
+    node = c + 1
+    dl, pk = load
+    if arcs.a.size:
+        delta = w.dist[arcs.a, node] + w.dist[node, arcs.b] - arcs.dab
+        ok = (arcs.pm + dl <= arcs.cap_a + 1e-9) & (arcs.sm + pk <= arcs.cap_a + 1e-9)
+        svc = int(w.service[node])
+        for t, tab in arcs.tab.items():
+            tr = w.travel[t]
+            dt = tr[arcs.a, node] + tr[node, arcs.b] - tab + svc
+            ok &= (arcs.type_a != t) | (dt <= arcs.slack_a)
+        if ok.any():
+            cost = np.where(ok, arcs.unit_a * delta, np.inf)
+            j = int(np.argmin(cost))
+            best = (float(cost[j]), int(arcs.r[j]), int(arcs.type_a[j]), int(arcs.pos[j]))
+    for t in range(len(w.num)):
+        if arcs.used[t] < w.num[t]:
+            add = w.fixed[t] + w.unit[t] * float(w.dist[0, node] + w.dist[node, 0])
+            if add < best[0] and w.route_ok(t, [c], {c: load}):
+                best = (add, -1, t, 0)
+    return best
+
+
+class _State:
+    """Pattern choice, per-day routes, loads and costs of one week."""
+
+    def __init__(self, w, choice: Sequence[int], routes: Sequence[Day], cache: dict, sym: bool):
+        self.w, self.cache, self.sym = w, cache, sym
+        self.choice = list(choice)
+        self.routes = [[(t, list(s)) for t, s in day] for day in routes]
+        self.loads = [dict() for _ in routes]
+        for c in range(w.n):
+            k = self.choice[c]
+            for d in w.p.patterns[c][k]:
+                self.loads[d][c] = w.load(c, k, d)
+        self.arcs: dict[int, _Arcs] = {}
+        self.day_cost = [0.0] * len(routes)
+        for d in range(len(routes)):
+            self.touch(d)
+
+    def copy(self) -> _State:
+        s = _State.__new__(_State)
+        s.w, s.cache, s.sym, s.choice = self.w, self.cache, self.sym, list(self.choice)
+        s.routes = [[(t, list(q)) for t, q in day] for day in self.routes]
+        s.loads = [dict(x) for x in self.loads]
+        s.day_cost, s.arcs = list(self.day_cost), dict(self.arcs)
+        return s
+
+    @property
+    def cost(self) -> float:
+        return float(sum(self.day_cost))
+
+    def info(self, d: int, t: int, seq: Sequence[int]) -> _RouteInfo:
+        key = (d, t, tuple(seq), tuple(self.choice[c] for c in seq))
+        got = self.cache.get(key)
+        if got is None:
+            if len(self.cache) > 200_000:
+                self.cache.clear()
+            got = self.cache[key] = _RouteInfo(self.w, t, seq, self.loads[d])
+        return got
+
+    def touch(self, d: int) -> None:
+        self.day_cost[d] = float(sum(self.info(d, t, s).cost for t, s in self.routes[d]))
+        self.arcs.pop(d, None)
+
+    def arcs_of(self, d: int) -> _Arcs:
+        got = self.arcs.get(d)
+        if got is None:
+            infos = [self.info(d, t, s) for t, s in self.routes[d]]
+            got = self.arcs[d] = _Arcs(self.w, self.routes[d], infos)
+        return got
+
+    def remove(self, c: int) -> bool:
+        """Take ``c`` off all its days; False when a shortened route breaks a limit."""
+        for d in self.w.p.patterns[c][self.choice[c]]:
+            day = []
+            for t, s in self.routes[d]:
+                if c in s:
+                    s = [x for x in s if x != c]
+                    if s and self.info(d, t, s).slack < 0:
+                        return False  # only with a non-metric matrix
+                if s:
+                    day.append((t, s))
+            self.routes[d] = day
+            del self.loads[d][c]
+        for d in self.w.p.patterns[c][self.choice[c]]:
+            self.touch(d)
+        self.choice[c] = -1
+        return True
+
+    def polish(self, days: set[int]) -> None:
+        """2-opt every route of the given days."""
+        for d in days:
+            self.routes[d] = [(t, _two_opt(self.w, t, s, self.loads[d]) if self.sym else s)
+                              for t, s in self.routes[d]]
+            self.touch(d)
+
+    def insert(self, c: int, rng: np.random.Generator, noise: float) -> bool:
+        """Put ``c`` back on its cheapest allowed pattern; False when none is feasible."""
+        w = self.w
+        best, best_cost = None, np.inf
+        for k, pat in enumerate(w.p.patterns[c]):
+            total, moves = 0.0, []
+            for d in pat:
+                add, i, t, pos = _best_insertion(w, self.arcs_of(d), c, w.load(c, k, d))
+                if i == -2:
+                    break
+                total += add
+                moves.append((d, i, t, pos))
+            else:
+                score = total * (1 + noise * rng.random())
+                if score < best_cost:
+                    best, best_cost = (k, moves), score
+        if best is None:
+            return False
+        k, moves = best
+        self.choice[c] = k
+        for d, i, t, pos in moves:
+            self.loads[d][c] = w.load(c, k, d)
+            if i == -1:
+                self.routes[d].append((t, [c]))
+            else:
+                self.routes[d][i] = (t, self.routes[d][i][1][:pos] + [c]
+                                     + self.routes[d][i][1][pos:])
+            self.touch(d)
+        return True
+
+
+def _two_opt(w, t: int, seq: list[int], loads: dict) -> list[int]:
+    """Improve one route by 2-opt (for symmetric matrices; the reversed loads re-checked)."""
+    if len(seq) < 3:
+        return seq
+    d = w.dist
+    while True:
+        nodes = np.array([0] + [c + 1 for c in seq] + [0], dtype=np.int64)
+        i, j = np.triu_indices(len(seq), 1)  # reverse seq[i..j]: nodes i+1..j+1
+        gain = (d[nodes[i], nodes[i + 1]] + d[nodes[j + 1], nodes[j + 2]]
+                - d[nodes[i], nodes[j + 1]] - d[nodes[i + 1], nodes[j + 2]])
+        k = int(np.argmax(gain))
+        if gain[k] <= 0:
+            return seq
+        a, b = int(i[k]), int(j[k])
+        new = seq[:a] + seq[a:b + 1][::-1] + seq[b + 1:]
+        if not w.route_ok(t, new, loads):
+            return seq
+        seq = new
+
+
+def _removal_saving(st: _State, c: int) -> float:
+    w, total = st.w, 0.0
+    for d in w.p.patterns[c][st.choice[c]]:
+        for t, s in st.routes[d]:
+            if c in s:
+                k = s.index(c)
+                prev = 0 if k == 0 else s[k - 1] + 1
+                nxt = 0 if k == len(s) - 1 else s[k + 1] + 1
+                total += w.unit[t] * float(w.dist[prev, c + 1] + w.dist[c + 1, nxt]
+                                           - w.dist[prev, nxt])
+                if len(s) == 1:
+                    total += w.fixed[t]
+    return total
+
+
+def _destroy(st: _State, rng: np.random.Generator, k: int) -> list[int]:
+    w, n = st.w, st.w.n
+    how = rng.integers(4)
+    if how == 0:
+        return [int(c) for c in rng.choice(n, size=k, replace=False)]
+    if how == 1:
+        seed = int(rng.integers(n))
+        near = np.argsort(w.dist[seed + 1, 1:] + w.dist[1:, seed + 1] + rng.random(n))
+        return [int(c) for c in near[:k]]
+    if how == 2:
+        saving = np.array([_removal_saving(st, c) for c in range(n)])
+        score = saving * rng.uniform(0.5, 1.5, size=n)
+        return [int(c) for c in np.argsort(-score)[:k]]
+    days = [d for d, day in enumerate(st.routes) if day]
+    d = int(rng.choice(days))
+    _, seq = st.routes[d][int(rng.integers(len(st.routes[d])))]
+    out = list(seq)
+    if len(out) < k:  # fill with the route's nearest other clients
+        rest = [c for c in np.argsort(w.dist[seq[0] + 1, 1:]) if c not in out]
+        out += [int(c) for c in rest[: k - len(out)]]
+    return out[: max(k, len(seq))]
+
+
+def lns_patterns(w, choice: Sequence[int], routes: Sequence[Day], rng: np.random.Generator,
+                 deadline: float, *, delta0: float = 0.01, k_range: tuple[int, int] = (2, 25),
+                 noise: float = 0.1) -> tuple[list[int], list[Day], float, int]:
+    """Run the search until ``deadline``; return the best (choice, routes, cost, iterations).
+
+    The start week must be feasible; every week kept is feasible by
+    construction (each insertion checked).
+    """
+    sym = bool((w.dist == w.dist.T).all()) and all((tr == tr.T).all() for tr in w.travel)
+    cur = _State(w, choice, routes, {}, sym)
+    best = cur.copy()
+    start = time.perf_counter()
+    span = max(deadline - start, 1e-9)
+    lo = min(k_range[0], w.n)
+    hi = max(lo, min(k_range[1], max(lo, w.n // 4)))
+    it = 0
+    while time.perf_counter() < deadline:
+        it += 1
+        trial = cur.copy()
+        gone = _destroy(trial, rng, int(rng.integers(lo, hi + 1)))
+        if not all(trial.remove(c) for c in gone):
+            continue
+        order = sorted(gone, key=lambda c: (len(w.p.patterns[c]), rng.random()))
+        if not all(trial.insert(c, rng, noise) for c in order):
+            continue
+        trial.polish({d for c in gone for d in w.p.patterns[c][trial.choice[c]]})
+        frac = (time.perf_counter() - start) / span
+        if trial.cost <= best.cost * (1 + delta0 * max(0.0, 1 - frac)) + 1e-9:
+            cur = trial
+            if trial.cost < best.cost - 1e-9:
+                best = trial.copy()
+    return best.choice, best.routes, best.cost, it
