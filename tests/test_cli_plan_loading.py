@@ -1,4 +1,4 @@
-"""`ruralnet plan` leaves loading to plan_county: one call site for the county, village file and OSM."""
+"""`ruralnet plan` leaves loading to plan_county: one call site for county, villages and OSM."""
 
 from __future__ import annotations
 
