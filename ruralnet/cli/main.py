@@ -261,8 +261,6 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     that region (in parallel on Dask) into subfolders, with
     region_summary.csv and region_map.html.
     """
-    from dataclasses import replace as dc_replace
-
     from ruralnet.pipeline import plan_county, with_params
     from ruralnet.plan.build import PlanParams, Scenario
 
@@ -295,10 +293,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     if week:
         over["week"] = True
     if parcels_per_village is not None:
-        try:
-            over["demand"] = dc_replace(params.demand, parcels_per_village=parcels_per_village)
-        except ValueError as exc:
-            raise RuralnetError(f"参数超出范围：{exc}", f"parameter out of range: {exc}") from None
+        over["demand"] = with_params(params.demand, parcels_per_village=parcels_per_village)
     params = with_params(params, **over)
     seed = sc.seed if seed is None else seed
     econ = EconomicsOptions.from_table(sc.economics | {k: v for k, v in (
