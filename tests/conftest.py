@@ -15,11 +15,23 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # slow"`` is the fast loop.
 
 
+# Under ``pytest -n auto --dist loadgroup`` (the README's test command) these modules'
+# expensive module-scoped fixtures (a whole county planned by the CLI, a region, an OSM
+# extract built and read, an LRP instance solved) would be computed once per worker if
+# their tests were spread: each module stays on one worker (its own xdist group).
+ONE_WORKER_MODULES = frozenset({"test_cli.py", "test_regional.py", "test_osm_places.py",
+                                "test_osm.py", "test_lrp.py", "test_weekly.py",
+                                "test_planner.py"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Notebooks plan whole counties: mark them slow."""
+    """Notebooks plan whole counties: mark them slow. Group modules with costly fixtures."""
     for item in items:
         if str(item.fspath).endswith(".ipynb"):
             item.add_marker(pytest.mark.slow)
+        name = item.path.name
+        if name in ONE_WORKER_MODULES and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(name))
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +48,20 @@ def anxi():
     from ruralnet.geo.county import load_county
 
     return load_county("安溪")
+
+
+@pytest.fixture(scope="session")
+def anxi_plan():
+    """``plan_county(load_county("安溪"))`` (seed 0, designed for 安溪2018), planned once.
+
+    Shared read-only by test_pipeline (the API side of CLI = API), test_report
+    (page count) and test_scorecard (figures by hand): treat it as read-only,
+    deep-copy ``.data`` before changing it. The tests using it are in the
+    xdist group ``anxi_plan`` so that, under ``pytest -n``, one worker plans it.
+    """
+    import ruralnet
+
+    return ruralnet.plan_county(ruralnet.load_county("安溪"))
 
 
 @pytest.fixture
