@@ -15,23 +15,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # slow"`` is the fast loop.
 
 
-# Under ``pytest -n auto --dist loadgroup`` (the README's test command) these modules'
-# expensive module-scoped fixtures (a whole county planned by the CLI, a region, an OSM
-# extract built and read, an LRP instance solved) would be computed once per worker if
-# their tests were spread: each module stays on one worker (its own xdist group).
-ONE_WORKER_MODULES = frozenset({"test_cli.py", "test_regional.py", "test_osm_places.py",
-                                "test_osm.py", "test_lrp.py", "test_weekly.py",
-                                "test_planner.py"})
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Notebooks plan whole counties: mark them slow. Group modules with costly fixtures."""
+    """Notebooks plan whole counties: mark them slow."""
     for item in items:
         if str(item.fspath).endswith(".ipynb"):
             item.add_marker(pytest.mark.slow)
-        name = item.path.name
-        if name in ONE_WORKER_MODULES and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(name))
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +44,9 @@ def anxi_plan():
 
     Shared read-only by test_pipeline (the API side of CLI = API), test_report
     (page count) and test_scorecard (figures by hand): treat it as read-only,
-    deep-copy ``.data`` before changing it. The tests using it are in the
-    xdist group ``anxi_plan`` so that, under ``pytest -n``, one worker plans it.
+    deep-copy ``.data`` before changing it. Under ``pytest -n auto --dist
+    loadfile`` (the README's test command) it is planned once per worker that
+    runs one of those files.
     """
     import ruralnet
 

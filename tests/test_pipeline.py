@@ -15,7 +15,6 @@ from ruralnet.plan.records import PlanDocument
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("anxi_plan")
 def test_cli_and_python_api_give_the_same_anxi_plan(tmp_path, anxi_plan):
     """`ruralnet plan --county 安溪` and the README's `plan_county(load_county("安溪"))` agree."""
     out = tmp_path / "anxi"

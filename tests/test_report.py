@@ -364,7 +364,6 @@ def test_printed_manifests_start_each_route_sheet_on_a_new_page(plan, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("anxi_plan")
 def test_report_of_anxi_prints_on_at_most_15_pages(anxi, anxi_plan, tmp_path):
     """安溪县's whole plan: the annex prints on ≤ 15 A4 pages in Chromium (was 58)."""
     import shutil

@@ -463,7 +463,6 @@ def guanyun_default_plan():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("anxi_plan")
 def test_anxi_default_plan_figures_by_hand(anxi_default_plan):
     """安溪: daily-served 行政村 recomputed from plan.json by hand; stations all in 行政村."""
     from ruralnet.plan.figures import plan_figures
@@ -487,7 +486,6 @@ def test_anxi_default_plan_figures_by_hand(anxi_default_plan):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("anxi_plan")
 def test_anxi_default_plan_scorecard_by_hand(anxi_default_plan):
     """安溪 2018: 237 村级服务点 in 行政村 designed to meet, centre proposed, 配送到村组 short."""
     card = score_plan(anxi_default_plan)
@@ -508,7 +506,6 @@ def test_anxi_default_plan_scorecard_by_hand(anxi_default_plan):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("anxi_plan")
 def test_anxi_default_plan_on_another_countys_system_is_borrowed(anxi_default_plan):
     """Scored on 灌云 2020 the 安溪 plan says 参照 borrowed and is short of 灌云's 100 % rows."""
     card = score_plan(anxi_default_plan, "guanyun_2020")
@@ -521,7 +518,6 @@ def test_anxi_default_plan_on_another_countys_system_is_borrowed(anxi_default_pl
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("guanyun_plan")
 def test_plan_command_ends_with_figures_verdicts_and_a_weakened_target_warning(
         guanyun_default_plan, capsys):
     """`ruralnet plan` for 灌云 prints the figures, a verdict per deadline, and warns at 0.8."""
@@ -539,7 +535,6 @@ def test_plan_command_ends_with_figures_verdicts_and_a_weakened_target_warning(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("guanyun_plan")
 def test_guanyun_default_plan_meets_its_own_100_percent_rows_by_design(guanyun_default_plan):
     """灌云: 302/302 行政村 same day and on the routes, 17/17 towns; weak villages lack data."""
     from ruralnet.plan.figures import plan_figures
