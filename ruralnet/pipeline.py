@@ -25,7 +25,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ruralnet.economics.options import EconomicsOptions
 from ruralnet.exceptions import RuralnetError
@@ -40,6 +40,7 @@ from ruralnet.roads.osm import network_from_osm_file
 from ruralnet.roads.osm_county import CountyOsm, read_county_osm
 
 logger = logging.getLogger(__name__)
+_P = TypeVar("_P")
 
 __all__ = ["PlanInputs", "load_network", "plan_county", "target_overrides"]
 
@@ -238,13 +239,21 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
     return plan
 
 
-def with_params(params: PlanParams, **changes: Any) -> PlanParams:
+def with_params(params: _P, **changes: Any) -> _P:
     """Return ``params`` with ``changes`` applied, as a :class:`RuralnetError` when out of range.
+
+    ``params`` is a :class:`PlanParams` or one of its parameter dataclasses
+    (e.g. ``params.demand``).
 
     Examples
     --------
     >>> with_params(PlanParams(), max_warehouses=1).max_warehouses
     1
+    >>> with_params(PlanParams().demand, parcels_per_village=80).parcels_per_village
+    80
+    >>> with_params(PlanParams().demand, parcels_per_village=-1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ruralnet.exceptions.RuralnetError: 参数超出范围：...
     """
     try:
         return replace(params, **changes)

@@ -38,6 +38,21 @@ def anxi():
     return load_county("安溪")
 
 
+@pytest.fixture(scope="session")
+def anxi_plan():
+    """``plan_county(load_county("安溪"))`` (seed 0, designed for 安溪2018), planned once.
+
+    Shared read-only by test_pipeline (the API side of CLI = API), test_report
+    (page count) and test_scorecard (figures by hand): treat it as read-only,
+    deep-copy ``.data`` before changing it. Under ``pytest -n auto --dist
+    loadfile`` (the README's test command) it is planned once per worker that
+    runs one of those files.
+    """
+    import ruralnet
+
+    return ruralnet.plan_county(ruralnet.load_county("安溪"))
+
+
 @pytest.fixture
 def tiny_county():
     """The one-township county of the tiny plan (tests/tiny.py)."""

@@ -171,6 +171,10 @@ def test_gaize_gets_a_plan_listing_its_stations_without_a_daily_trunk():
     listed = {x["id"] for x in md["not_daily"] if x["kind"] == "station"}
     assert listed == loops
     assert all("h" in x["en"] for x in md["not_daily"])
+    # each loop records its total (loop + feeders' share), which the county's figure sums
+    assert all(lp["total_cost_per_day"] >= lp["cost_per_day"] > 0 for lp in md["loops"])
+    assert md["cost_per_day"] == pytest.approx(sum(lp["total_cost_per_day"]
+                                                   for lp in md["loops"]), abs=0.01)
     assert validate_plan(plan) == []
     bad = copy.deepcopy(d)
     bad["multi_day"]["feeder_routes"][0]["return_min"] = 1200.0
@@ -189,3 +193,31 @@ def test_cli_plans_gaize_and_strict_exits_3_on_targets_not_met(tmp_path):
     assert res.exit_code == 3, res.output
     assert (tmp_path / "gaize" / "plan.json").exists()
     assert "not daily" in res.output and "not met" in res.output
+
+
+def test_multi_day_checks_catch_a_loop_total_cost_that_is_not_loop_plus_feeders():
+    """total_cost_per_day must be the loop's cost plus its feeders' cost on its service days."""
+    d = copy.deepcopy(_md_doc())
+    lp = d["multi_day"]["loops"][0]
+    d["multi_day"]["feeder_routes"][0]["cost"] = 70.0
+    lp.update(cost_per_day=300.0, total_cost_per_day=300.0 + 70.0 * 3 / 7)
+    assert multi_day_problems(d, lambda r: []) == []
+    lp["total_cost_per_day"] = 300.0  # the feeders' share forgotten
+    assert any("total_cost_per_day 300.0" in p for p in multi_day_problems(d, lambda r: []))
+
+
+def test_parcel_costs_split_the_loop_total_recorded_by_multi_day():
+    """allocate_parcel_costs reads each loop's total_cost_per_day, split by kg down / up."""
+    from tiny import tiny_week_dict
+
+    from ruralnet.plan.parcel_costs import allocate_parcel_costs
+
+    d = tiny_week_dict()
+    lp = d["multi_day"]["loops"][0]  # 40 kg down, 6 kg up
+    before = allocate_parcel_costs(d).by_tier["multi_day"]
+    assert before["down_yuan"] == before["up_yuan"] == 0.0
+    lp["total_cost_per_day"] = 92.0
+    tier = allocate_parcel_costs(d).by_tier["multi_day"]
+    assert tier["down_yuan"] == pytest.approx(80.0) and tier["up_yuan"] == pytest.approx(12.0)
+    v5 = allocate_parcel_costs(d).route_down_yuan["V5"]  # S2's township has one village
+    assert v5 - allocate_parcel_costs(tiny_week_dict()).route_down_yuan["V5"] == pytest.approx(80)

@@ -364,16 +364,15 @@ def test_printed_manifests_start_each_route_sheet_on_a_new_page(plan, tmp_path):
 
 
 @pytest.mark.slow
-def test_report_of_anxi_prints_on_at_most_15_pages(anxi, tmp_path):
+def test_report_of_anxi_prints_on_at_most_15_pages(anxi, anxi_plan, tmp_path):
     """安溪县's whole plan: the annex prints on ≤ 15 A4 pages in Chromium (was 58)."""
     import shutil
 
     if shutil.which("/usr/bin/chromium") is None:
         pytest.skip("/usr/bin/chromium not installed (apt-get install -y chromium)")
-    from ruralnet.pipeline import plan_county
     from ruralnet.programme.scorecard import score_plan
 
-    p = plan_county(anxi, seed=0)
+    p = anxi_plan  # plan_county(load_county("安溪"), seed=0), planned once for the session
     path = write_report(p, tmp_path / "report.html", county=anxi,
                         scorecard=score_plan(p.data).table)
     _, pdf = _print_pdf(path)

@@ -449,11 +449,9 @@ def test_verdict_lines_give_one_line_per_target_group(tiny_plan):
 
 
 @pytest.fixture(scope="session")
-def anxi_default_plan():
-    """`ruralnet plan --county 安溪` as a plan dict (planned once per session)."""
-    import ruralnet
-
-    return ruralnet.plan_county(ruralnet.load_county("安溪")).data
+def anxi_default_plan(anxi_plan):
+    """`ruralnet plan --county 安溪` as a plan dict (conftest's anxi_plan, planned once)."""
+    return anxi_plan.data
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -185,7 +186,8 @@ def test_real_seats_win_over_seats_derived_from_a_village_file(anxi, tmp_path):
     with pytest.warns(UserWarning):
         c = load_county("安溪", village_file=p)
     src = c.townships["seat_source"].value_counts().to_dict()
-    assert src == {"geonames": 22, "user": 2}
+    # the two villages are not in the 2 townships without a GeoNames seat: those stay synthetic
+    assert src == {"geonames": 22, "synthetic": 2}
     feng = c.townships.set_index("name").loc["凤城镇"]
     assert (feng["seat_lon"], feng["seat_lat"]) == (118.18203, 25.05706)
     counts = c.provenance["positions"].counts
@@ -233,3 +235,32 @@ def test_written_layers_carry_each_features_source(anxi, tmp_path):
     assert haversine_m(feng.geometry.x, feng.geometry.y, 118.182, 25.057) < 500
     vills = gpd.read_file(tmp_path / "county.gpkg", layer="villages")
     assert set(vills["data_source"]) == {"synthetic"}
+
+
+def test_a_seat_is_derived_only_from_enough_of_the_townships_villages(anxi, tmp_path):
+    """大坪乡 with all 7 villages in the file gets a seat from them (user); 龙涓乡 with 1 of 36
+    keeps its synthetic seat, and the warning names it with its count."""
+    v = anxi.villages
+    dp = v[v["township_id"] == "350524204"]  # 大坪乡: all villages
+    lj = v[v["township_id"] == "350524205"].head(1)  # 龙涓乡: one of 36
+    rows = pd.concat([dp, lj])
+    t = anxi.townships.set_index("township_id")["name"]
+    p = tmp_path / "v.csv"
+    p.write_text("township,village,lon,lat\n" + "".join(
+        f"{t[r.township_id]},{r.name},{r.geometry.x + 0.001},{r.geometry.y}\n"
+        for r in rows.itertuples()), encoding="utf-8")
+    with pytest.warns(UserWarning) as rec:
+        c = load_county("安溪", village_file=p)
+    towns = c.townships.set_index("name")
+    assert towns.loc["大坪乡", "seat_source"] == "user"
+    assert towns.loc["龙涓乡", "seat_source"] == "synthetic"
+    before = anxi.townships.set_index("name")
+    assert (towns.loc["龙涓乡", "seat_lon"], towns.loc["龙涓乡", "seat_lat"]) == (
+        before.loc["龙涓乡", "seat_lon"], before.loc["龙涓乡", "seat_lat"])
+    seat = (towns.loc["大坪乡", "seat_lon"], towns.loc["大坪乡", "seat_lat"])
+    assert any(abs(seat[0] - r.geometry.x - 0.001) < 1e-6 and abs(seat[1] - r.geometry.y) < 1e-6
+               for r in dp.itertuples())  # at one of the file's positions of 大坪乡
+    few = [str(w.message) for w in rec if "too few villages" in str(w.message)]
+    assert len(few) == 1 and "龙涓乡 1/36" in few[0] and "大坪乡" not in few[0]
+    assert c.provenance["positions"].counts["township_seats"] == {
+        "geonames": 22, "synthetic": 1, "user": 1}

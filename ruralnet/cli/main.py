@@ -264,10 +264,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     that region (in parallel on Dask) into subfolders, with
     region_summary.csv and region_map.html.
     """
-    from dataclasses import replace as dc_replace
-
-    from ruralnet.geo.county import load_county
-    from ruralnet.pipeline import load_network, plan_county, with_params
+    from ruralnet.pipeline import plan_county, with_params
     from ruralnet.plan.build import PlanParams, Scenario
 
     check_plan_options(coverage=coverage, warehouses=warehouses,
@@ -301,10 +298,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     if frequency_curve:
         over["frequency_curve"] = True
     if parcels_per_village is not None:
-        try:
-            over["demand"] = dc_replace(params.demand, parcels_per_village=parcels_per_village)
-        except ValueError as exc:
-            raise RuralnetError(f"参数超出范围：{exc}", f"parameter out of range: {exc}") from None
+        over["demand"] = with_params(params.demand, parcels_per_village=parcels_per_village)
     params = with_params(params, **over)
     seed = sc.seed if seed is None else seed
     econ = EconomicsOptions.from_table(sc.economics | {k: v for k, v in (
@@ -314,33 +308,27 @@ def plan(county: str | None, scenario: str | None, province: str | None,
     inputs = [village_file, osm_file, scenario, sc.village_file, sc.osm_file, budget_file,
               carriers]
     with output_folder(out_path, force=force, inputs=inputs) as tmp:
-        _step(f"载入县域 loading county {county or sc.county}")
-        c = load_county(county or sc.county, province=province or sc.province,
-                        prefecture=prefecture or sc.prefecture,
-                        village_file=village_spec(village_file or sc.village_file,
-                                                  village_crs, sheet), seed=seed,
-                        demand=params.demand)
-        click.echo(c.summary(), err=True)
         osm = osm_file or (str(sc.osm_file) if sc.osm_file else None)
+        _step(f"载入县域 loading county {county or sc.county}")
         _step("读取 OSM 路网 reading the OSM extract" if osm else
               "下载 OSM 路网 downloading OSM roads" if online else
               "生成合成路网 building the SYNTHETIC road network")
-        osm_read = None
-        if osm:
-            from ruralnet.roads.osm_county import read_county_osm
-
-            osm_read = read_county_osm(c, osm)
-            c, net = osm_read.county, osm_read.network
-            click.echo(osm_read.summary(), err=True)
-        else:
-            net = load_network(c, osm_file=None, online=online, seed=seed)
         _step("选址与每日线路规划 siting and daily routes (OR-Tools / PyVRP)")
         used: list[Any] = []
-        p = plan_county(c, params, network=net, system=system,
+        # plan_county loads the county, its village file and the OSM extract (the one call site)
+        p = plan_county(county or sc.county, params, province=province or sc.province,
+                        prefecture=prefecture or sc.prefecture,
+                        village_file=village_spec(village_file or sc.village_file,
+                                                  village_crs, sheet),
+                        osm_file=osm, online=online, system=system,
                         design_for_targets=design_for_targets,
                         explicit=set(sc.explicit_keys) | set(over),
                         sites="fixed" if site_mode == "fixed" else None, seed=seed, inputs=used,
                         economics=econ)
+        c, osm_read = used[0].county, used[0].osm
+        click.echo(c.summary(), err=True)
+        if osm_read is not None:
+            click.echo(osm_read.summary(), err=True)
         system = used[0].system
         if used[0].overrides:
             _step(f"按 {system} 的目标设计 designed for {system}: "

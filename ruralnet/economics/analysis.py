@@ -27,7 +27,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ruralnet.economics.carriers import CarrierShare, compare_carriers, scale_demand
+from ruralnet.economics.carriers import (
+    CarrierShare,
+    compare_carriers,
+    plan_cost_figures,
+    scale_demand,
+)
 from ruralnet.geo.county import County
 from ruralnet.plan.build import PlanParams, make_plan
 from ruralnet.plan.document import Plan
@@ -115,10 +120,10 @@ def _sensitivity(plan: Plan, county: County, params: PlanParams, network: Any,
         p = plan if factor == 1.0 else make_plan(scale_demand(county, factor), params,
                                                  network=network, seed=seed)
         pc = allocate_parcel_costs(p.data)
+        fig = plan_cost_figures(p)
         rows.append({"volume_factor": factor, "parcels_down": pc.parcels_down,
                      "parcels_up": pc.parcels_up,
-                     "cost_per_day": round(float(p.data["costs"]["total_per_day"]), 2),
-                     "vehicles": int(sum(p.data["costs"].get("vehicles", {}).values())),
+                     "cost_per_day": fig["cost_per_day"], "vehicles": fig["vehicles"],
                      "down_per_parcel": None if pc.down_per_parcel is None
                      else round(pc.down_per_parcel, 4),
                      "up_per_parcel": None if pc.up_per_parcel is None

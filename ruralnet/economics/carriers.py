@@ -40,7 +40,7 @@ from ruralnet.programme.targets import read_table
 logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_SHARES", "CarrierComparison", "CarrierShare", "compare_carriers",
-           "read_carriers", "scale_demand"]
+           "plan_cost_figures", "read_carriers", "scale_demand"]
 
 DEFAULT_SHARES = (("中国邮政 EMS/China Post", 0.25), ("中通 ZTO", 0.20), ("圆通 YTO", 0.15),
                   ("韵达 Yunda", 0.15), ("申通 STO", 0.10), ("极兔 J&T", 0.10),
@@ -169,7 +169,20 @@ class CarrierComparison:
         }
 
 
-def _figures(plan: Plan) -> dict[str, float]:
+def plan_cost_figures(plan: Plan) -> dict[str, float]:
+    """Cost, site cost, vehicles, km and routes of one plan, as the economics tables quote them.
+
+    The one reading of a plan's cost and fleet for the carrier comparison and
+    the volume sensitivity (:mod:`ruralnet.economics.analysis`).
+
+    Examples
+    --------
+    >>> p = Plan({"costs": {"total_per_day": 500.004, "sites_per_day": 200.0,
+    ...                     "vehicles": {"van": 2, "light_truck": 1}},
+    ...           "routes": [{"distance_km": 26.0}, {"distance_km": 9.44}]})
+    >>> plan_cost_figures(p)
+    {'cost_per_day': 500.0, 'sites_per_day': 200.0, 'vehicles': 3, 'km': 35.4, 'routes': 2}
+    """
     d = plan.data
     sites = float(d["costs"].get("sites_per_day", 0.0))
     return {"cost_per_day": round(float(d["costs"]["total_per_day"]), 2),
@@ -214,7 +227,7 @@ def compare_carriers(county: County, params: PlanParams, carriers: Sequence[Carr
             logger.info("planning %s (share %.0f%%)", "+".join(sorted(names)), share * 100)
             plan = planner(scale_demand(county, share), params, network=network, sites=sites,
                            seed=seed)
-            cache[key] = _figures(plan)
+            cache[key] = plan_cost_figures(plan)
         return cache[key]
 
     alone = {c.name: coalition([c.name]) for c in carriers}

@@ -22,12 +22,15 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from ruralnet.exceptions import DataQualityWarning
 from ruralnet.geo import synthetic as syn
 from ruralnet.geo.admin import CountyRecord, seats_of, township_boxes
 from ruralnet.geo.provenance import LayerProvenance
@@ -192,25 +195,79 @@ def _villages(record: CountyRecord, vills: pd.DataFrame, towns: pd.DataFrame, ge
                             crs=utm).to_crs("EPSG:4326")
 
 
+MIN_SEAT_SHARE = 0.5
+"""Share of a township's villages that must have a position from the planner's file before
+its seat is derived from them (else the seat keeps its source)."""
+MIN_SEAT_VILLAGES = 3
+"""…and at least this many of them (all of them in a township with fewer villages)."""
+
+
+def enough_for_a_seat(with_position: int, in_township: int) -> bool:
+    """Whether ``with_position`` of ``in_township`` villages are enough to place the seat.
+
+    Examples
+    --------
+    >>> enough_for_a_seat(2, 12), enough_for_a_seat(6, 12), enough_for_a_seat(2, 2)
+    (False, True, True)
+    >>> enough_for_a_seat(3, 7), enough_for_a_seat(0, 0)
+    (False, False)
+    """
+    return (in_township > 0 and with_position >= min(MIN_SEAT_VILLAGES, in_township)
+            and with_position >= MIN_SEAT_SHARE * in_township)
+
+
 def keep_real_seats(towns: gpd.GeoDataFrame, placed: gpd.GeoDataFrame, seat: Point,
                     placed_seat: Point, placed_seat_source: str
                     ) -> tuple[gpd.GeoDataFrame, Point, str]:
     """After a village file: real (GeoNames) seats win over seats derived from the file.
 
-    ``towns`` and ``seat`` come from the village-file merge (seats at the
-    medoid of the planner's villages, source ``user``); ``placed`` holds the
-    default geography with ``seat_source``.
+    ``towns`` and ``seat`` come from the village-file merge: a seat at the
+    medoid of the planner's villages (source ``user``) where the township has
+    enough of them with positions (:func:`enough_for_a_seat`, column
+    ``seat_from_file``), else the township's own seat, which keeps its source
+    from ``placed`` (the default geography with ``seat_source``); a
+    :class:`~ruralnet.exceptions.DataQualityWarning` names those with some
+    but too few villages in the file, with their counts. The county seat
+    follows its township.
     """
     t = towns.copy()
     real = placed.set_index("township_id")
     src = real["seat_source"].reindex(t["township_id"]).to_numpy()
     is_real = src == "geonames"
-    t["seat_source"] = np.where(is_real, "geonames", "user")
-    t.loc[is_real, "seat_lon"] = real["seat_lon"].reindex(t["township_id"]).to_numpy()[is_real]
-    t.loc[is_real, "seat_lat"] = real["seat_lat"].reindex(t["township_id"]).to_numpy()[is_real]
+    from_file = (t["seat_from_file"].to_numpy(dtype=bool) if "seat_from_file" in t.columns
+                 else np.ones(len(t), dtype=bool))
+    t["seat_source"] = np.where(is_real, "geonames", np.where(from_file, "user", src))
+    keep = is_real | ~from_file
+    for col in ("seat_lon", "seat_lat"):
+        t.loc[keep, col] = real[col].reindex(t["township_id"]).to_numpy()[keep]
+    few = ~is_real & ~from_file
+    if "villages_with_position" in t.columns:  # a township with none in the file: nothing to say
+        few &= t["villages_with_position"].to_numpy() > 0
+        _warn_few(t[few])
+    t = t.drop(columns=[c for c in ("seat_from_file", "villages_with_position",
+                                    "villages_in_township") if c in t.columns])
     if placed_seat_source == "geonames":
         return t, placed_seat, "geonames"
+    if not from_file[county_seat_township(t.reset_index(drop=True))]:
+        return t, placed_seat, placed_seat_source
     return t, seat, "user"
+
+
+def _warn_few(towns: pd.DataFrame) -> None:
+    """Name the townships whose seat was not derived from too few villages of the file."""
+    if towns.empty:
+        return
+    parts = [f"{r.name} {r.villages_with_position}/{r.villages_in_township}"
+             for r in towns.itertuples()]
+    shown = "，".join(parts[:10]) + ("…" if len(parts) > 10 else "")
+    need = f"≥ {MIN_SEAT_SHARE:.0%} 且 ≥ {MIN_SEAT_VILLAGES}"
+    warnings.warn(
+        f"{len(parts)} 个乡镇的村庄文件坐标太少（有坐标村数/村数：{shown}；需要 {need}），"
+        "其驻地不由规划者村庄推得，保留原来源（合成） | "
+        f"{len(parts)} townships have too few villages with positions in the file "
+        f"({shown}; {MIN_SEAT_SHARE:.0%} and at least {MIN_SEAT_VILLAGES} needed): their seats "
+        "are not derived from the planner's villages and keep their source (synthetic)",
+        DataQualityWarning, stacklevel=4)
 
 
 def position_counts(towns: pd.DataFrame, villages: pd.DataFrame,

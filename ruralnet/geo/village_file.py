@@ -30,6 +30,7 @@ from ruralnet._tables import file_error
 from ruralnet.exceptions import DataQualityWarning, InputFileError, InputFileWarning
 from ruralnet.geo.coords import haversine_m, parse_datum, to_wgs84
 from ruralnet.geo.provenance import LayerProvenance
+from ruralnet.geo.seats import enough_for_a_seat
 from ruralnet.geo.village_columns import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -344,15 +345,33 @@ def merge_village_file(path: str | Path | VillageFile, villages: gpd.GeoDataFram
 
 def _user_townships(v: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
                     seat: Point):
-    """Township seats at the medoid of their communities (else villages); Voronoi territories."""
+    """Township seats from the planner's villages where enough have positions; Voronoi territories.
+
+    A township's seat moves to the medoid of its villages with a position from
+    the file (communities preferred) only when they are enough
+    (:func:`ruralnet.geo.seats.enough_for_a_seat`); otherwise the township
+    keeps its seat (``seat_from_file`` False). ``villages_with_position``
+    and ``villages_in_township`` say why.
+    """
     utm = boundary.estimate_utm_crs()
     vu = v.to_crs(utm)
     t = towns.copy().to_crs(utm)
-    seats = []
-    for row in t.itertuples():
+    kept = gpd.GeoSeries(shapely.points(t["seat_lon"], t["seat_lat"]), crs="EPSG:4326",
+                         index=t.index).to_crs(utm) if "seat_lon" in t.columns else None
+    seats, derived, n_user, n_all = [], [], [], []
+    for i, row in enumerate(t.itertuples()):
         mine = vu[vu["township_id"] == row.township_id]
-        pref = mine[mine["kind"] == "community"]
-        pool = pref if len(pref) else mine
+        filled = mine[mine["position_source"] == "user"]
+        n_user.append(len(filled))
+        n_all.append(len(mine))
+        enough = enough_for_a_seat(len(filled), len(mine))
+        derived.append(enough or kept is None)
+        if not enough and kept is not None:
+            seats.append(Point(kept.iloc[i].coords[0]))
+            continue
+        pool = filled if enough else mine
+        pref = pool[pool["kind"] == "community"]
+        pool = pref if len(pref) else pool
         if len(pool) == 0:
             seats.append(Point(row.geometry.representative_point()))
             continue
@@ -370,6 +389,8 @@ def _user_townships(v: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, boundary: gpd.
     seat_ll = gpd.GeoSeries(seats, crs=utm).to_crs("EPSG:4326")
     t = t.to_crs("EPSG:4326")
     t["seat_lon"], t["seat_lat"] = seat_ll.x.to_numpy(), seat_ll.y.to_numpy()
+    t["seat_from_file"] = derived
+    t["villages_with_position"], t["villages_in_township"] = n_user, n_all
     first = int(np.argmin([0 if k == "subdistrict" else 1 if k == "town" else 2
                            for k in t["kind"]]))
-    return t, seat_ll.iloc[first]
+    return t, (seat_ll.iloc[first] if derived[first] else seat)

@@ -37,7 +37,7 @@ STATUS_TEXT = {"daily": ("每日配送", "served daily"),
 
 def figures_of(plan: Any) -> PlanFigures:
     """Return the plan's figures (:func:`ruralnet.plan.figures.plan_figures`) of a Plan or dict."""
-    return plan_figures(getattr(plan, "data", plan))
+    return plan_figures(plan)  # a Plan's figures are computed once (Plan.figures)
 
 
 def village_status(plan: Any) -> dict[str, str]:

@@ -24,7 +24,7 @@ from ruralnet._io import atomic_path
 from ruralnet.exceptions import InputFileError, PlanValidationError
 from ruralnet.geo.coords import haversine_m
 from ruralnet.plan.economics_checks import check_economics
-from ruralnet.plan.figures import plan_figures
+from ruralnet.plan.figures import PlanFigures, plan_figures
 from ruralnet.plan.multi_day import multi_day_problems
 from ruralnet.plan.records import PlanDocument
 from ruralnet.plan.trip_checks import trip_problems
@@ -69,6 +69,19 @@ class Plan:
         """The plan as typed records (sites, routes, stops, coverage, costs); read-only."""
         return PlanDocument.from_dict(self.data)
 
+    @cached_property
+    def figures(self) -> PlanFigures:
+        """The village and township figures (:func:`~ruralnet.plan.figures.plan_figures`), once.
+
+        Computed on first use and kept: the summary, verdict lines, metrics,
+        report, docx, Excel and map all quote them, and each computation scans
+        every route's road path. The villages, sites and routes they read are
+        fixed once :func:`~ruralnet.plan.build.make_plan` returns (later steps
+        only add parameters, notes and ``economics``); a changed document is a
+        new ``Plan(data)``.
+        """
+        return plan_figures(self.data)
+
     @property
     def county(self) -> dict[str, Any]:
         """County name, code, province and prefecture."""
@@ -90,7 +103,7 @@ class Plan:
 
     def summary(self) -> str:
         """Return a short bilingual summary for people."""
-        doc, fig = self.document, plan_figures(self.data)
+        doc, fig = self.document, self.figures
         n = {k: len(doc.sites_of(k)) for k in ("county_warehouse", "township_station",
                                               "village_station")}
         lines = [

@@ -77,6 +77,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _EARTH_M = 6_371_008.8
+DEFAULT_TOLERANCE_M = 50.0
+"""How close (m) a road path must pass a village for it to count as passed."""
 _VILLAGE_SETS = ("daily_served", "daily_by_stop", "daily_at_site", "passed_not_stopped",
                  "not_served", "station_hosting")
 
@@ -193,14 +195,15 @@ class PlanFigures:
         return out
 
 
-def plan_figures(plan: Any, *, tolerance_m: float = 50.0) -> PlanFigures:
+def plan_figures(plan: Any, *, tolerance_m: float = DEFAULT_TOLERANCE_M) -> PlanFigures:
     """Compute :class:`PlanFigures` from a plan document.
 
     Parameters
     ----------
     plan
         A :class:`~ruralnet.plan.document.Plan` or its ``data`` dict (needs
-        ``villages``, ``townships``, ``sites``, ``routes``).
+        ``villages``, ``townships``, ``sites``, ``routes``). A Plan's figures
+        at the default tolerance are computed once and kept (``Plan.figures``).
     tolerance_m
         How close a route's road path must come to a village's position for
         the village to count as passed (default 50 m; on the synthetic
@@ -210,6 +213,9 @@ def plan_figures(plan: Any, *, tolerance_m: float = 50.0) -> PlanFigures:
     -------
     PlanFigures
     """
+    cached = getattr(plan, "figures", None)  # a Plan keeps its figures (Plan.figures)
+    if isinstance(cached, PlanFigures) and tolerance_m == DEFAULT_TOLERANCE_M:
+        return cached
     d: Mapping[str, Any] = getattr(plan, "data", plan)
     villages = list(d["villages"])
     kind = {v["id"]: v["kind"] for v in villages}

@@ -16,7 +16,7 @@ from typing import Any
 
 from ruralnet.plan.village_runs import village_run_problems
 
-__all__ = ["ACCUMULATION_NOTE", "add_multi_day", "multi_day_problems"]
+__all__ = ["ACCUMULATION_NOTE", "add_multi_day", "loop_feeder_cost", "multi_day_problems"]
 
 ACCUMULATION_NOTE = (
     "非每日配送的村，每次送达自上次配送以来累计的包裹（包裹在乡镇站等候）。 "
@@ -31,6 +31,17 @@ def _clock(minutes: float) -> str:
 
 def _r(x: float, nd: int = 2) -> float:
     return round(float(x), nd)
+
+
+def loop_feeder_cost(loop: dict[str, Any], feeder_routes: list[dict[str, Any]],
+                     horizon_days: int) -> float:
+    """Average daily cost of a loop's feeder routes: they run on its service days only.
+
+    Their cost counts ``len(service_days) / horizon_days`` per day.
+    """
+    ids = set(loop.get("feeder_route_ids", []))
+    return (sum(float(r.get("cost", 0.0)) for r in feeder_routes if r["id"] in ids)
+            * len(loop.get("service_days", [])) / (horizon_days or 1))
 
 
 def add_multi_day(data: dict[str, Any], remote: Any, point_ids: list[str],
@@ -69,10 +80,10 @@ def add_multi_day(data: dict[str, Any], remote: Any, point_ids: list[str],
     not_daily = [{"kind": kind, "id": point_ids[q], "reason": reason, "zh": zh, "en": en}
                  for kind, q, reason, zh, en in remote.not_daily]
     horizon = remote.horizon_days
-    feeder_cost = {lp.id: sum(r["cost"] for r in feeder_records if r["id"] in set(
-        loops[i]["feeder_route_ids"])) * len(lp.pattern) / horizon
-        for i, lp in enumerate(remote.loops)}
-    per_day = _r(sum(lp.cost_per_day_yuan for lp in remote.loops) + sum(feeder_cost.values()))
+    for rec in loops:  # the loop itself plus its feeders, which run on its service days only
+        rec["total_cost_per_day"] = rec["cost_per_day"] + loop_feeder_cost(
+            rec, feeder_records, horizon)
+    per_day = _r(sum(rec["total_cost_per_day"] for rec in loops))
     if remote.relaxed_cutoff_min is not None:
         data["notes"].append(
             f"干线最晚到站时间放宽至 {_clock(remote.relaxed_cutoff_min)}，使稍远的乡镇站仍每日配送"
@@ -160,6 +171,12 @@ def multi_day_problems(d: dict[str, Any],
             if abs(lp[key] - want) > KG_TOL * max(1, len(members)):
                 out.append(f"loop {lid}: {key} {lp[key]} ≠ {lp['cycle_days']} days × "
                            f"township demand ({want:.1f})")
+        if "total_cost_per_day" in lp:
+            want_cost = lp.get("cost_per_day", 0.0) + loop_feeder_cost(
+                lp, md["feeder_routes"], horizon)
+            if abs(lp["total_cost_per_day"] - want_cost) > 0.01:
+                out.append(f"loop {lid}: total_cost_per_day {lp['total_cost_per_day']} ≠ loop "
+                           f"{lp.get('cost_per_day', 0.0)} + feeders' share ({want_cost:.2f})")
         for rid in lp["feeder_route_ids"]:
             r = feeders.get(rid)
             if r is None:

@@ -201,7 +201,8 @@ def allocate_parcel_costs(doc: Mapping[str, Any]) -> ParcelCosts:
             tier_up[tier] += yuan
             _pass_on(ref, yuan, villages, station_town, town_of, p_up, town_up, v_up)
         routed |= {s["village_id"] for s in r["stops"] if s.get("village_id")}
-    for lp, yuan in _loop_costs(doc):
+    for lp in (doc.get("multi_day") or {}).get("loops", []):
+        yuan = float(lp.get("total_cost_per_day", 0.0))  # loop + feeders (plan/multi_day.py)
         kg_d, kg_u = float(lp.get("deliver_kg", 0.0)), float(lp.get("pickup_kg", 0.0))
         share = kg_d / (kg_d + kg_u) if kg_d + kg_u > 0 else 0.5
         st = lp["station_site_id"]
@@ -240,20 +241,6 @@ def allocate_parcel_costs(doc: Mapping[str, Any]) -> ParcelCosts:
     unrouted = sum(p_down[k] + p_up[k] for k in villages if k not in routed)
     return ParcelCosts(by_tier, by_town, dict(v_down), dict(v_up), tot_down, tot_up, unallocated,
                        unrouted)
-
-
-def _loop_costs(doc: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], float]]:
-    """Each multi-day loop with its daily cost: the loop itself plus its feeders' share.
-
-    As in ``multi_day.cost_per_day``: a loop's feeders run on its service days
-    only, so their cost counts ``len(service_days) / horizon_days`` per day.
-    """
-    md = doc.get("multi_day") or {}
-    horizon = md.get("horizon_days") or 1
-    cost = {r["id"]: float(r.get("cost", 0.0)) for r in md.get("feeder_routes", [])}
-    return [(lp, float(lp.get("cost_per_day", 0.0)) + sum(cost.get(i, 0.0)
-             for i in lp.get("feeder_route_ids", [])) * len(lp.get("service_days", [])) / horizon)
-            for lp in md.get("loops", [])]
 
 
 def _pass_on(ref: str, yuan: float, villages: Mapping[str, Any],
