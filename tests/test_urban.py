@@ -118,3 +118,20 @@ def test_pudong_plans_its_villages_only_and_says_it_is_urban():
     assert d["coverage"]["villages_total"] == 355 and d["coverage"]["village_share"] >= 0.8
     assert d["routes"] and d["urban"]["urban"] and d["urban"]["village_committees"] == 355
     assert any(n.startswith("城区") for n in d["notes"])
+
+
+@pytest.mark.slow
+def test_cli_plans_a_district_with_no_village_and_exits_0(tmp_path):
+    """`ruralnet plan --county 黄浦区`: exit 0, every output written, the report says urban."""
+    from click.testing import CliRunner
+
+    from ruralnet.cli.main import main
+
+    out = tmp_path / "huangpu"
+    r = CliRunner().invoke(main, ["plan", "--county", "黄浦区", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "城区" in r.output and "快递" in r.output
+    d = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert d["urban"]["urban"] and d["routes"] == [] and validate_plan(d) == []
+    assert "城区" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "plan.gpkg").exists() and (out / "map.html").exists()
