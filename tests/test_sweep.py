@@ -65,7 +65,7 @@ def test_results_are_appended_and_a_rerun_skips_done_rows(bench, tmp_path):
 def test_report_prints_the_figures_from_the_csv_alone(bench, tmp_path, capsys):
     """Share planned, median/p90/max seconds, failures, growth fit and projection."""
     path = tmp_path / "r.csv"
-    for i, (secs, n) in enumerate([(10, 100), (20, 200), (40, 400), (80, 800)]):
+    for i, (secs, n) in enumerate([(10, 97), (20, 197), (40, 397), (80, 797)]):  # + 3 社区
         bench.append_row(path, _row(bench, f"00000{i}", "ok", secs, n, warnings=["W: x"]))
     bench.append_row(path, _row(bench, "000009", "failed", 3.0, 10))
     assert bench.report(path, cluster_cores=64) == 1  # a failure: not all planned
@@ -73,7 +73,7 @@ def test_report_prints_the_figures_from_the_csv_alone(bench, tmp_path, capsys):
     assert "planned 4/5 (80.0%)" in out
     assert "median 20.0, p90" in out and "max 80.0" in out
     assert "FAILED 000009" in out and "坏 bad x" in out
-    assert "行政村^1.00" in out  # seconds exactly proportional to villages here
+    assert "units^1.00" in out  # seconds exactly proportional to the units planned here
     assert "divisions with warnings: 4" in out
     mean = (10 + 20 + 40 + 80 + 3) / 5
     assert f"{mean * 2859 / 3600:.1f} h of division time" in out
