@@ -97,3 +97,27 @@ def test_results_inside_the_repository_are_refused(bench):
     with pytest.raises(SystemExit, match="outside the repository"):
         bench.main(["--sample", "1", "--results", str(ROOT / "sweep.csv")])
     assert not (ROOT / "sweep.csv").exists()
+
+
+def test_far_apart_stations_get_more_trunk_trucks_than_the_fleet_lists():
+    """Found by the sweep (阿勒泰市: 18 stations needed 10 trucks, 8 listed): two stations 90 km
+    apart on opposite sides each need their own truck to arrive by 10:00; one is listed."""
+    import numpy as np
+
+    from ruralnet.routing.daily import DailyRoutingParams, FleetType, plan_daily_routes
+
+    pts = [(0, 0), (90, 0), (-90, 0), (92, 0), (90, 2), (-92, 0), (-90, 2)]
+    xy = np.asarray(pts, dtype=float) * 1000
+    dist = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))).astype(np.int64)
+    dur = np.rint(dist * 3.6 / 36.0).astype(np.int64)
+    truck = FleetType("4.2m 轻卡", 2000, 1, fixed_cost_yuan=300, cost_per_km_yuan=2.5)
+    van = FleetType("面包车", 800, 1, fixed_cost_yuan=150, cost_per_km_yuan=1.2)
+    res = plan_daily_routes(
+        dist, dur, warehouses=[0], stations=[1, 2], villages=[3, 4, 5, 6],
+        delivery_kg=[30.0] * 4, pickup_kg=[10.0] * 4, catchments=[[3, 4], [5, 6]],
+        trunk_fleet=[truck], feeder_fleet=[van],
+        params=DailyRoutingParams(engine="pyvrp", max_iterations=200, curve_targets=()),
+        seed=0)
+    trunks = [r for r in res.routes if r.tier == "trunk"]
+    assert len(trunks) == 2 and res.coverage == 1.0
+    assert all(s.arrive_min <= 600 for r in trunks for s in r.stops)
