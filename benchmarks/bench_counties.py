@@ -196,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
     # A seeded random order: all tasks get the same Dask priority and run roughly in this
     # order, so the divisions finished so far (or the --limit first) are a random subsample.
     todo = todo.iloc[np.random.default_rng(args.seed).permutation(len(todo))]
+    if args.codes:
+        todo = todo[todo["code"].isin(args.codes.split(","))]
     if args.limit is not None:
         todo = todo.head(args.limit)
     commit = git_commit()
@@ -317,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="small iteration budgets to find failures fast (not default figures)")
     ap.add_argument("--limit", type=int, help="plan at most this many divisions in this run")
+    ap.add_argument("--codes", help="plan only these sampled codes (comma-separated), e.g. to "
+                    "retry one failure beside a running sweep")
     ap.add_argument("--report", metavar="FILE", help="only print the figures of a results CSV")
     args = ap.parse_args(argv)
     if args.report:
