@@ -287,10 +287,12 @@ def report(path: Path, *, cluster_cores: int = 64, cores: int = 2) -> int:
           f"MB, max {rss.max():.0f} MB")
     okdf = df[ok]
     if len(okdf):
-        share = okdf["village_share"].astype(float)
+        with_v = okdf["villages_total"].astype(float) > 0
+        share = okdf.loc[with_v, "village_share"].astype(float)
         cost = okdf["daily_cost_yuan"].astype(float)
         print(f"# planned divisions: daily cost median {cost.median():,.0f} 元; 行政村 served "
-              f"daily median {share.median():.1%}, min {share.min():.1%}")
+              f"daily (the {int(with_v.sum())} with 行政村) median {share.median():.1%}, min "
+              f"{share.min():.1%}; {int((~with_v).sum())} planned with no 行政村 (no route)")
     warned = df[df["warnings"].astype(str).str.len() > 0]
     print(f"# divisions with warnings: {len(warned)}")
     for row in df[~ok].itertuples():
