@@ -13,7 +13,11 @@ that the same inputs and seed give the same plan wherever it is asked for:
    daily coverage and warehouse range from the system's plan targets
    (:func:`ruralnet.programme.requirements.plan_requirements`), except the
    keys the caller set itself; relaxed with a recorded reason when infeasible
-   (:func:`ruralnet.plan.build.make_plan_for_targets`).
+   (:func:`ruralnet.plan.build.make_plan_for_targets`);
+4. an urban district (:func:`ruralnet.geo.urban.urban_status`) is planned on its
+   行政村 only, its 社区 left to the city's couriers, and its plan says so
+   (``urban`` section); with no 行政村 the plan has no route
+   (:func:`ruralnet.plan.urban.urban_plan`).
 
 It sits above :mod:`ruralnet.programme` (it reads the targets) and below
 :mod:`ruralnet.outputs` and :mod:`ruralnet.cli`.
@@ -30,8 +34,10 @@ from typing import Any, TypeVar
 from ruralnet.economics.options import EconomicsOptions
 from ruralnet.exceptions import RuralnetError
 from ruralnet.geo.county import County, load_county
+from ruralnet.geo.urban import county_status, rural_part
 from ruralnet.plan.build import PlanParams, Scenario, Sites, fixed_sites, make_plan_for_targets
 from ruralnet.plan.document import Plan
+from ruralnet.plan.urban import mark_urban, urban_plan
 from ruralnet.programme.plan_spend import plan_against_fund_table
 from ruralnet.programme.requirements import plan_requirements
 from ruralnet.programme.targets import default_system_id, load_system
@@ -211,6 +217,14 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         raise RuralnetError("county 必须是县名、县代码、County 或 Scenario。",
                             f"county must be a name, a code, a County or a Scenario, "
                             f"got {type(county).__name__}")
+    urban = county_status(county)
+    if urban.urban:  # 社区 go to the city's couriers; only the 行政村 are planned
+        county = rural_part(county)
+        if county.villages.empty:
+            system_id = target_overrides(county, params, system, design=False)[0]
+            if inputs is not None:
+                inputs.append(PlanInputs(county, system_id, {}, None))
+            return urban_plan(county, urban, params, seed=seed)
     osm = None
     if network is None and osm_file:
         osm = read_county_osm(county, osm_file)
@@ -234,6 +248,8 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
     if any(r["budget_wan"] is not None for r in fund):
         econ["investment"]["fund_table"] = {"system": system_id, "rows": fund}
     plan.data["economics"] = econ
+    if urban.urban:
+        mark_urban(plan.data, urban)
     if inputs is not None:
         inputs.append(PlanInputs(county, system_id, overrides, osm))
     return plan

@@ -48,9 +48,11 @@ def bad_village_file(tmp_path_factory: pytest.TempPathFactory):
 def serial(tmp_path_factory: pytest.TempPathFactory, bad_village_file):
     """The four-entry region planned serially, with outputs and the pooled comparison."""
     out = tmp_path_factory.mktemp("region")
+    reported: list[dict] = []
     res = plan_region(COUNTIES, PARAMS, out_dir=out, workers=0,
-                      village_files={"德钦": bad_village_file}, pooling=PoolingParams())
-    return res, out
+                      village_files={"德钦": bad_village_file}, pooling=PoolingParams(),
+                      on_county=reported.append)
+    return res, out, reported
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +145,7 @@ def test_region_runs_on_an_existing_scheduler_and_leaves_it_running():
 
 def test_region_writes_county_folders_summary_csv_and_map(serial):
     """Planned counties get a folder; the roll-up CSV and map are written; failures leave none."""
-    res, out = serial
+    res, out, _ = serial
     assert set(res.files) == {"region_summary.csv", "region_map.html", "pooled_warehouses.csv"}
     assert (out / "533324_贡山独龙族怒族自治县" / "plan.json").exists()
     assert (out / "533323_福贡县" / "map.html").exists()
@@ -236,3 +238,15 @@ def test_pooled_warehouse_too_far_for_the_trunk_window_leaves_a_station_unserved
     one = cmp.assignment[cmp.assignment["design"] == "pooled k=2"]
     assert one["served"].all()
     assert np.isclose(t.loc["pooled k=2", "station_share"], 1.0)
+
+
+def test_each_county_is_reported_as_it_finishes_with_its_own_peak_memory(serial):
+    """on_county gets every county once, its roll-up row and warnings; RSS is per county."""
+    res, _, reported = serial
+    assert [r["query"] for r in reported] == COUNTIES  # serial: in input order
+    for row in reported:
+        assert set(ROLLUP_COLUMNS) <= set(row) and isinstance(row["warnings"], list)
+        mine = res.table[res.table["county"] == row["county"]].iloc[0]
+        assert row["status"] == mine["status"] and row["error"] == mine["error"]
+    ok = [r for r in reported if r["status"] == "ok"]
+    assert all(r["peak_rss_mb"] > 50 and r["seconds"] > 0 for r in ok)

@@ -241,6 +241,8 @@ def plan_layers(plan: Plan, county: County | None = None) -> dict[str, Any]:
     prov = plan.data["provenance"]
     layers = plan.to_geodataframes()
     v = layers["villages"]
+    if "id" not in v:  # no village at all (an urban district without 行政村)
+        v["id"] = pd.Series(dtype=str)
     station = {s["village_id"]: s["id"] for s in plan.data["sites"]
                if s["kind"] == "village_station" and s.get("village_id")}
     status = village_status(plan)

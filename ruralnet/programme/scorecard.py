@@ -252,6 +252,8 @@ def score_plan(
     scope = _scope(system, county)
     if scope:
         notes.insert(0, scope)
+    if (plan.get("urban") or {}).get("urban"):  # ruralnet.geo.urban: 社区 left to the city
+        notes.insert(0, f"{plan['urban']['reason_zh']} | {plan['urban']['reason_en']}")
     metrics = plan_metrics(plan)
     frame = None
     if actuals is not None:

@@ -39,7 +39,8 @@ import logging
 import os
 import resource
 import time
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from html import escape
 from pathlib import Path
@@ -51,7 +52,7 @@ import pandas as pd
 import shapely
 
 from ruralnet._io import output_folder
-from ruralnet.exceptions import RuralnetError, UnknownCountyError
+from ruralnet.exceptions import RuralnetError, RuralnetWarning, UnknownCountyError
 from ruralnet.geo.admin import (
     CountyRecord,
     counties_table,
@@ -87,7 +88,8 @@ ROLLUP_COLUMNS = [
     "peak_rss_mb",
 ]
 #: Columns that depend on the machine and its load, not on the plan: seconds spent on the
-#: county and the peak resident memory so far of the process that planned it.
+#: county and the peak resident memory of the process while it planned the county (Linux;
+#: elsewhere the process's peak so far).
 RUN_COLUMNS = ("seconds", "peak_rss_mb")
 _INT_COLUMNS = ("townships_served", "townships_total", "villages_served", "villages_total",
                 "village_stations", "vehicles", "targets_designed", "targets_designed_short",
@@ -182,24 +184,50 @@ def _plan_one(task: _Task) -> dict[str, Any]:
     saved = {f.name: getattr(settings, f.name) for f in fields(Settings)}
     for k, v in task.settings.items():
         setattr(settings, k, v)
+    reset = _reset_peak_rss()
     t0 = time.perf_counter()
     rec: dict[str, Any] = {"index": task.index, "query": task.query, "row": {
         "county": task.query, "code": "", "prefecture": "", "province": task.province or ""}}
-    try:
-        _plan_into(task, rec)
-    except Exception as exc:  # one county's failure must not lose the others
-        msg = exc.message() if isinstance(exc, RuralnetError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, RuralnetError):
-            logger.exception("internal error planning %s", task.query)
-        logger.warning("%s failed: %s", task.query, msg)
-        rec.update(plan=None, stations=[], warehouses=[])
-        rec["row"].update(status="failed", error=msg)
-    finally:
-        for k, v in saved.items():
-            setattr(settings, k, v)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuralnetWarning)
+        try:
+            _plan_into(task, rec)
+        except Exception as exc:  # one county's failure must not lose the others
+            msg = (exc.message() if isinstance(exc, RuralnetError)
+                   else f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, RuralnetError):
+                logger.exception("internal error planning %s", task.query)
+            logger.warning("%s failed: %s", task.query, msg)
+            rec.update(plan=None, stations=[], warehouses=[])
+            rec["row"].update(status="failed", error=msg)
+        finally:
+            for k, v in saved.items():
+                setattr(settings, k, v)
+    rec["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     rec["row"]["seconds"] = round(time.perf_counter() - t0, 2)
-    rec["row"]["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    rec["row"]["peak_rss_mb"] = round(_peak_rss_kb(reset) / 1024, 1)
     return rec
+
+
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak resident memory (Linux ``clear_refs``); ``False`` if it can't."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_rss_kb(reset: bool) -> float:
+    """Peak RSS in kB: since :func:`_reset_peak_rss` when it worked, else of the whole process."""
+    if reset:
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1])
+        except OSError:
+            pass
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _plan_into(task: _Task, rec: dict[str, Any]) -> None:
@@ -335,7 +363,8 @@ def plan_region(counties: Sequence[str | CountyRecord], params: PlanParams | Non
                 scheduler: str | None = None, system: str | None = None,
                 province: str | None = None,
                 village_files: Mapping[str, str | Path] | None = None,
-                pooling: PoolingParams | None = None, keep_plans: bool = True) -> RegionResult:
+                pooling: PoolingParams | None = None, keep_plans: bool = True,
+                on_county: Callable[[dict[str, Any]], None] | None = None) -> RegionResult:
     """Plan every county of a list, in parallel on Dask, and roll the plans up.
 
     Parameters
@@ -368,6 +397,12 @@ def plan_region(counties: Sequence[str | CountyRecord], params: PlanParams | Non
     keep_plans
         Keep every plan dict in the result (set ``False`` for a province
         when the plans are written to ``out_dir``).
+    on_county
+        Called in this process with each county's roll-up row (a dict of
+        :data:`ROLLUP_COLUMNS` plus ``query`` (the county as asked for) and
+        ``warnings``, the distinct warnings raised
+        while planning it) as soon as that county finishes, in finishing
+        order: for a sweep that saves each result as it comes.
 
     Returns
     -------
@@ -393,10 +428,11 @@ def plan_region(counties: Sequence[str | CountyRecord], params: PlanParams | Non
         out.mkdir(parents=True, exist_ok=True)
     tasks = _tasks(counties, params, seed, out, system, province, village_files or {})
     n = (os.cpu_count() or 1) if workers is None else workers
+    report = _reporter(on_county)
     if scheduler is None and n <= 1:
-        records, used = [_plan_one(t) for t in tasks], 0
+        records, used = [report(_plan_one(t)) for t in tasks], 0
     else:
-        records, used = _run_dask(tasks, n, scheduler), n
+        records, used = _run_dask(tasks, n, scheduler, report), n
     result = _collect(records, used, time.perf_counter() - t0, keep_plans)
     if pooling is not None:
         result = replace(result, pooling=compare_pooled_warehouses(result, pooling, seed=seed))
@@ -423,7 +459,19 @@ def _tasks(counties: Sequence[str | CountyRecord], params: PlanParams, seed: int
     return tasks
 
 
-def _run_dask(tasks: list[_Task], workers: int, scheduler: str | None) -> list[dict[str, Any]]:
+def _reporter(on_county: Callable[[dict[str, Any]], None] | None
+              ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Return a pass-through that hands each finished record's row to ``on_county``."""
+    def report(rec: dict[str, Any]) -> dict[str, Any]:
+        if on_county is not None:
+            on_county({**{c: rec["row"].get(c) for c in ROLLUP_COLUMNS}, "query": rec["query"],
+                       "warnings": list(rec.get("warnings", []))})
+        return rec
+    return report
+
+
+def _run_dask(tasks: list[_Task], workers: int, scheduler: str | None,
+              report: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
     """Run the tasks on Dask, biggest counties first; a lost task becomes a failed record."""
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -449,12 +497,14 @@ def _run_dask(tasks: list[_Task], workers: int, scheduler: str | None) -> list[d
             t = futures[fut]
             if fut.status == "error":
                 exc = fut.exception()
-                records.append({"index": t.index, "plan": None, "stations": [], "warehouses": [],
-                                "row": {"county": t.query, "code": "", "prefecture": "",
-                                        "province": t.province or "", "status": "failed",
-                                        "error": f"dask: {type(exc).__name__}: {exc}"}})
+                records.append(report({
+                    "index": t.index, "query": t.query, "plan": None, "stations": [],
+                    "warehouses": [],
+                    "row": {"county": t.query, "code": "", "prefecture": "",
+                            "province": t.province or "", "status": "failed",
+                            "error": f"dask: {type(exc).__name__}: {exc}"}}))
             else:
-                records.append(fut.result())
+                records.append(report(fut.result()))
             fut.release()  # drop the worker's copy as soon as we hold it
     finally:
         client.close()

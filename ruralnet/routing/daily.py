@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,6 +43,7 @@ from ruralnet.routing.model import (
     Route,
     RoutingParams,
     RoutingProblem,
+    RoutingResult,
     VehicleType,
 )
 from ruralnet.routing.search import (
@@ -608,7 +609,9 @@ def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str
                                  max_iterations=params.max_iterations)
     try:
         result = solve_routes(trunk, trunk_params, seed=seed)
-    except InfeasibleError as err:  # say which tier, the heaviest stations and the knobs
+    except InfeasibleError as first:
+        result, trunk, err = _trunk_with_more_trucks(trunk, trunk_params, seed, first)
+    if result is None:  # say which tier, the heaviest stations and the knobs
         top = sorted(range(len(loads)), key=lambda k: -loads[k][0])[:3]
         zh = "、".join(f"{county.name(county.stations[k])} {loads[k][0]:.0f} kg" for k in top)
         en = ", ".join(f"{county.name(county.stations[k])} {loads[k][0]:.0f} kg" for k in top)
@@ -632,6 +635,31 @@ def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str
             k = pieces[s.client].origin
             ready_s[k] = max(ready_s.get(k, 0), s.start_s + params.handling_min * 60)
     return fixed, ready_s
+
+
+def _trunk_with_more_trucks(trunk: RoutingProblem, params: RoutingParams, seed: int,
+                            err: InfeasibleError
+                            ) -> tuple[RoutingResult | None, RoutingProblem, InfeasibleError]:
+    """Retry an infeasible trunk tier with one truck of each type per delivery allowed.
+
+    Far-apart stations (阿勒泰市: 18 stations, 10 trucks needed to arrive by
+    the cut-off) may each need their own truck, more than a warehouse's
+    ``num_available``. Only tried after a failure, so plans that solved
+    before are unchanged. Returns ``(result, problem solved, err)``; ``result`` is
+    ``None`` (and ``err`` the last error) when it stays infeasible.
+    """
+    n = len(trunk.clients)
+    if all(v.num_available >= n for v in trunk.vehicle_types):
+        return None, trunk, err
+    wider = replace(trunk, vehicle_types=tuple(
+        replace(v, num_available=max(v.num_available, n)) for v in trunk.vehicle_types))
+    try:
+        result = solve_routes(wider, params, seed=seed)
+    except InfeasibleError as again:
+        return None, trunk, again
+    log.warning("trunk: infeasible with %s trucks per warehouse; solved with up to %d (%d used)",
+                [v.num_available for v in trunk.vehicle_types], n, len(result.routes))
+    return result, wider, err
 
 
 def _two_tier(county: _County, trunk_fleet, feeder_fleet, params: DailyRoutingParams,
