@@ -167,6 +167,11 @@ def option_error(option: str, zh: str, en: str, value: Any) -> ParameterError:
 LEVEL_ZH = {"DEBUG": "调试", "INFO": "信息", "WARNING": "警告", "ERROR": "错误", "CRITICAL": "严重"}
 
 LOG_ZH = {
+    "trunk: infeasible with %s trucks per warehouse; solved with up to %d (%d used)":
+        "干线：每个县级仓 %s 辆车无解；增至最多 %d 辆后求解（用 %d 辆）",
+    "could not cache the contraction hierarchy in %s: %s": "无法在 %s 缓存收缩层次：%s",
+    "ignoring unreadable contraction hierarchy %s: %s": "忽略无法读取的收缩层次缓存 %s：%s",
+    "ignoring inconsistent contraction hierarchy %s": "忽略与路网不一致的收缩层次缓存 %s",
     "no CJK font installed: the print map is not embedded (apt-get install fonts-noto-cjk)":
         "未安装中文字体，报告中未嵌入打印图（请 apt-get install fonts-noto-cjk）",
     "%s found no feasible plan in %.1f s; trying %s": "%s 在 %.1f 秒内未找到可行方案，改用 %s",

@@ -28,7 +28,7 @@ Examples
 ...                       feeder_fleet=[FleetType("面包车", 800)], params=DailyRoutingParams())
 >>> run = r.runs[0]
 >>> run.kind, run.cycle_days, run.days, run.deliver_kg
-('same_day', 1, (0, 3), (90.0, 120.0))
+('same_day', 1, (0, 3), (120.0, 90.0))
 """
 
 from __future__ import annotations
