@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ruralnet.exceptions import InfeasibleError
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -116,8 +118,18 @@ def test_far_apart_stations_get_more_trunk_trucks_than_the_fleet_lists():
         dist, dur, warehouses=[0], stations=[1, 2], villages=[3, 4, 5, 6],
         delivery_kg=[30.0] * 4, pickup_kg=[10.0] * 4, catchments=[[3, 4], [5, 6]],
         trunk_fleet=[truck], feeder_fleet=[van],
-        params=DailyRoutingParams(engine="pyvrp", max_iterations=200, curve_targets=()),
+        params=DailyRoutingParams(engine="pyvrp", max_iterations=200, curve_targets=(),
+                                  grow_trunk_fleet=True),
         seed=0)
     trunks = [r for r in res.routes if r.tier == "trunk"]
     assert len(trunks) == 2 and res.coverage == 1.0
     assert all(s.arrive_min <= 600 for r in trunks for s in r.stops)
+    # a fleet the planner listed is a limit: without grow_trunk_fleet the plan stops and says so
+    with pytest.raises(InfeasibleError, match="trunk tier"):
+        plan_daily_routes(
+            dist, dur, warehouses=[0], stations=[1, 2], villages=[3, 4, 5, 6],
+            delivery_kg=[30.0] * 4, pickup_kg=[10.0] * 4, catchments=[[3, 4], [5, 6]],
+            trunk_fleet=[truck], feeder_fleet=[van],
+            params=DailyRoutingParams(engine="pyvrp", max_iterations=200, curve_targets=(),
+                                      trunk_time_limit_s=5),
+            seed=0)

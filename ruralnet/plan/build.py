@@ -495,7 +495,10 @@ def _sized(county: County, params: PlanParams) -> tuple[PlanParams, list[str]]:
         params.trunk_fleet, params.feeder_fleet, township_kg=town,
         village_kg=np.maximum(down, v["parcels_up"].to_numpy(float) * kg),
         default_trunk=DEFAULT_TRUNK, default_feeder=DEFAULT_FEEDER)
-    return replace(params, trunk_fleet=trunk, feeder_fleet=feeder), notes
+    routing = params.routing
+    if params.trunk_fleet == DEFAULT_TRUNK:  # an assumed fleet may grow; a listed one may not
+        routing = replace(routing, grow_trunk_fleet=True)
+    return replace(params, trunk_fleet=trunk, feeder_fleet=feeder, routing=routing), notes
 
 
 def _fewer_loops(county: County, pts: _Points, tm: Any, sites: Sites, params: PlanParams,

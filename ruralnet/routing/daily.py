@@ -170,6 +170,12 @@ class DailyRoutingParams:
         the coverage search at the same time (``1``: all in this process).
         The plan does not depend on it (every solve has its own seed and
         iteration budget).
+    grow_trunk_fleet
+        When the trunk tier is infeasible with the listed trucks, retry with
+        up to one truck per station delivery (far-apart stations that must
+        each be reached by the cut-off, e.g. 阿勒泰市). ``False`` (a fleet the
+        planner listed is a limit: the plan stops and says so); the planner
+        sets it for the package's default fleet, whose size is an assumption.
 
     Notes
     -----
@@ -218,6 +224,7 @@ class DailyRoutingParams:
     curve_steps: int = 3
     community_prize_yuan: float = 0.0
     workers: int = 1
+    grow_trunk_fleet: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -610,7 +617,9 @@ def _trunk(county: _County, trunk_fleet, params: DailyRoutingParams, engine: str
     try:
         result = solve_routes(trunk, trunk_params, seed=seed)
     except InfeasibleError as first:
-        result, trunk, err = _trunk_with_more_trucks(trunk, trunk_params, seed, first)
+        result, err = None, first
+        if params.grow_trunk_fleet:
+            result, trunk, err = _trunk_with_more_trucks(trunk, trunk_params, seed, first)
     if result is None:  # say which tier, the heaviest stations and the knobs
         top = sorted(range(len(loads)), key=lambda k: -loads[k][0])[:3]
         zh = "、".join(f"{county.name(county.stations[k])} {loads[k][0]:.0f} kg" for k in top)
