@@ -173,8 +173,11 @@ def test_gaize_gets_a_plan_listing_its_stations_without_a_daily_trunk():
     assert all("h" in x["en"] for x in md["not_daily"])
     # each loop records its total (loop + feeders' share), which the county's figure sums
     assert all(lp["total_cost_per_day"] >= lp["cost_per_day"] > 0 for lp in md["loops"])
+    # ... plus the far villages' own runs (plan/village_runs.py)
     assert md["cost_per_day"] == pytest.approx(sum(lp["total_cost_per_day"]
-                                                   for lp in md["loops"]), abs=0.01)
+                                                   for lp in md["loops"])
+                                               + md.get("village_runs_cost_per_day", 0.0),
+                                               abs=0.01)
     assert validate_plan(plan) == []
     bad = copy.deepcopy(d)
     bad["multi_day"]["feeder_routes"][0]["return_min"] = 1200.0
