@@ -281,13 +281,21 @@ def position_counts(towns: pd.DataFrame, villages: pd.DataFrame,
 
 
 def seat_sentence(counts: dict[str, dict[str, int]]) -> str:
-    """One Chinese sentence such as ``乡镇驻地 22/24 为真实位置（GeoNames），村庄位置为合成``."""
+    """One Chinese sentence such as ``乡镇驻地 22/24 为真实位置（GeoNames），村庄位置为合成``.
+
+    >>> seat_sentence({"township_seats": {}, "villages": {}})
+    '乡镇驻地 0/0 为真实位置，无村庄位置'
+    >>> seat_sentence({"township_seats": {"geonames": 2}, "villages": {"user": 3}})
+    '乡镇驻地 2/2 为真实位置（GeoNames），村庄位置来自规划者文件'
+    """
     seats = counts["township_seats"]
     n = sum(seats.values())
     real = seats.get("geonames", 0)
     vill = counts["villages"]
     names = {"user": "规划者文件", "osm": "OSM", "synthetic": "合成"}
-    if vill.get("synthetic", 0) == 0 and set(vill) <= {"user"}:
+    if not sum(vill.values()):
+        vtext = "无村庄位置"
+    elif vill.get("synthetic", 0) == 0 and set(vill) <= {"user"}:
         vtext = "村庄位置来自规划者文件"
     elif set(vill) - {"synthetic"}:
         vtext = "村庄位置：" + " / ".join(f"{names.get(k, k)} {vill[k]}" for k in
