@@ -94,3 +94,30 @@ def test_county_layers_write_to_geopackage_and_geojson(anxi, tmp_path):
     files = anxi.to_file(tmp_path / "j", driver="GeoJSON")
     assert {f.name for f in files} == {"boundary.geojson", "townships.geojson",
                                        "township_seats.geojson", "villages.geojson"}
+
+
+@pytest.mark.parametrize("name, code, boundary_code", [
+    ("嘉峪关市", "620201", "620200"),   # 不设区的地级市: filed under the prefecture code
+    ("米林市", "540481", "540422"),     # 米林县 → 米林市: filed under the former county code
+    ("错那市", "540581", "540530"),
+])
+def test_divisions_filed_under_another_code_find_their_boundary(name, code, boundary_code):
+    county = load_county(name)
+    assert county.code == code
+    b = county.boundary
+    assert b["boundary_code"].iloc[0] == boundary_code
+    # the synthetic villages are drawn inside that polygon
+    poly = b.geometry.iloc[0]
+    assert len(county.villages) > 0
+    assert county.villages.geometry.within(poly.buffer(1e-6)).all()
+
+
+def test_a_division_with_no_boundary_under_any_code_still_gets_the_clear_error():
+    from ruralnet.exceptions import DataError
+    with pytest.raises(DataError, match="no embedded boundary for 加格达奇区"):
+        load_county("加格达奇区")
+
+
+def test_the_boundary_layer_says_which_code_it_was_filed_under():
+    assert "620200" in load_county("嘉峪关市").provenance["boundary"].description
+    assert "filed there" not in load_county("安溪").provenance["boundary"].description

