@@ -10,6 +10,7 @@ delivering two days of parcels.
 """
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -196,6 +197,13 @@ def test_cli_plans_gaize_and_strict_exits_3_on_targets_not_met(tmp_path):
     assert res.exit_code == 3, res.output
     assert (tmp_path / "gaize" / "plan.json").exists()
     assert "not daily" in res.output and "not met" in res.output
+    # stations are named by their township, not only by site id, in the lines and the evidence
+    doc = json.loads((tmp_path / "gaize" / "plan.json").read_text(encoding="utf-8"))
+    town = {t["id"]: t["name"] for t in doc["townships"]}
+    site = {s["id"]: s for s in doc["sites"]}
+    for lp in doc["multi_day"]["loops"]:
+        label = f"{town[site[lp['station_site_id']]['township_id']]} ({lp['station_site_id']})"
+        assert label in res.output
 
 
 def test_multi_day_checks_catch_a_loop_total_cost_that_is_not_loop_plus_feeders():

@@ -197,6 +197,14 @@ def synthetic_layers(plan: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(layers + [k for k in listed if k not in layers])
 
 
+def station_town(plan: Mapping[str, Any], site_id: str) -> str:
+    """``"固拉合玛镇 (S653225101)"``: the township a station serves, with its site id."""
+    town_of = {s["id"]: s.get("township_id") for s in plan.get("sites", [])}
+    names = {t["id"]: t["name"] for t in plan.get("townships", [])}
+    name = names.get(town_of.get(site_id))
+    return f"{name} ({site_id})" if name else site_id
+
+
 def _multi_day_evidence(plan: Mapping[str, Any],
                         out: Mapping[str, MetricValue]) -> dict[str, MetricValue]:
     """Add to the daily shares' evidence the stations on multi-day loops and their figures."""
@@ -213,7 +221,8 @@ def _multi_day_evidence(plan: Mapping[str, Any],
                f"{min(hours):.1f}–{max(hours):.1f} h vs shift {shift:.1f} h"
                + ("" if all(lp["reason"] != "late_arrival" for lp in loops)
                   else " or the trunk cut-off") + "): "
-               + ", ".join(f"{lp['station_site_id']} 周{lp['service_days_zh']}" for lp in loops))
+               + ", ".join(f"{station_town(plan, lp['station_site_id'])} 周{lp['service_days_zh']}"
+                           for lp in loops))
     if runs:
         hours = [r["one_way_min"] / 60 for r in runs]
         why += (f"; {len(runs)} villages no day feeder reaches on dedicated runs (one-way "
