@@ -232,3 +232,24 @@ def test_parcel_costs_split_the_loop_total_recorded_by_multi_day():
     assert tier["down_yuan"] == pytest.approx(80.0) and tier["up_yuan"] == pytest.approx(12.0)
     v5 = allocate_parcel_costs(d).route_down_yuan["V5"]  # S2's township has one village
     assert v5 - allocate_parcel_costs(tiny_week_dict()).route_down_yuan["V5"] == pytest.approx(80)
+
+
+def test_required_village_beyond_the_day_after_a_multi_stop_trunk_is_made_optional():
+    """One truck serves S1 (km −5) then S2 (km 80): it reaches S2 at 09:45, 17 min later
+    than S2's own one-way time. The village station V (km 221, 235 min from S2) fits the
+    day on that one-way estimate but not after the real trunk: it is no longer required
+    (which made the whole day infeasible) but listed unserved with its figures."""
+    d, t = _line([0, -5, 80, -6, 221])  # W, S1, S2, V1, V
+    truck = FleetType("轻卡", 2000, num_available=1, fixed_cost_yuan=300.0, cost_per_km_yuan=1.2)
+    params = DailyRoutingParams(engine="ortools", coverage_target=0.5, curve_targets=(),
+                                trunk_time_limit_s=1.0, feeder_time_limit_s=0.5)
+    daily, remote = plan_remote_days(
+        d, t, warehouses=[0], stations=[1, 2], villages=[3, 4], delivery_kg=[30, 20],
+        pickup_kg=[5, 4], catchments=[[3], [4]], trunk_fleet=[truck], feeder_fleet=[VAN],
+        required_villages=[4], params=params)
+    assert remote.loops == ()
+    arrive = {s.point: s.arrive_min for r in daily.routes if r.tier == "trunk" for s in r.stops}
+    assert arrive[2] > 420 + 800 / 6  # later than S2's own one-way time (133 min)
+    assert 4 not in {s.point for r in daily.routes for s in r.stops}
+    rows = {(kind, q): reason for kind, q, reason, _, _ in remote.not_daily}
+    assert rows[("village", 4)] == "village_unreachable"

@@ -382,12 +382,18 @@ def _unreachable_required(dist, dur, required, reach, members, vi, dlv, pck, fee
                          params: DailyRoutingParams) -> set[int]:
     """Return the required villages (points) no feeder can serve alone in its station's day.
 
-    The feeders' day starts at the earliest trunk arrival plus handling; a
-    required village they cannot reach and leave within it would make the
-    whole day infeasible, so it is planned as optional and listed unserved
-    with its figures instead.
+    The feeders' day starts when the trunk has arrived and been unloaded. The
+    trunk solve has not run yet, so the latest arrival it may choose is
+    assumed: the cut-off ``trunk_arrival_by_min`` (a trunk serving several
+    stations arrives after the station's own one-way time), else the direct
+    one-way time. A required village the feeders cannot reach and leave
+    within that day would make the whole day infeasible, so it is planned as
+    optional instead: the search still serves it when the actual trunk comes
+    early enough, else it is listed unserved with its figures (and gets a
+    far-village run, :mod:`ruralnet.routing.far_villages`).
     """
     day0, day1 = params.day_start_min * 60, params.day_end_min * 60
+    cutoff = params.trunk_arrival_by_min
     req = set(map(int, required))
     out: set[int] = set()
     for r in reach:
@@ -398,6 +404,8 @@ def _unreachable_required(dist, dur, required, reach, members, vi, dlv, pck, fee
             continue
         ready = day0 + round((r.one_way_min + params.station_service_min
                               + params.handling_min) * 60)
+        if cutoff is not None:
+            ready = max(ready, (cutoff + params.handling_min) * 60)
         pts = [r.point] + [vi[m] for m in mine]
         ix = np.ix_(pts, pts)
         problem = RoutingProblem(
