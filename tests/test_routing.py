@@ -282,3 +282,33 @@ def test_auto_engine_falls_back_to_the_other_engine_when_one_finds_nothing(monke
     with pytest.raises(InfeasibleError, match="pyvrp"):
         routing_mod.solve_routes(problem, RoutingParams(engine="pyvrp", time_limit_s=1))
     assert calls == ["pyvrp"]
+
+
+def test_pyvrp_solves_again_unscaled_when_the_rescaled_search_ends_infeasible(caplog):
+    """贾汪区's trunk tier (seed 19, synthetic roads; ``tests/data``): 13 stations, 4,005 kg.
+
+    Divided by the loads' common unit, PyVRP's overload penalty is too weak against the
+    distances and 500 iterations end infeasible; the engine then solves in the original
+    units, where a feasible 3-truck plan is found (OR-Tools finds the same cost).
+    """
+    import json
+    from pathlib import Path
+
+    d = json.loads((Path(__file__).parent / "data" / "jiawang_trunk_lrp.json")
+                   .read_text(encoding="utf-8"))
+    problem = RoutingProblem(
+        depots=(Depot(),),
+        clients=tuple(Client(delivery_kg=q, service_s=s)
+                      for q, s in zip(d["delivery_kg"], d["service_s"], strict=True)),
+        vehicle_types=(VehicleType(capacity_kg=d["capacity_kg"], num_available=13,
+                                   fixed_cost=d["fixed_cost"], cost_per_km=d["cost_per_km"]),),
+        distance_m=np.array(d["distance_m"]), duration_s=np.array(d["duration_s"]))
+    with caplog.at_level("INFO", logger="ruralnet.routing.pyvrp_engine"):
+        res = solve_routes(problem, RoutingParams(engine="pyvrp", time_limit_s=30,
+                                                  max_iterations=d["max_iterations"]),
+                           seed=d["seed"])
+    assert "solving again in the original units" in caplog.text
+    assert len(res.routes) == 3
+    ref = solve_routes(problem, RoutingParams(engine="ortools", time_limit_s=30,
+                                              max_iterations=d["max_iterations"]))
+    assert res.cost == pytest.approx(ref.cost, rel=0.02)

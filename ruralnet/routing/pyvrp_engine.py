@@ -54,7 +54,14 @@ def _common_unit(values) -> int:
     return g or 1
 
 
-def _data(pyvrp, c: Compiled, prizes: np.ndarray):
+def _rescaled(c: Compiled) -> bool:
+    """Tell whether :func:`_data` divides this problem's costs or loads by a common unit."""
+    return bool(c.required.all()) and (
+        _common_unit([*c.vt_unit_cost, *c.vt_fixed]) > 1
+        or _common_unit([*c.vt_capacity, *c.delivery, *c.pickup]) > 1)
+
+
+def _data(pyvrp, c: Compiled, prizes: np.ndarray, *, rescale: bool = True):
     """Build the ``ProblemData`` (depots, then reload depots, then clients).
 
     A vehicle type with ``max_trips > 1`` reloads at a copy of its home depot
@@ -72,9 +79,16 @@ def _data(pyvrp, c: Compiled, prizes: np.ndarray):
     instances before). With optional clients the prizes were calibrated in
     the engine's units (coverage tests find nothing feasible in 0.3 s when
     rescaled), so those problems are passed unchanged.
+
+    The rescaling can also hurt: in whole units of a large common divisor an
+    overload costs little against the distances (贾汪区's LRP trunk tier,
+    seed 19: 13 stations, 4,005 kg, 2,000 kg trucks, no feasible plan in 500
+    or 2,000 iterations rescaled, found at once unscaled), so
+    :func:`solve_pyvrp` solves again with ``rescale=False`` when the rescaled
+    search ends infeasible.
     """
     cu = lu = 1
-    if c.required.all():
+    if rescale and c.required.all():
         cu = _common_unit([*c.vt_unit_cost, *c.vt_fixed])
         lu = _common_unit([*c.vt_capacity, *c.delivery, *c.pickup])
     reloads = sorted({(c.vt_depot[t], c.vt_reload[t]) for t in range(len(c.vt_capacity))
@@ -155,20 +169,15 @@ def solve_pyvrp(
     stop = MaxRuntime(time_limit_s)
     if max_iterations is not None:
         stop = MultipleCriteria([MaxIterations(max_iterations), stop])
-    data = _data(pyvrp, c, prizes)
-    # PyVRP warns when its penalties saturate on hard or infeasible data; we
-    # judge feasibility ourselves and raise InfeasibleError, so log it instead.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pyvrp.exceptions.PenaltyBoundWarning)
-        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
-    bound = [w for w in caught if issubclass(w.category, pyvrp.exceptions.PenaltyBoundWarning)]
-    if bound:
-        log.info("pyvrp (%d times): %s", len(bound), " ".join(str(bound[0].message).split()))
-    for w in caught:
-        if w not in bound:  # pragma: no cover - pass anything else on unchanged
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if max_iterations is not None and result.num_iterations < max_iterations:
-        clock_bit("pyvrp", time_limit_s, done=result.num_iterations, budget=max_iterations)
+    result = _solve(pyvrp, _data(pyvrp, c, prizes), stop, seed, time_limit_s, max_iterations)
+    if not result.best.is_feasible() and _rescaled(c):
+        log.info("pyvrp: no feasible plan on the rescaled data (%d iterations); solving again "
+                 "in the original units", result.num_iterations)
+        stop = MaxRuntime(time_limit_s)
+        if max_iterations is not None:
+            stop = MultipleCriteria([MaxIterations(max_iterations), stop])
+        result = _solve(pyvrp, _data(pyvrp, c, prizes, rescale=False), stop, seed,
+                        time_limit_s, max_iterations)
     best = result.best
     if not best.is_feasible():
         log.debug("pyvrp found no feasible solution (%d iterations)", result.num_iterations)
@@ -187,3 +196,21 @@ def solve_pyvrp(
         if clients:
             routes.append((t, clients))
     return routes, "feasible"
+
+
+def _solve(pyvrp, data, stop, seed: int, time_limit_s: float, max_iterations: int | None):
+    """Run :func:`pyvrp.solve`, logging its penalty-bound warnings; note a clock-bound stop."""
+    # PyVRP warns when its penalties saturate on hard or infeasible data; we
+    # judge feasibility ourselves and raise InfeasibleError, so log it instead.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pyvrp.exceptions.PenaltyBoundWarning)
+        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
+    bound = [w for w in caught if issubclass(w.category, pyvrp.exceptions.PenaltyBoundWarning)]
+    if bound:
+        log.info("pyvrp (%d times): %s", len(bound), " ".join(str(bound[0].message).split()))
+    for w in caught:
+        if w not in bound:  # pragma: no cover - pass anything else on unchanged
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if max_iterations is not None and result.num_iterations < max_iterations:
+        clock_bit("pyvrp", time_limit_s, done=result.num_iterations, budget=max_iterations)
+    return result
