@@ -414,12 +414,28 @@ def _forked_solve(job: tuple[Part, np.ndarray]):
 
 
 
-def no_solution_error(engine: str, seconds: float) -> InfeasibleError:
-    """Return the error raised when an engine finds no feasible plan in its budget."""
+def no_solution_error(engine: str, seconds: float,
+                      iterations: int | None = None) -> InfeasibleError:
+    """Return the error raised when an engine finds no feasible plan in its budget.
+
+    With ``iterations`` the budget named is the iterations (the seconds are only
+    the safety limit), so the message does not say "in 30 s" of a search that
+    stopped after its iterations in one.
+
+    Examples
+    --------
+    >>> print(no_solution_error("pyvrp", 30.0, 500).args[0].split(" | ")[1])
+    pyvrp found no plan serving every required stop within windows and capacity in 500 \
+iterations (30.0 s limit); add vehicles, widen windows or allow more time
+    """
+    zh_budget = (f"{seconds:.1f} 秒内" if iterations is None
+                 else f"{iterations} 次迭代内（时限 {seconds:.1f} 秒）")
+    en_budget = (f"{seconds:.1f} s" if iterations is None
+                 else f"{iterations} iterations ({seconds:.1f} s limit)")
     return InfeasibleError(
-        f"{engine} 在 {seconds:.1f} 秒内未找到满足所有必访点、时间窗和载重的方案；"
+        f"{engine} 在 {zh_budget}未找到满足所有必访点、时间窗和载重的方案；"
         "请增加车辆、放宽时间窗或延长求解时间",
         f"{engine} found no plan serving every required stop within windows and capacity in "
-        f"{seconds:.1f} s; add vehicles, widen windows or allow more time",
+        f"{en_budget}; add vehicles, widen windows or allow more time",
         constraint="required", engine=engine,
     )

@@ -284,14 +284,14 @@ def solve_routes(problem: RoutingProblem, params: RoutingParams | None = None, *
         routes, used = run_with_fallback(part.c, part.c.base_prize, engine, params,
                                           params.time_limit_s, seed)
         if routes is None:
-            raise no_solution_error(engine, params.time_limit_s)
+            raise no_solution_error(engine, params.time_limit_s, params.max_iterations)
         return routing_result(problem, part.c, routes, used, started)
     share = params.time_limit_s / (params.coverage_steps + 2)  # λ_hi, bisection, polish
 
     def solve(pt: Part, prizes: np.ndarray) -> Routes:
         found, _ = run_with_fallback(pt.c, prizes, engine, params, share, seed)
         if found is None:
-            raise no_solution_error(engine, share)
+            raise no_solution_error(engine, share, params.max_iterations)
         return found
 
     search = CoverageSearch([part], solve)
