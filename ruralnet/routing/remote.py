@@ -51,6 +51,7 @@ from ruralnet.routing.daily import (
     FleetType,
     plan_daily_routes,
 )
+from ruralnet.routing.far_villages import shift_reach
 from ruralnet.routing.model import Client, Depot, RoutingParams, RoutingProblem
 from ruralnet.routing.search import reachable
 from ruralnet.routing.solve import solve_routes
@@ -250,13 +251,10 @@ def classify_stations(distance_m: np.ndarray, duration_s: np.ndarray, *,
                 best = (go, back, t, d)
         go, back, t, d = best
         fits = max(c.delivery[k], c.pickup[k]) <= max(c.vt_capacity)
+        reason = shift_reach(go, back, service, shift)[0]
         if ok[k] or not fits:  # a load no truck carries is not a time problem: the trunk
             reason = "daily"   # tier reports it with its own figures
-        elif go + service > shift:
-            reason = "one_way_over_shift"
-        elif go + service + back > shift:
-            reason = "round_trip_over_shift"
-        else:
+        elif reason == "same_day":
             reason = "late_arrival"
         out.append(StationReach(k, int(q), int(warehouses[d]), t, round(float(go), 2),
                                 round(float(back), 2), shift, params.trunk_arrival_by_min,
@@ -327,10 +325,9 @@ def _loop(reach: StationReach, k: int, members: list[int], load: tuple[float, fl
           distance, duration, villages, delivery, pickup, trunk_fleet, feeder_fleet,
           params: DailyRoutingParams, horizon_days: int, seed: int):
     """Plan one remote station's loop; return it and the villages its feeders cannot reach."""
-    shift = reach.shift_min
-    service = params.station_service_min
-    days_out = max(1, math.ceil((reach.one_way_min + service) / shift))
-    days_back = max(1, math.ceil(reach.back_min / shift))
+    _, days_out, days_back = shift_reach(reach.one_way_min, reach.back_min,
+                                         params.station_service_min, reach.shift_min)
+    days_back = max(1, days_back)  # a late station's loop too waits overnight at the station
     cycle = days_out + days_back
     need = max(load) * cycle
     fleet = sorted(trunk_fleet, key=lambda f: f.fixed_cost_yuan)
