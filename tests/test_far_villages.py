@@ -219,6 +219,28 @@ def test_frequency_curve_costs_more_for_more_daily_villages_and_visits():
     assert grid[(0.34, 1)].cost_per_week_yuan < grid[(1.0, 1)].cost_per_week_yuan
 
 
+def test_week_figures_count_vehicles_not_trips():
+    """A trunk, a feeder and a loop feeder each making two trips count as one vehicle each:
+    1 trunk + 1 feeder (the most of any day) + the loop's truck and its one feeder = 4."""
+    from types import SimpleNamespace as NS
+
+    from ruralnet.routing.frequency import week_figures
+
+    def route(tier, vid, trip, kind="van", points=()):
+        return NS(id=f"{vid}.{trip}", vehicle=vid, trip=trip, tier=tier, vehicle_type=kind,
+                  cost_yuan=10.0, stops=tuple(NS(point=q) for q in points))
+
+    daily = NS(routes=[route("trunk", "T01", 1, "truck"), route("trunk", "T01", 2, "truck")])
+    day = [route("feeder", "F01-01", 1, points=[2]), route("feeder", "F01-01", 2, points=[3])]
+    week = NS(pattern={2: (0, 1), 3: (0, 1)}, days=[day, day], cost_yuan=40.0)
+    loop = NS(trucks=1, pattern=(2,), cost_per_day_yuan=5.0,
+              feeder_routes=(route("feeder", "M02-01", 1, points=[4]),
+                             route("feeder", "M02-01", 2, points=[5])))
+    fig = week_figures(daily, week, NS(loops=(loop,)), None, admin={2, 3, 4, 5}, horizon_days=2)
+    assert fig["vehicles"] == 4
+    assert fig["visited_share"] == 1.0 and fig["daily_share"] == 0.5
+
+
 def test_frequency_curve_says_why_a_cell_is_infeasible():
     """A village 390 km away: no day plan serves it daily (100 % cell says why); its
     overnight run gives it its weekly visit."""
