@@ -12,8 +12,9 @@ positions and roads where nothing real is known) through
 iteration budgets of :func:`ruralnet.regional.run.reproducible`.
 
 **Resumable and incremental.** Each division's result (code, name,
-province, kind, 行政村, 社区, urban, planned?, seconds, peak RSS, daily cost,
-coverage, warnings, failure message, budget, git commit, load average) is
+province, kind, 行政村, 社区, urban, planned?, seconds, CPU seconds of the
+planning, peak RSS, daily cost, coverage, how many RuralnetWarnings and the
+first one, failure message, budget, git commit, load average) is
 appended to the ``--results`` CSV as soon as it finishes (default under
 the system temp dir, never in the repository). A rerun with the same file
 skips the divisions already there (``--retry-failed`` plans the failed ones
@@ -40,6 +41,7 @@ import csv
 import datetime as dt
 import os
 import subprocess
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -48,12 +50,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import load_average  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 FIELDS = ["code", "name", "province", "prefecture", "kind", "villages", "communities",
-          "other_units", "urban", "planned", "status", "seconds", "peak_rss_mb",
+          "other_units", "urban", "planned", "status", "seconds", "cpu_seconds", "peak_rss_mb",
           "daily_cost_yuan", "villages_served", "villages_total", "village_share", "vehicles",
-          "warnings", "error", "budget", "commit", "finished_utc", "load_avg", "workers",
-          "seed", "sample"]
+          "warnings", "first_warning", "error", "budget", "commit", "finished_utc", "load_avg",
+          "workers", "seed", "sample"]
+#: Numeric columns; a file written before a column existed reads it as empty (unknown).
+NUMERIC = ("seconds", "cpu_seconds", "peak_rss_mb", "daily_cost_yuan", "village_share",
+           "warnings")
 
 
 def stratified_sample(table: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
@@ -110,18 +119,48 @@ def git_commit() -> str:
 
 
 def read_results(path: Path) -> pd.DataFrame:
-    """The results CSV, last row per code (a retried division replaces its old row)."""
+    """The results CSV, last row per code (a retried division replaces its old row).
+
+    Columns a file predates (``cpu_seconds``, ``first_warning``; ``warnings``
+    held the messages, always empty, before it held their count) read as empty.
+    """
     if not path.exists() or path.stat().st_size == 0:
         return pd.DataFrame(columns=FIELDS)
-    df = pd.read_csv(path, dtype={"code": str, "commit": str}, keep_default_na=False,
-                     na_values={c: [""] for c in ("seconds", "peak_rss_mb", "daily_cost_yuan",
-                                                  "village_share")})
+    df = pd.read_csv(path, dtype={"code": str, "commit": str, "first_warning": str},
+                     keep_default_na=False, na_values={c: [""] for c in NUMERIC})
+    for c in FIELDS:
+        if c not in df:
+            df[c] = np.nan if c in NUMERIC else ""
+    df["warnings"] = pd.to_numeric(df["warnings"], errors="coerce")
     return df.drop_duplicates("code", keep="last").reset_index(drop=True)
+
+
+def _upgrade_header(path: Path) -> None:
+    """Rewrite a results file of an older column set with :data:`FIELDS` (new cells empty).
+
+    Atomic (a temporary file renamed over it), so a resumed sweep appends rows
+    whose columns match the header.
+    """
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    tmp = path.with_name(path.name + ".upgrading")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore", restval="")
+        w.writeheader()
+        w.writerows(rows)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def append_row(path: Path, row: dict[str, Any]) -> None:
     """Append one result row and flush it to disk (a killed run loses at most this row)."""
     new = not path.exists() or path.stat().st_size == 0
+    if not new:
+        with path.open(newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+        if header != FIELDS:
+            _upgrade_header(path)
     with path.open("a", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
         if new:
@@ -156,13 +195,14 @@ def result_row(county: dict[str, Any], info: pd.Series, urban: bool, *, budget: 
         "villages": int(info["village_committees"]), "communities": int(info["communities"]),
         "other_units": int(info["other_village_units"]), "urban": bool(urban), "planned": ok,
         "status": county.get("status") or "failed", "seconds": county.get("seconds"),
-        "peak_rss_mb": county.get("peak_rss_mb"),
+        "cpu_seconds": county.get("cpu_seconds"), "peak_rss_mb": county.get("peak_rss_mb"),
         "daily_cost_yuan": county.get("daily_cost_yuan") if ok else "",
         "villages_served": county.get("villages_served") if ok else "",
         "villages_total": county.get("villages_total") if ok else "",
         "village_share": county.get("village_share") if ok else "",
         "vehicles": county.get("vehicles") if ok else "",
-        "warnings": " | ".join(county.get("warnings") or []),
+        "warnings": county.get("ruralnet_warnings"),
+        "first_warning": (county.get("first_warning") or "").replace("\n", " "),
         "error": (county.get("error") or "").replace("\n", " "), "budget": budget,
         "commit": commit, "finished_utc": dt.datetime.now(dt.UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"), "load_avg": round(os.getloadavg()[0], 2),
@@ -209,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"# budget {budget}{note}; "
           f"results {path}; {len(done)} rows already there, {len(todo)} to plan now; commit "
           f"{commit}; Dask {args.workers} workers, machine {os.cpu_count()} cores (shared), "
-          f"load {os.getloadavg()[0]:.2f}", flush=True)
+          f"load {load_average()}", flush=True)
     if todo.empty:
         return report(path)
     info = todo.set_index("code", drop=False)
@@ -293,8 +333,17 @@ def report(path: Path, *, cluster_cores: int = 64, cores: int = 2) -> int:
         print(f"# planned divisions: daily cost median {cost.median():,.0f} 元; 行政村 served "
               f"daily (the {int(with_v.sum())} with 行政村) median {share.median():.1%}, min "
               f"{share.min():.1%}; {int((~with_v).sum())} planned with no 行政村 (no route)")
-    warned = df[df["warnings"].astype(str).str.len() > 0]
-    print(f"# divisions with warnings: {len(warned)}")
+    known = df["warnings"].notna()
+    warned = df[df["warnings"].fillna(0) > 0]
+    print(f"# divisions with RuralnetWarnings: {len(warned)} of the {int(known.sum())} that "
+          f"counted them ({int(df['warnings'].fillna(0).sum())} warnings)")
+    for row in warned.head(10).itertuples():
+        print(f"#   {row.code} {row.name}: {int(row.warnings)}, first: {row.first_warning}")
+    cpu = df["cpu_seconds"].astype(float).dropna()
+    if len(cpu):
+        print(f"# CPU seconds per division ({len(cpu)} recorded): median {cpu.median():.1f}, "
+              f"p90 {cpu.quantile(0.9):.1f}, max {cpu.max():.1f}; sum {cpu.sum() / 3600:.2f} h "
+              f"(wall sum of the same divisions {secs[cpu.index].sum() / 3600:.2f} h)")
     for row in df[~ok].itertuples():
         print(f"# FAILED {row.code} {row.name} ({row.province}, {row.kind}, {row.villages} 行政村)"
               f" [{row.commit}]: {row.error}")

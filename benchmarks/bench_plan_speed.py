@@ -88,7 +88,7 @@ def _timed(owner, name: str, stages: dict[str, float], key: str, counter=None):
 
 def run_one(county: str, variant: str, outputs: bool, seed: int, workers: int = 1) -> dict:
     """Plan one county with one variant in this process; return the figures."""
-    import resource
+    from _timing import cpu_seconds, peak_rss_mb
 
     from ruralnet import pipeline
     from ruralnet.economics import options as econ_options
@@ -146,12 +146,10 @@ def run_one(county: str, variant: str, outputs: bool, seed: int, workers: int = 
         total += stages["outputs"]
     stages["siting"] = stages.get("siting", 0.0) - stages.get("lrp", 0.0)
     stages.pop("_engines", None)
-    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     d = plan.data
     return {
         "county": county, "variant": variant, "workers": workers, "wall_s": total, "stages": stages,
-        "peak_rss_mb": own.ru_maxrss / 1024,
-        "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+        "peak_rss_mb": peak_rss_mb(), "cpu_s": cpu_seconds(),
         "engine_runs": engine_runs["n"],
         "cost": d["costs"]["total_per_day"], "routes_cost": d["costs"]["routes_per_day"],
         "villages": d["coverage"]["villages_total"],

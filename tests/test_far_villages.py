@@ -17,7 +17,7 @@ import pytest
 from ruralnet.plan.document import validate_plan
 from ruralnet.plan.weekly_checks import weekly_coverage
 from ruralnet.routing import DailyRoutingParams, FleetType, plan_daily_routes
-from ruralnet.routing.far_villages import plan_far_villages, run_gaps
+from ruralnet.routing.far_villages import plan_far_villages, run_gaps, shift_reach
 from ruralnet.routing.frequency import frequency_curve
 from ruralnet.routing.weekly import WeeklyParams, plan_weekly_feeders
 
@@ -33,6 +33,38 @@ def test_run_gaps_count_the_days_since_the_previous_visit_cyclically():
     """Days 1 and 4 of 7 (0-based 0, 3): 4 days accumulate before day 1, 3 before day 4."""
     assert run_gaps([0, 3], 7) == [4, 3]
     assert run_gaps([2], 7) == [7]
+
+
+def test_shift_reach_decides_remote_stations_and_far_village_runs_alike():
+    """One rule for both: the same one-way/back minutes give the same kind and days each way.
+
+    300 min each way fits a 660-min shift with 15 min service (same day); 500
+    min each way is a round trip over the shift (1 + 1 days); 700 min out is
+    over the shift one way (2 + 2 days). Stations 300 and 420 km from the
+    warehouse (36 km/h) are classified, and villages as far from their
+    station get their runs, by that rule.
+    """
+    from ruralnet.routing.remote import classify_stations
+
+    assert shift_reach(300, 300, 15, 660) == ("same_day", 1, 0)
+    assert shift_reach(500, 500, 15, 660) == ("round_trip_over_shift", 1, 1)
+    assert shift_reach(700, 700, 15, 660) == ("one_way_over_shift", 2, 2)
+    assert shift_reach(640, 10, 30, 660) == ("one_way_over_shift", 2, 1)
+    km = [0, 300, 420]  # 500 and 700 min from the warehouse at 36 km/h
+    dist, dur = _line(km)
+    truck = FleetType("轻卡", 2000, num_available=2)
+    reach = classify_stations(dist, dur, warehouses=[0], stations=[1, 2],
+                              loads=[(10, 0), (10, 0)], trunk_fleet=[truck],
+                              params=DailyRoutingParams())
+    assert [r.reason for r in reach] == ["round_trip_over_shift", "one_way_over_shift"]
+    far = plan_far_villages(dist, dur, [(1, 0, None, 5.0, 1.0), (2, 0, None, 5.0, 1.0)],
+                            feeder_fleet=[VAN], params=DailyRoutingParams(), horizon_days=7,
+                            min_visits_per_week=1)
+    assert len(far.runs) == 2
+    service = DailyRoutingParams().village_service_min
+    for run in far.runs:
+        kind, out_d, back_d = shift_reach(run.one_way_min, run.back_min, service, run.shift_min)
+        assert (run.days_out, run.days_back) == (out_d, back_d) and kind != "same_day"
 
 
 def test_far_village_runs_same_day_overnight_or_impossible_with_figures():
@@ -185,6 +217,28 @@ def test_frequency_curve_costs_more_for_more_daily_villages_and_visits():
         costs = [grid[(s, k)].cost_per_week_yuan for s in (0.34, 0.67, 1.0)]
         assert costs == sorted(costs), (k, costs)
     assert grid[(0.34, 1)].cost_per_week_yuan < grid[(1.0, 1)].cost_per_week_yuan
+
+
+def test_week_figures_count_vehicles_not_trips():
+    """A trunk, a feeder and a loop feeder each making two trips count as one vehicle each:
+    1 trunk + 1 feeder (the most of any day) + the loop's truck and its one feeder = 4."""
+    from types import SimpleNamespace as NS
+
+    from ruralnet.routing.frequency import week_figures
+
+    def route(tier, vid, trip, kind="van", points=()):
+        return NS(id=f"{vid}.{trip}", vehicle=vid, trip=trip, tier=tier, vehicle_type=kind,
+                  cost_yuan=10.0, stops=tuple(NS(point=q) for q in points))
+
+    daily = NS(routes=[route("trunk", "T01", 1, "truck"), route("trunk", "T01", 2, "truck")])
+    day = [route("feeder", "F01-01", 1, points=[2]), route("feeder", "F01-01", 2, points=[3])]
+    week = NS(pattern={2: (0, 1), 3: (0, 1)}, days=[day, day], cost_yuan=40.0)
+    loop = NS(trucks=1, pattern=(2,), cost_per_day_yuan=5.0,
+              feeder_routes=(route("feeder", "M02-01", 1, points=[4]),
+                             route("feeder", "M02-01", 2, points=[5])))
+    fig = week_figures(daily, week, NS(loops=(loop,)), None, admin={2, 3, 4, 5}, horizon_days=2)
+    assert fig["vehicles"] == 4
+    assert fig["visited_share"] == 1.0 and fig["daily_share"] == 0.5
 
 
 def test_frequency_curve_says_why_a_cell_is_infeasible():

@@ -71,3 +71,102 @@ def test_lns_merges_two_way_loads_only_in_the_feasible_order():
     assert routes == [[(0, [0, 1])]] and cost == _tour(d, [0, 1])
     day_loads = {0: (8.0, 0.0), 1: (0.0, 8.0)}
     assert w.route_ok(0, [0, 1], day_loads) and not w.route_ok(0, [1, 0], day_loads)
+
+
+def test_lns_regroups_trips_of_one_vehicle_to_the_brute_force_optimum():
+    """One tricycle (Q = 2 clients' load) making two trips, 2 clients east, 2 west, one day.
+
+    Started with each trip serving one east and one west client, the search
+    must make one trip east and one west: the optimum over all splits of the
+    four clients into two trips (both orders of each) — only insertion into a
+    chosen trip, or a new trip of the same vehicle, reaches it (no second
+    vehicle is available).
+    """
+    from ruralnet.routing.trips import Trips
+
+    d = _matrix([(0, 0), (50, 0), (52, 3), (-50, 0), (-51, -4)])
+    pats = (((0,),),) * 4
+    loads = ((((1.0, 0.0),),),) * 4
+    trike = VehicleType(capacity_kg=2, num_available=1, cost_per_km=1000, max_trips=2)
+    w = _Week(PeriodicProblem(d, d, (0,) * 4, pats, loads, (trike,), days=1))
+    start = [[(0, Trips([[0, 2], [1, 3]]))]]
+    best = min(min(_tour(d, p) for p in itertools.permutations(a))
+               + min(_tour(d, p) for p in itertools.permutations([c for c in range(4)
+                                                                   if c not in a]))
+               for a in itertools.combinations(range(4), 2))
+    _, routes, cost, its = lns_patterns(w, [0] * 4, start, np.random.default_rng(0),
+                                        time.perf_counter() + 1.0)
+    ((t, seq),) = routes[0]
+    assert isinstance(seq, Trips) and sorted(map(sorted, seq.split())) == [[0, 1], [2, 3]]
+    assert cost == best == w.route_cost(0, seq) < w.route_cost(0, start[0][0][1]) and its > 0
+    day_loads = {c: (1.0, 0.0) for c in range(4)}
+    assert w.route_ok(t, seq, day_loads)
+
+
+def _trike_week() -> PeriodicProblem:
+    """Twelve villages within 4 km (seeded), each twice in a 6-day week (一四, 二五 or 三六),
+    20-50 kg a day down and a quarter of it up, three days accumulated a visit; two 180 kg
+    tricycles at 15 km/h that may each go out twice a day (15 min reload), 50 yuan a day each."""
+    from ruralnet.routing.periodic import accumulated_loads, day_patterns
+
+    rng = np.random.default_rng(1)
+    xy = np.vstack([[0, 0], rng.uniform(-4000, 4000, size=(12, 2))])
+    dist = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))).astype(np.int64)
+    dur = np.rint(dist * 3.6 / 15).astype(np.int64)
+    pats = day_patterns(6, 2)
+    daily = rng.uniform(20, 50, size=12)
+    loads = tuple(tuple(accumulated_loads(p, 6, float(kg), float(kg) / 4) for p in pats)
+                  for kg in daily)
+    trike = VehicleType(180, 2, fixed_cost=50, cost_per_km=0.3, shift_start_s=8 * 3600,
+                        shift_end_s=12 * 3600, max_trips=2, reload_s=900)
+    return PeriodicProblem(dist, dur, (300,) * 12, (pats,) * 12, loads, (trike,), 6)
+
+
+def test_weekly_lns_with_two_trips_is_used_validates_and_is_not_worse_than_moves(monkeypatch):
+    """max_trips = 2: the LNS runs (it was switched off), every day's routes are checked (each
+    trip within 180 kg both ways, trips of a vehicle numbered 1, 2 and apart by the reload, no
+    overlap, by the plan validator's trip rule), and the week costs no more than the old
+    single-client moves with the same seed and budget (same run)."""
+    from ruralnet.plan.trip_checks import trip_problems
+    from ruralnet.routing import periodic
+    from ruralnet.routing.model import RoutingParams
+    from ruralnet.routing.periodic import solve_periodic
+
+    calls = []
+    inner = periodic.lns_patterns
+
+    def spy(*args, **kwargs):
+        out = inner(*args, **kwargs)
+        calls.append(out[3])
+        return out
+
+    monkeypatch.setattr(periodic, "lns_patterns", spy)
+    prob = _trike_week()
+    day = RoutingParams(engine="auto", time_limit_s=30, max_iterations=200)
+    res = {s: solve_periodic(prob, day, time_limit_s=2, seed=0, search=s)
+           for s in ("lns", "moves")}
+    assert calls and sum(calls) > 0  # the LNS ran, with iterations
+    for r in res.values():
+        for routes in r.day_routes:
+            records = []
+            for x in routes:
+                assert x.load_start_kg <= 180 + 1e-9 and x.max_load_kg <= 180 + 1e-9
+                records.append({"id": f"{x.vehicle}.{x.trip + 1}", "vehicle": str(x.vehicle),
+                                "trip": x.trip + 1, "tier": "feeder", "vehicle_type": "trike",
+                                "depot_site_id": "S", "depart_min": x.start_s / 60,
+                                "return_min": x.end_s / 60})
+            assert trip_problems(records) == []
+            by_vehicle: dict[int, list] = {}
+            for x in routes:
+                by_vehicle.setdefault(x.vehicle, []).append(x)
+            for trips in by_vehicle.values():
+                trips.sort(key=lambda x: x.trip)
+                assert len(trips) <= 2
+                assert all(b.start_s >= a.end_s + 900 for a, b in zip(trips, trips[1:],
+                                                                      strict=False))
+        for d, routes in enumerate(r.day_routes):  # every village on its pattern's days
+            on = sorted(r.day_clients[d][s.client] for x in routes for s in x.stops)
+            assert on == [c for c in range(12) if d in prob.patterns[c][r.pattern[c]]]
+    # measured 2026-12-01 (1, 2 and 3 s budgets alike): 538.87 against 638.87 yuan, two
+    # tricycle-days fewer; the assertion only asks for "not worse"
+    assert res["lns"].cost <= res["moves"].cost + 1e-6

@@ -253,3 +253,52 @@ def test_required_village_beyond_the_day_after_a_multi_stop_trunk_is_made_option
     assert 4 not in {s.point for r in daily.routes for s in r.stops}
     rows = {(kind, q): reason for kind, q, reason, _, _ in remote.not_daily}
     assert rows[("village", 4)] == "village_unreachable"
+
+
+TRIKE = FleetType("电动三轮 e-tricycle", 50, num_available=1, fixed_cost_yuan=50.0,
+                  max_trips=2, reload_min=15)
+
+
+def test_service_day_trips_of_one_vehicle_are_numbered_like_the_daily_routes():
+    """One 50 kg tricycle with two trips at S2: V4's 40 kg and V5's 20 kg (two days each) do
+    not fit one trip, so it goes out twice: M01-01.1 and M01-01.2, vehicle M01-01, trips 1, 2,
+    each within 50 kg both ways, the second leaving 15 min (reload) after the first is back;
+    the routes pass the validator's trip checks and one vehicle's fixed cost is paid once."""
+    from ruralnet.plan.trip_checks import trip_problems
+
+    d, t = _line(KM)
+    params = DailyRoutingParams(engine="pyvrp", coverage_target=0.3, curve_targets=(),
+                                max_iterations=200, trunk_time_limit_s=60.0,
+                                feeder_time_limit_s=60.0)
+    _, remote = plan_remote_days(d, t, warehouses=[0], stations=[1, 2], villages=[3, 4, 5],
+                                 delivery_kg=[30, 20, 10], pickup_kg=[5, 4, 2],
+                                 catchments=[[3], [4, 5]], trunk_fleet=[TRUCK],
+                                 feeder_fleet=[TRIKE], params=params)
+    (loop,) = remote.loops
+    routes = sorted(loop.feeder_routes, key=lambda r: r.trip)
+    assert [(r.id, r.vehicle, r.trip) for r in routes] == [("M02-01.1", "M02-01", 1),
+                                                            ("M02-01.2", "M02-01", 2)]
+    assert sorted(s.point for r in routes for s in r.stops) == [4, 5]
+    for r in routes:
+        assert r.load_out_kg <= 50 and max(s.load_after_kg for s in r.stops) <= 50
+    assert routes[1].depart_min >= routes[0].return_min + 15 - 1e-6
+    assert routes[0].cost_yuan >= 50 > routes[1].cost_yuan  # the fixed cost in trip 1 only
+    records = [{"id": r.id, "vehicle": r.vehicle, "trip": r.trip, "tier": r.tier,
+                "vehicle_type": r.vehicle_type, "depot_site_id": "S2",
+                "depart_min": r.depart_min, "return_min": r.return_min} for r in routes]
+    assert trip_problems(records, "multi-day: ") == []
+    records[1]["depart_min"] = records[0]["return_min"] - 5
+    assert any("leaves at" in p for p in trip_problems(records, "multi-day: "))
+
+
+def test_validate_checks_the_trip_numbering_of_multi_day_feeders(tiny_plan_doc):
+    """plan.json: a service-day feeder recorded as trip 2 of a vehicle with no trip 1 is caught."""
+    from ruralnet.plan.document import validate_plan
+
+    d = copy.deepcopy(tiny_plan_doc)
+    feeder = {**copy.deepcopy(d["routes"][1]), "id": "M01-01", "vehicle": "M01-01", "trip": 1}
+    d["multi_day"] = {"horizon_days": 7, "loops": [], "feeder_routes": [feeder],
+                      "not_daily": []}
+    assert not any("multi-day: vehicle" in p for p in validate_plan(d))
+    feeder["trip"] = 2
+    assert "multi-day: vehicle M01-01: trips numbered [2], expected 1..1" in validate_plan(d)

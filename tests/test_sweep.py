@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -29,10 +30,12 @@ def _row(bench, code: str, status: str, seconds: float, villages: int, **kw) -> 
     info = pd.Series({"code": code, "name": f"县{code}", "province": "某省", "prefecture": "某市",
                       "kind": "county", "village_committees": villages, "communities": 3,
                       "other_village_units": 0})
+    warned = kw.pop("warnings", [])
     county = {"status": status, "seconds": seconds, "peak_rss_mb": 100.0 + villages,
               "daily_cost_yuan": 1000.0, "villages_served": villages, "villages_total": villages,
               "village_share": 0.9, "vehicles": 3, "error": "" if status == "ok" else "坏 bad\nx",
-              "warnings": kw.pop("warnings", [])}
+              "warnings": warned, "ruralnet_warnings": len(warned),
+              "first_warning": warned[0] if warned else "", "cpu_seconds": seconds / 2}
     return bench.result_row(county, info, False, budget=kw.pop("budget", "default"),
                             commit="abc1234", workers=2, seed=19, sample=300)
 
@@ -76,9 +79,65 @@ def test_report_prints_the_figures_from_the_csv_alone(bench, tmp_path, capsys):
     assert "median 20.0, p90" in out and "max 80.0" in out
     assert "FAILED 000009" in out and "坏 bad x" in out
     assert "units^1.00" in out  # seconds exactly proportional to the units planned here
-    assert "divisions with warnings: 4" in out
+    assert "divisions with RuralnetWarnings: 4 of the 5 that counted them (4 warnings)" in out
+    assert "000000 县000000: 1, first: W: x" in out
+    assert "CPU seconds per division (5 recorded): median 10.0, p90" in out
     mean = (10 + 20 + 40 + 80 + 3) / 5
     assert f"{mean * 2859 / 3600:.1f} h of division time" in out
+
+
+def test_worker_records_ruralnet_warnings_and_cpu_seconds_of_one_division(bench, tmp_path):
+    """A 1-county run of the worker (贡山, quick budgets) with a village file that has one row
+    matching no official village: its RuralnetWarnings are counted with the first message,
+    and the planning's CPU seconds are recorded (> 0, at most the cores' share of the wall);
+    the CSV row keeps them."""
+    from ruralnet.plan.build import PlanParams
+    from ruralnet.regional.run import plan_region, reproducible
+
+    vf = tmp_path / "gongshan.csv"
+    vf.write_text("township,village,lon,lat\n茨开镇,芒孜村委会,98.70,27.75\n"
+                  "茨开镇,不存在村,98.67,27.74\n", encoding="utf-8")
+    got: list[dict] = []
+    plan_region(["贡山"], params=reproducible(bench.quick_params(PlanParams())), workers=0,
+                village_files={"贡山": str(vf)}, on_county=got.append)
+    (county,) = got
+    assert county["status"] == "ok", county["error"]
+    assert county["ruralnet_warnings"] >= 1 == len([w for w in county["warnings"]
+                                                    if "不存在村" in w])
+    assert county["first_warning"].startswith("DataQualityWarning: gongshan.csv：1 行无法")
+    assert 0 < county["cpu_seconds"] <= county["seconds"] * (os.cpu_count() or 1) + 0.5
+    info = bench.divisions().set_index("code").loc["533324"]
+    info["code"] = "533324"
+    row = bench.result_row(county, info, False, budget="quick", commit="abc1234", workers=0,
+                           seed=19, sample=1)
+    path = tmp_path / "r.csv"
+    bench.append_row(path, row)
+    back = bench.read_results(path).iloc[0]
+    assert back["warnings"] == county["ruralnet_warnings"]
+    assert back["first_warning"] == county["first_warning"]
+    assert back["cpu_seconds"] == pytest.approx(county["cpu_seconds"])
+
+
+def test_an_older_results_file_resumes_with_the_new_columns_empty(bench, tmp_path):
+    """A file written before cpu_seconds / first_warning (warnings then always empty) reads
+    them as empty, and appending a new row rewrites its header first, keeping the old rows."""
+    old = [c for c in bench.FIELDS if c not in ("cpu_seconds", "first_warning")]
+    path = tmp_path / "old.csv"
+    first = {k: v for k, v in _row(bench, "000001", "ok", 10.0, 100).items() if k in old}
+    first["warnings"] = ""
+    pd.DataFrame([first], columns=old).to_csv(path, index=False)
+    done = bench.read_results(path)
+    assert pd.isna(done.loc[0, "cpu_seconds"]) and pd.isna(done.loc[0, "warnings"])
+    assert done.loc[0, "first_warning"] == ""
+    bench.append_row(path, _row(bench, "000002", "ok", 8.0, 50, warnings=["W: y"]))
+    assert path.read_text(encoding="utf-8").splitlines()[0] == ",".join(bench.FIELDS)
+    done = bench.read_results(path).set_index("code")
+    assert pd.isna(done.loc["000001", "cpu_seconds"]) and done.loc["000001", "seconds"] == 10
+    assert done.loc["000002", "cpu_seconds"] == 4.0 and done.loc["000002", "warnings"] == 1
+    assert done.loc["000002", "first_warning"] == "W: y"
+    sample = pd.DataFrame({"code": ["000001", "000002", "000003"]})
+    assert bench.to_do(sample, bench.read_results(path), retry_failed=False)["code"].tolist() \
+        == ["000003"]
 
 
 def test_quick_rows_are_labelled_and_quick_budgets_are_small(bench, tmp_path, capsys):

@@ -16,6 +16,7 @@ import copy
 import numpy as np
 import pytest
 
+from ruralnet._clock import watch_clock
 from ruralnet.exceptions import ParameterError
 from ruralnet.plan.document import validate_plan
 from ruralnet.routing.daily import DailyRoutingParams, FleetType, plan_daily_routes
@@ -89,7 +90,15 @@ def test_trips_fit_the_shift_with_the_reload_time(reload_s, vehicles, trips, eng
     p = tricycle_problem(2, reload_s=reload_s)
     short = [VehicleType(**{**p.vehicle_types[0].__dict__, "shift_end_s": 8 * 3600 + 3360})]
     p2 = RoutingProblem(p.depots, p.clients, tuple(short), p.distance_m, p.duration_s)
-    res = solve_routes(p2, RoutingParams(engine=engine, time_limit_s=5, max_iterations=500))
+    # Deterministic: the iteration / solution limit stops the search, the 120 s wall limit
+    # is only a safety net (checked below). OR-Tools starts from arcs: its insertion start
+    # does not see the trip chains and, with the 15 min reload, searches until the wall
+    # limit before "auto" falls back to arcs (a result that depended on the load).
+    first = "path_cheapest_arc" if engine == "ortools" else "auto"
+    with watch_clock() as clock:
+        res = solve_routes(p2, RoutingParams(engine=engine, time_limit_s=120, max_iterations=100,
+                                             first_solution=first))
+    assert clock == [], clock
     assert res.vehicles == vehicles and len(res.routes) == trips
     check_trips(res.routes, CAP, reload_s)
     assert all(r.end_s <= 8 * 3600 + 3360 for r in res.routes)

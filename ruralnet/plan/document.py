@@ -262,6 +262,7 @@ def validate_plan(plan: Plan | dict[str, Any]) -> list[str]:
     problems += trip_problems(d["routes"])
     for day in (d.get("weekly") or {}).get("days", ()):
         problems += trip_problems(day["routes"], f"weekly day {day['day']}: ")
+    problems += trip_problems((d.get("multi_day") or {}).get("feeder_routes", ()), "multi-day: ")
     problems += _sync_problems(d)
     problems += _coverage_problems(d)
     problems += _position_count_problems(d)

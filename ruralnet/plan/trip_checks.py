@@ -7,6 +7,9 @@ record is checked as a route by :func:`ruralnet.plan.document.validate_plan`
 day). :func:`trip_problems` adds what ties the trips of one vehicle
 together: one vehicle kind, depot and tier, trips numbered 1..k, and each
 trip leaving only after the previous one is back (they do not overlap).
+It is applied to the day's ``routes``, to each ``weekly.days[].routes`` and
+to ``multi_day.feeder_routes`` (a remote station's service day, whose
+vehicles are numbered the same way).
 """
 
 from __future__ import annotations

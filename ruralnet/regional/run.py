@@ -185,7 +185,7 @@ def _plan_one(task: _Task) -> dict[str, Any]:
     for k, v in task.settings.items():
         setattr(settings, k, v)
     reset = _reset_peak_rss()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_s()
     rec: dict[str, Any] = {"index": task.index, "query": task.query, "row": {
         "county": task.query, "code": "", "prefecture": "", "province": task.province or ""}}
     with warnings.catch_warnings(record=True) as caught:
@@ -204,9 +204,19 @@ def _plan_one(task: _Task) -> dict[str, Any]:
             for k, v in saved.items():
                 setattr(settings, k, v)
     rec["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    ours = [w for w in caught if issubclass(w.category, RuralnetWarning)]  # in the order raised
+    rec["ruralnet_warnings"] = len(ours)
+    rec["first_warning"] = f"{ours[0].category.__name__}: {ours[0].message}" if ours else ""
+    rec["cpu_seconds"] = round(_cpu_s() - cpu0, 2)
     rec["row"]["seconds"] = round(time.perf_counter() - t0, 2)
     rec["row"]["peak_rss_mb"] = round(_peak_rss_kb(reset) / 1024, 1)
     return rec
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its children that have ended."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
 
 
 def _reset_peak_rss() -> bool:
@@ -399,9 +409,12 @@ def plan_region(counties: Sequence[str | CountyRecord], params: PlanParams | Non
         when the plans are written to ``out_dir``).
     on_county
         Called in this process with each county's roll-up row (a dict of
-        :data:`ROLLUP_COLUMNS` plus ``query`` (the county as asked for) and
-        ``warnings``, the distinct warnings raised
-        while planning it) as soon as that county finishes, in finishing
+        :data:`ROLLUP_COLUMNS` plus ``query`` (the county as asked for),
+        ``warnings``, the distinct warnings raised while planning it,
+        ``ruralnet_warnings`` and ``first_warning``, how many
+        :class:`~ruralnet.exceptions.RuralnetWarning` were raised and the first
+        one, and ``cpu_seconds``, the worker's CPU time on it, ``None`` for a
+        task Dask lost) as soon as that county finishes, in finishing
         order: for a sweep that saves each result as it comes.
 
     Returns
@@ -465,7 +478,9 @@ def _reporter(on_county: Callable[[dict[str, Any]], None] | None
     def report(rec: dict[str, Any]) -> dict[str, Any]:
         if on_county is not None:
             on_county({**{c: rec["row"].get(c) for c in ROLLUP_COLUMNS}, "query": rec["query"],
-                       "warnings": list(rec.get("warnings", []))})
+                       "warnings": list(rec.get("warnings", [])),
+                       **{k: rec.get(k) for k in ("ruralnet_warnings", "first_warning",
+                                                  "cpu_seconds")}})
         return rec
     return report
 

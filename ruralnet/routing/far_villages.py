@@ -45,7 +45,7 @@ from ruralnet.routing.daily import DailyRoutingParams, FleetType
 from ruralnet.routing.model import Client, Depot, RoutingProblem
 from ruralnet.routing.periodic import day_patterns
 
-__all__ = ["FarRun", "FarVillages", "plan_far_villages", "run_gaps"]
+__all__ = ["FarRun", "FarVillages", "plan_far_villages", "run_gaps", "shift_reach"]
 
 #: Travel times at or above this (seconds) mean no road.
 NO_ROAD_S = 10**8
@@ -109,6 +109,33 @@ class FarVillages:
     def cost_per_week_yuan(self) -> float:
         """Return the runs' cost of a week."""
         return round(sum(r.cost_per_week_yuan for r in self.runs), 2)
+
+
+def shift_reach(one_way_min: float, back_min: float, service_min: float,
+                shift_min: float) -> tuple[str, int, int]:
+    """Tell whether out, service and back fit one shift; else the whole shifts each way takes.
+
+    The one rule of "reach against the shift" of remote stations
+    (:mod:`ruralnet.routing.remote`) and far villages' runs: ``("same_day",
+    1, 0)`` when ``one_way + service + back <= shift``; otherwise
+    ``"one_way_over_shift"`` (driving out and serving already exceed a
+    shift) or ``"round_trip_over_shift"``, with ``days_out = ⌈(one_way +
+    service) / shift⌉`` and ``days_back = ⌈back / shift⌉`` (an overnight stay
+    at the far end between them).
+
+    >>> shift_reach(500, 500, 15, 660)
+    ('round_trip_over_shift', 1, 1)
+    >>> shift_reach(700, 700, 15, 660)
+    ('one_way_over_shift', 2, 2)
+    >>> shift_reach(300, 300, 15, 660)
+    ('same_day', 1, 0)
+    """
+    if one_way_min + service_min + back_min <= shift_min:
+        return "same_day", 1, 0
+    kind = "one_way_over_shift" if one_way_min + service_min > shift_min else \
+        "round_trip_over_shift"
+    return (kind, max(1, math.ceil((one_way_min + service_min) / shift_min)),
+            max(1, math.ceil(back_min / shift_min)))
 
 
 def run_gaps(days: Sequence[int], horizon_days: int) -> list[int]:
@@ -200,11 +227,8 @@ def plan_far_villages(distance_m: np.ndarray, duration_s: np.ndarray,
             if max(go, back) * 60 >= NO_ROAD_S:
                 why = ("no_road", "无道路可达", "no road reaches it")
                 continue
-            if go + service + back <= shift:
-                kind, out_d, back_d = "same_day", 1, 0
-            else:
-                kind = "overnight"
-                out_d, back_d = math.ceil((go + service) / shift), math.ceil(back / shift)
+            reach, out_d, back_d = shift_reach(go, back, service, shift)
+            kind = "same_day" if reach == "same_day" else "overnight"
             cycle = out_d + back_d
             days = _pick_days(horizon_days, min_visits_per_week, cycle, allowed)
             if not days:

@@ -56,6 +56,14 @@ class FrequencyCell:
                 "runtime_s": round(self.runtime_s, 1)}
 
 
+def _vehicles(routes) -> dict[tuple[str, str], int]:
+    """Count the distinct vehicles per (tier, vehicle kind) of one day's routes."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for r in routes:
+        seen.setdefault((r.tier, r.vehicle_type), set()).add(r.vehicle or r.id)
+    return {k: len(v) for k, v in seen.items()}
+
+
 def week_figures(daily: Any, week: Any, remote: Any, far: Any, *, admin: set[int],
                  horizon_days: int, fixed_per_day: float = 0.0) -> dict[str, float]:
     """Return a week's daily and visited shares, ``min_share(k)``, cost and vehicles.
@@ -92,20 +100,19 @@ def week_figures(daily: Any, week: Any, remote: Any, far: Any, *, admin: set[int
     kinds: dict[tuple[str, str], int] = {}
     for r in daily.routes:
         tiers[r.tier] = tiers.get(r.tier, 0.0) + r.cost_yuan
-        if r.tier != "feeder":
-            kinds[(r.tier, r.vehicle_type)] = kinds.get((r.tier, r.vehicle_type), 0) + 1
-    for day in week.days:
-        per: dict[str, int] = {}
-        for r in day:
-            per[r.vehicle_type] = per.get(r.vehicle_type, 0) + 1
-        for k, c in per.items():
+    for (tier, kind), count in _vehicles(daily.routes).items():
+        if tier != "feeder":
+            kinds[(tier, kind)] = count
+    for day in week.days:  # vehicles, not trips (a vehicle with max_trips > 1: one route a trip)
+        for (_, k), c in _vehicles(day).items():
             kinds[("feeder", k)] = max(kinds.get(("feeder", k), 0), c)
     loop_feeders = sum(len(lp.pattern) * sum(r.cost_yuan for r in lp.feeder_routes)
                        for lp in loops)
     cost = (week.cost_yuan + H * (tiers.get("trunk", 0.0) + tiers.get("direct", 0.0)
                                   + sum(lp.cost_per_day_yuan for lp in loops) + fixed_per_day)
             + loop_feeders + (far.cost_per_week_yuan if far is not None else 0.0))
-    vehicles = (sum(kinds.values()) + sum(lp.trucks + len(lp.feeder_routes) for lp in loops)
+    vehicles = (sum(kinds.values()) + sum(lp.trucks + len({r.vehicle for r in lp.feeder_routes})
+                                          for lp in loops)
                 + (len(far.runs) if far is not None else 0))
     return {"daily_share": round(sum(1 for q in admin if visits.get(q, 0) >= H) / n, 4),
             "visited_share": round(sum(1 for q in admin if visits.get(q, 0) >= 1) / n, 4),

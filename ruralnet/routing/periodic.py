@@ -482,8 +482,8 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     resolve_share
         Time of a changed day's re-solve, as a share of ``params.time_limit_s``.
     search
-        ``"lns"`` (large-neighbourhood search over patterns) or ``"moves"``
-        (also used whenever a fleet makes several trips a day).
+        ``"lns"`` (large-neighbourhood search over patterns, trip-aware when a
+        fleet makes several trips a day) or ``"moves"``.
     lns_share
         One LNS phase as a share of ``time_limit_s`` (at most half the time left).
 
@@ -523,18 +523,15 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     it = 0
     if search not in ("lns", "moves"):
         raise bad_value("search", "'lns' or 'moves'", search)
-    if search == "lns" and max(w.max_trips) > 1:
-        search = "moves"  # the LNS's insertion costs know single trips only
     while time.perf_counter() < deadline:
         it += 1
         if search == "lns":
             left = deadline - time.perf_counter()
-            before = [sorted((t, tuple(s)) for t, s in r) for r in routes]
+            before = [_day_key(r) for r in routes]
             choice, routes, _, n_lns = lns_patterns(
                 w, choice, routes, rng, time.perf_counter() + min(lns_share * time_limit_s,
                                                                   0.5 * left))
-            changed = {d for d, r in enumerate(routes)
-                       if sorted((t, tuple(s)) for t, s in r) != before[d]}
+            changed = {d for d, r in enumerate(routes) if _day_key(r) != before[d]}
             log.info("periodic: LNS round %d, %d iterations, week %.2f", it, n_lns,
                      sum(_day_cost(w, r) for r in routes))
         else:
@@ -566,6 +563,11 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     return PeriodicResult(tuple(choice), tuple(tuple((t, tuple(s)) for t, s in r) for r in routes),
                           round(cost, 6), tuple(_day_cost(w, r) for r in routes), it,
                           time.perf_counter() - started, probs, scheduled, members)
+
+
+def _day_key(routes) -> list:
+    """Return a day's routes as a comparable value, trips told apart."""
+    return sorted((t, tuple(map(tuple, trips_of(s)))) for t, s in routes)
 
 
 def _perturb(w: _Week, choice: list[int], routes: list[list], rng: np.random.Generator,

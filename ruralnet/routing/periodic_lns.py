@@ -19,6 +19,15 @@ visits):
 
 Insertion costs of a day are computed for all its arcs at once (numpy),
 with per-arc prefix/suffix load maxima, so an iteration costs milliseconds.
+
+Several trips per vehicle (``VehicleType.max_trips > 1``, sequences that are
+:class:`~ruralnet.routing.trips.Trips`): a vehicle's arcs are those of all its
+trips, each trip with its own load profile (the vehicle unloads and reloads
+at the depot between trips), and the time slack is the vehicle's (all
+trips' travel and service plus ``reload_s`` between trips, within its
+limit). Besides a position in a trip, a client may open a **new trip** of a
+vehicle that has fewer than ``max_trips`` (its cost: the out-and-back
+distance; its time: the reload plus the out-and-back), or a new vehicle.
 The routes repaired here are insertion routes; :func:`ruralnet.routing.periodic.solve_periodic`
 re-optimises the changed days with the day solver afterwards.
 
@@ -35,26 +44,44 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ruralnet.routing.trips import Trips, copy_seq, single, trips_of, without_client
+
 __all__ = ["lns_patterns"]
 
 Day = list[tuple[int, list[int]]]
 
 
 class _RouteInfo:
-    """One route's arcs, load maxima, time slack and cost (cached: routes repeat)."""
+    """One vehicle's arcs (all its trips), load maxima, time slack and cost (cached).
 
-    __slots__ = ("a", "b", "pm", "sm", "slack", "cost", "dab")
+    ``trip`` and ``pos`` give, per arc, its trip and its position in the
+    trip (an insertion on arc ``k`` of a trip puts the client at ``k``);
+    ``pm``/``sm`` are the load maxima before/after each arc *within its trip*.
+    """
+
+    __slots__ = ("a", "b", "pm", "sm", "slack", "cost", "dab", "trip", "pos", "n_trips")
 
     def __init__(self, w, t: int, seq: Sequence[int], loads: dict):
-        nodes = np.array([0] + [c + 1 for c in seq] + [0], dtype=np.int64)
-        self.a, self.b = nodes[:-1], nodes[1:]
-        dl = np.array([loads[c][0] for c in seq], dtype=float)
-        pk = np.array([loads[c][1] for c in seq], dtype=float)
-        prof = np.concatenate([[dl.sum()], dl.sum() + np.cumsum(pk - dl)])
-        self.pm = np.maximum.accumulate(prof)
-        self.sm = np.maximum.accumulate(prof[::-1])[::-1]
+        trips = trips_of(seq)
+        self.n_trips = len(trips)
+        a, b, pm, sm, trip, pos = [], [], [], [], [], []
+        dur = w.reload[t] * (len(trips) - 1)
+        for i, tr in enumerate(trips):
+            nodes = np.array([0] + [c + 1 for c in tr] + [0], dtype=np.int64)
+            dl = np.array([loads[c][0] for c in tr], dtype=float)
+            pk = np.array([loads[c][1] for c in tr], dtype=float)
+            prof = np.concatenate([[dl.sum()], dl.sum() + np.cumsum(pk - dl)])
+            a.append(nodes[:-1])
+            b.append(nodes[1:])
+            pm.append(np.maximum.accumulate(prof))
+            sm.append(np.maximum.accumulate(prof[::-1])[::-1])
+            trip.append(np.full(len(tr) + 1, i, dtype=np.int64))
+            pos.append(np.arange(len(tr) + 1))
+            dur += int(w.travel[t][nodes[:-1], nodes[1:]].sum() + w.service[nodes].sum())
+        cat = np.concatenate
+        self.a, self.b, self.pm, self.sm = cat(a), cat(b), cat(pm), cat(sm)
+        self.trip, self.pos = cat(trip), cat(pos)
         self.dab = w.dist[self.a, self.b]
-        dur = int(w.travel[t][self.a, self.b].sum() + w.service[nodes].sum())
         self.slack = w.limit[t] - dur
         self.cost = w.fixed[t] + w.unit[t] * float(self.dab.sum())
 
@@ -77,24 +104,32 @@ class _Arcs:
         self.sm = cat([x.sm for x in infos])
         sizes = [len(x.a) for x in infos]
         self.r = np.repeat(np.arange(len(day)), sizes)
-        self.pos = cat([np.arange(k) for k in sizes])
+        self.trip = cat([x.trip for x in infos])
+        self.pos = cat([x.pos for x in infos])
         types = np.array([t for t, _ in day], dtype=np.int64)
         self.type_a = types[self.r]
         self.slack_a = np.array([x.slack for x in infos], dtype=np.int64)[self.r]
         self.cap_a = np.array(w.cap, dtype=float)[self.type_a]
         self.unit_a = np.array(w.unit, dtype=float)[self.type_a]
         self.tab = {int(t): w.travel[t][self.a, self.b] for t in set(types.tolist())}
+        # vehicles that may go out once more: (route index, type, slack, trips so far)
+        self.more = [(i, t, x.slack, x.n_trips) for i, ((t, _), x) in enumerate(zip(
+            day, infos, strict=True)) if x.n_trips < w.max_trips[t]]
 
 
-def _best_insertion(w, arcs: _Arcs, c: int, load) -> tuple[float, int, int, int]:
-    """Return (added cost, route index or -1 for a new vehicle, vehicle type, position)."""
-    best = (np.inf, -2, -1, -1)
+def _best_insertion(w, arcs: _Arcs, c: int, load) -> tuple[float, int, int, int, int]:
+    """Return (added cost, route index, vehicle type, trip, position in the trip).
+
+    The route index is -1 for a new vehicle and -2 when nothing fits; the
+    trip equals the vehicle's number of trips when ``c`` opens a new one.
+    """
+    best = (np.inf, -2, -1, -1, -1)
     node = c + 1
     dl, pk = load
+    svc = int(w.service[node])
     if arcs.a.size:
         delta = w.dist[arcs.a, node] + w.dist[node, arcs.b] - arcs.dab
         ok = (arcs.pm + dl <= arcs.cap_a + 1e-9) & (arcs.sm + pk <= arcs.cap_a + 1e-9)
-        svc = int(w.service[node])
         for t, tab in arcs.tab.items():
             tr = w.travel[t]
             dt = tr[arcs.a, node] + tr[node, arcs.b] - tab + svc
@@ -102,13 +137,31 @@ def _best_insertion(w, arcs: _Arcs, c: int, load) -> tuple[float, int, int, int]
         if ok.any():
             cost = np.where(ok, arcs.unit_a * delta, np.inf)
             j = int(np.argmin(cost))
-            best = (float(cost[j]), int(arcs.r[j]), int(arcs.type_a[j]), int(arcs.pos[j]))
+            best = (float(cost[j]), int(arcs.r[j]), int(arcs.type_a[j]), int(arcs.trip[j]),
+                    int(arcs.pos[j]))
+        out_back = float(w.dist[0, node] + w.dist[node, 0])
+        for i, t, slack, n_trips in arcs.more:  # a new trip of a vehicle already out
+            add = w.unit[t] * out_back
+            if add < best[0] and max(dl, pk) <= w.cap[t] + 1e-9 and (
+                    w.reload[t] + int(w.travel[t][0, node] + w.travel[t][node, 0]) + svc
+                    <= slack):
+                best = (add, i, t, n_trips, 0)
     for t in range(len(w.num)):
         if arcs.used[t] < w.num[t]:
             add = w.fixed[t] + w.unit[t] * float(w.dist[0, node] + w.dist[node, 0])
             if add < best[0] and w.route_ok(t, [c], {c: load}):
-                best = (add, -1, t, 0)
+                best = (add, -1, t, 0, 0)
     return best
+
+
+def _inserted(w, t: int, seq: Sequence[int], trip: int, pos: int, c: int) -> list[int]:
+    """Return ``seq`` with ``c`` at ``pos`` of trip ``trip`` (past the last: a new trip)."""
+    trips = trips_of(seq)
+    if trip == len(trips):
+        trips.append([c])
+    else:
+        trips[trip].insert(pos, c)
+    return Trips(trips) if w.max_trips[t] > 1 else trips[0]
 
 
 class _State:
@@ -117,7 +170,7 @@ class _State:
     def __init__(self, w, choice: Sequence[int], routes: Sequence[Day], cache: dict, sym: bool):
         self.w, self.cache, self.sym = w, cache, sym
         self.choice = list(choice)
-        self.routes = [[(t, list(s)) for t, s in day] for day in routes]
+        self.routes = [[(t, copy_seq(s)) for t, s in day] for day in routes]
         self.loads = [dict() for _ in routes]
         for c in range(w.n):
             k = self.choice[c]
@@ -131,7 +184,7 @@ class _State:
     def copy(self) -> _State:
         s = _State.__new__(_State)
         s.w, s.cache, s.sym, s.choice = self.w, self.cache, self.sym, list(self.choice)
-        s.routes = [[(t, list(q)) for t, q in day] for day in self.routes]
+        s.routes = [[(t, copy_seq(q)) for t, q in day] for day in self.routes]
         s.loads = [dict(x) for x in self.loads]
         s.day_cost, s.arcs = list(self.day_cost), dict(self.arcs)
         return s
@@ -141,7 +194,8 @@ class _State:
         return float(sum(self.day_cost))
 
     def info(self, d: int, t: int, seq: Sequence[int]) -> _RouteInfo:
-        key = (d, t, tuple(seq), tuple(self.choice[c] for c in seq))
+        key = (d, t, tuple(seq), tuple(getattr(seq, "sizes", ())),
+               tuple(self.choice[c] for c in seq))
         got = self.cache.get(key)
         if got is None:
             if len(self.cache) > 200_000:
@@ -166,7 +220,7 @@ class _State:
             day = []
             for t, s in self.routes[d]:
                 if c in s:
-                    s = [x for x in s if x != c]
+                    s = without_client(s, c)
                     if s and self.info(d, t, s).slack < 0:
                         return False  # only with a non-metric matrix
                 if s:
@@ -179,9 +233,9 @@ class _State:
         return True
 
     def polish(self, days: set[int]) -> None:
-        """2-opt every route of the given days."""
+        """2-opt every trip of every route of the given days."""
         for d in days:
-            self.routes[d] = [(t, _two_opt(self.w, t, s, self.loads[d]) if self.sym else s)
+            self.routes[d] = [(t, _two_opt_trips(self.w, t, s, self.loads[d]) if self.sym else s)
                               for t, s in self.routes[d]]
             self.touch(d)
 
@@ -192,11 +246,11 @@ class _State:
         for k, pat in enumerate(w.p.patterns[c]):
             total, moves = 0.0, []
             for d in pat:
-                add, i, t, pos = _best_insertion(w, self.arcs_of(d), c, w.load(c, k, d))
+                add, i, t, trip, pos = _best_insertion(w, self.arcs_of(d), c, w.load(c, k, d))
                 if i == -2:
                     break
                 total += add
-                moves.append((d, i, t, pos))
+                moves.append((d, i, t, trip, pos))
             else:
                 score = total * (1 + noise * rng.random())
                 if score < best_cost:
@@ -205,19 +259,30 @@ class _State:
             return False
         k, moves = best
         self.choice[c] = k
-        for d, i, t, pos in moves:
+        for d, i, t, trip, pos in moves:
             self.loads[d][c] = w.load(c, k, d)
             if i == -1:
-                self.routes[d].append((t, [c]))
+                self.routes[d].append((t, single(w.max_trips[t], c)))
             else:
-                self.routes[d][i] = (t, self.routes[d][i][1][:pos] + [c]
-                                     + self.routes[d][i][1][pos:])
+                self.routes[d][i] = (t, _inserted(w, t, self.routes[d][i][1], trip, pos, c))
             self.touch(d)
         return True
 
 
-def _two_opt(w, t: int, seq: list[int], loads: dict) -> list[int]:
-    """Improve one route by 2-opt (for symmetric matrices; the reversed loads re-checked)."""
+def _two_opt_trips(w, t: int, seq: Sequence[int], loads: dict) -> list[int]:
+    """2-opt each trip of a vehicle; a change is kept when the whole vehicle stays feasible."""
+    if not isinstance(seq, Trips):
+        return _two_opt(w, t, seq, loads)
+    trips = seq.split()
+    for i in range(len(trips)):
+        trips[i] = _two_opt(w, t, trips[i], loads, ok=lambda new, i=i: w.route_ok(
+            t, Trips(trips[:i] + [new] + trips[i + 1:]), loads))
+    return Trips(trips)
+
+
+def _two_opt(w, t: int, seq: list[int], loads: dict, ok=None) -> list[int]:
+    """Improve one route (or trip) by 2-opt (symmetric matrices; ``ok`` re-checks the loads)."""
+    ok = ok or (lambda new: w.route_ok(t, new, loads))
     if len(seq) < 3:
         return seq
     d = w.dist
@@ -231,7 +296,7 @@ def _two_opt(w, t: int, seq: list[int], loads: dict) -> list[int]:
             return seq
         a, b = int(i[k]), int(j[k])
         new = seq[:a] + seq[a:b + 1][::-1] + seq[b + 1:]
-        if not w.route_ok(t, new, loads):
+        if not ok(new):
             return seq
         seq = new
 
@@ -241,9 +306,10 @@ def _removal_saving(st: _State, c: int) -> float:
     for d in w.p.patterns[c][st.choice[c]]:
         for t, s in st.routes[d]:
             if c in s:
-                k = s.index(c)
-                prev = 0 if k == 0 else s[k - 1] + 1
-                nxt = 0 if k == len(s) - 1 else s[k + 1] + 1
+                tr = next(x for x in trips_of(s) if c in x)  # neighbours within its trip
+                k = tr.index(c)
+                prev = 0 if k == 0 else tr[k - 1] + 1
+                nxt = 0 if k == len(tr) - 1 else tr[k + 1] + 1
                 total += w.unit[t] * float(w.dist[prev, c + 1] + w.dist[c + 1, nxt]
                                            - w.dist[prev, nxt])
                 if len(s) == 1:

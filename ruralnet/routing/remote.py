@@ -27,7 +27,8 @@ with the binding figure of each: one-way hours against the arrival
 cut-off or the shift), runs the usual daily plan on the others with
 :func:`ruralnet.routing.daily.plan_daily_routes`, and plans each remote
 station's loop and service-day feeder routes with
-:func:`ruralnet.routing.solve.solve_routes`.
+:func:`ruralnet.routing.service_day.plan_service_day` (numbered per vehicle
+and trip like the daily routes).
 """
 
 from __future__ import annotations
@@ -47,22 +48,19 @@ from ruralnet.routing.daily import (
     DailyRoute,
     DailyRoutingParams,
     DailyRoutingResult,
-    DailyStop,
     FleetType,
     plan_daily_routes,
 )
-from ruralnet.routing.model import Client, Depot, RoutingParams, RoutingProblem
+from ruralnet.routing.far_villages import shift_reach
+from ruralnet.routing.model import Client, Depot, RoutingProblem
 from ruralnet.routing.search import reachable
-from ruralnet.routing.solve import solve_routes
+from ruralnet.routing.service_day import plan_service_day
 
 log = logging.getLogger(__name__)
 
 __all__ = ["RemoteLoop", "RemotePlan", "StationReach", "classify_stations", "plan_remote_days"]
 
 DAY_NAMES_ZH = "一二三四五六日"
-#: Prize (yuan) of a village on a remote station's service day: high enough
-#: that every village a feeder can reach is served.
-_SERVICE_DAY_PRIZE_YUAN = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -250,13 +248,10 @@ def classify_stations(distance_m: np.ndarray, duration_s: np.ndarray, *,
                 best = (go, back, t, d)
         go, back, t, d = best
         fits = max(c.delivery[k], c.pickup[k]) <= max(c.vt_capacity)
+        reason = shift_reach(go, back, service, shift)[0]
         if ok[k] or not fits:  # a load no truck carries is not a time problem: the trunk
             reason = "daily"   # tier reports it with its own figures
-        elif go + service > shift:
-            reason = "one_way_over_shift"
-        elif go + service + back > shift:
-            reason = "round_trip_over_shift"
-        else:
+        elif reason == "same_day":
             reason = "late_arrival"
         out.append(StationReach(k, int(q), int(warehouses[d]), t, round(float(go), 2),
                                 round(float(back), 2), shift, params.trunk_arrival_by_min,
@@ -279,58 +274,13 @@ def service_pattern(cycle_days: int, horizon_days: int, *, first: int) -> tuple[
     return tuple(range(first, horizon_days + 1, cycle_days))
 
 
-def _to_daily_route(route, rid: str, vt, points: list[int]) -> DailyRoute:
-    """Convert a service-day route to minutes, km and point indices."""
-    m = lambda s: round(s / 60, 2)  # noqa: E731
-    stops = tuple(DailyStop(points[1 + s.client], s.distance_from_prev_m / 1000,
-                            m(s.travel_from_prev_s), m(s.arrive_s), m(s.depart_s),
-                            s.delivered_kg, s.picked_kg, s.load_after_kg) for s in route.stops)
-    return DailyRoute(rid, "feeder", vt.name, vt.capacity_kg, points[0], m(route.start_s),
-                      m(route.end_s), route.distance_m / 1000, m(route.duration_s),
-                      route.load_start_kg, route.return_distance_m / 1000,
-                      m(route.return_travel_s), round(route.cost, 6), stops)
-
-
-def _service_day(distance, duration, station: int, members: list[int], villages: list[int],
-                 delivery: np.ndarray, pickup: np.ndarray, cycle_days: int,
-                 feeder_fleet: Sequence[FleetType], params: DailyRoutingParams, rid: str,
-                 seed: int) -> tuple[list[DailyRoute], list[int]]:
-    """Feeder routes of a remote station's service day; return them and the villages left out.
-
-    The trunk arrived the evening before, so feeders have the whole working
-    day; each village's load is ``cycle_days`` days of its demand.
-    """
-    if not members:
-        return [], []
-    day0, day1 = params.day_start_min * 60, params.day_end_min * 60
-    pts = [station] + [villages[m] for m in members]
-    ix = np.ix_(pts, pts)
-    problem = RoutingProblem(
-        depots=(Depot(tw_early_s=day0, tw_late_s=day1),),
-        clients=tuple(Client(delivery_kg=float(delivery[m] * cycle_days),
-                             pickup_kg=float(pickup[m] * cycle_days),
-                             service_s=params.village_service_min * 60, tw_early_s=day0,
-                             tw_late_s=day1, required=False, prize=_SERVICE_DAY_PRIZE_YUAN,
-                             counts_toward_coverage=False) for m in members),
-        vehicle_types=tuple(f.vehicle_type(0, day0, day1) for f in feeder_fleet),
-        distance_m=np.asarray(distance)[ix], duration_s=np.asarray(duration)[ix],
-    )
-    rp = RoutingParams(engine=params.engine, time_limit_s=params.trunk_time_limit_s,
-                       max_iterations=params.max_iterations)
-    res = solve_routes(problem, rp, seed=seed)
-    routes = [_to_daily_route(r, f"{rid}-{i + 1:02d}", problem.vehicle_types[r.vehicle_type], pts)
-              for i, r in enumerate(res.routes)]
-    return routes, [members[j] for j in res.unvisited]
-
-
 def _loop(reach: StationReach, k: int, members: list[int], load: tuple[float, float], *,
           distance, duration, villages, delivery, pickup, trunk_fleet, feeder_fleet,
           params: DailyRoutingParams, horizon_days: int, seed: int):
     """Plan one remote station's loop; return it and the villages its feeders cannot reach."""
-    shift = reach.shift_min
-    service = params.station_service_min
-    days_out = max(1, math.ceil((reach.one_way_min + service) / shift))
-    days_back = max(1, math.ceil(reach.back_min / shift))
+    _, days_out, days_back = shift_reach(reach.one_way_min, reach.back_min,
+                                         params.station_service_min, reach.shift_min)
+    days_back = max(1, days_back)  # a late station's loop too waits overnight at the station
     cycle = days_out + days_back
     need = max(load) * cycle
     fleet = sorted(trunk_fleet, key=lambda f: f.fixed_cost_yuan)
@@ -341,8 +291,8 @@ def _loop(reach: StationReach, k: int, members: list[int], load: tuple[float, fl
     out_km, back_km = distance[w, q] / 1000, distance[q, w] / 1000
     cost = trucks * (kind.fixed_cost_yuan + kind.cost_per_km_yuan * (out_km + back_km) / cycle)
     rid = f"M{k + 1:02d}"
-    feeders, left = _service_day(distance, duration, q, members, villages, delivery, pickup,
-                                 cycle, feeder_fleet, params, rid, seed)
+    feeders, left = plan_service_day(distance, duration, q, members, villages, delivery, pickup,
+                                     cycle, feeder_fleet, params, rid, seed)
     loop = RemoteLoop(rid, reach, kind.name, trucks, cycle, days_out, days_back,
                       service_pattern(cycle, horizon_days, first=days_out + 1),
                       round(float(out_km), 2), round(float(back_km), 2),
