@@ -85,6 +85,24 @@ def map_png(plan: Plan, county: County | None, *, dpi: int = 150) -> bytes | Non
     return buf.getvalue()
 
 
+def png_at_dpi(path: Path, dpi: int, *, source_dpi: int = 300) -> bytes:
+    """Return the PNG at ``path`` (drawn at ``source_dpi``) scaled to ``dpi``, as PNG bytes.
+
+    The report and the Word annex embed the print map at 150 dpi: scaling
+    the 300-dpi ``map_print.png`` down costs a fraction of drawing it again.
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(path) as img:
+        size = (round(img.width * dpi / source_dpi), round(img.height * dpi / source_dpi))
+        small = img.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, format="png")
+    return buf.getvalue()
+
+
 def table_html(frame: pd.DataFrame, *, fills: list[str] | None = None, cls: str = "") -> str:
     """Render a DataFrame of display text as an HTML table (every cell escaped)."""
     head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)

@@ -63,7 +63,9 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
     else:
         if print_maps:
             files += print_map.write_print_maps(plan, county, folder)
-        png = report.map_png(plan, county)
+            png = report.png_at_dpi(folder / "map_print.png", 150)
+        else:
+            png = report.map_png(plan, county)
     report.write_report(plan, folder / "report.html", county=county, scorecard=card, lang=lang,
                         png=png)
     docx_report.write_docx(plan, folder / "report.docx", county=county, scorecard=card,
