@@ -109,7 +109,7 @@ def _build(county: str, path: Path) -> None:
 def _table(rows: dict[str, dict]) -> None:
     names = list(rows)
     order: list[str] = []
-    for r in rows.values():
+    for r in reversed(list(rows.values())):  # the newest tree's order of writing first
         for p in r["per_file"]:
             if p["file"] not in order:
                 order.append(p["file"])
