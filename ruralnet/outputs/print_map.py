@@ -167,6 +167,20 @@ class _Layers:
             if rows else None
         self.boundary = county.boundary.to_crs(self.crs) if county is not None else None
         self.townships = county.townships.to_crs(self.crs) if county is not None else None
+        # township codes as text, once: every township page selects by them
+        self.town_ids = (self.townships["township_id"].astype(str)
+                         if self.townships is not None else None)
+        self.village_towns = (self.villages["township_id"].astype(str)
+                              if self.villages is not None else None)
+        self.site_towns = (self.sites["township_id"].astype(str)
+                           if self.sites is not None else None)
+        self._paths: dict[int, Any] = {}
+
+    def town_path(self, i: int) -> Any:
+        """Return the matplotlib path of township ``i``'s territory (made once, shared by pages)."""
+        if i not in self._paths:
+            self._paths[i] = _ring_path(self.townships.geometry.iloc[i])
+        return self._paths[i]
 
     @staticmethod
     def _towns(r: dict[str, Any], d: dict[str, Any]) -> set[str]:
@@ -206,8 +220,10 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
             if row.geometry is None or row.geometry.is_empty or not seen[i]:
                 continue
             faded = focus is not None and str(row.township_id) != focus
-            ax.add_patch(_patch(row.geometry, face="#ffffff" if faded else shades[i % 4],
-                                edge="#6b7280", lw=0.6, ls=(0, (4, 2)), z=1))
+            # add_artist, not add_patch: the view is set from the layers' extent, and
+            # add_patch's data-limit update walks every vertex in Python
+            ax.add_artist(_patch(lay.town_path(i), face="#ffffff" if faded else shades[i % 4],
+                                 edge="#6b7280", lw=0.6, ls=(0, (4, 2)), z=1))
         for i, row in enumerate(towns.itertuples()):
             if row.geometry is None or row.geometry.is_empty or not seen[i]:
                 continue
@@ -231,7 +247,7 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
     if lay.villages is not None:
         v = lay.villages
         if focus is not None:
-            v = v[v["township_id"].astype(str) == focus]
+            v = v[lay.village_towns == focus]
         served, unserved = v[v["daily"]], v[~v["daily"]]
         size = 16 if focus else 7
         if len(served):
@@ -244,7 +260,7 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
         for kind, (_label, marker, size, colour) in SITE_MARKERS.items():
             s = lay.sites[lay.sites["kind"] == kind]
             if focus is not None and kind != "county_warehouse":
-                s = s[s["township_id"].astype(str) == focus]
+                s = s[lay.site_towns.loc[s.index] == focus]
             if len(s):
                 ax.scatter(s.geometry.x, s.geometry.y, marker=marker,
                            s=size * (1.6 if focus and kind == "village_station" else 1),
@@ -266,7 +282,7 @@ def _label_villages(ax: Any, lay: _Layers, focus: str | None, size: float = 5.5)
         return 0
     v = lay.villages
     if focus is not None:
-        v = v[v["township_id"].astype(str) == focus]
+        v = v[lay.village_towns == focus]
     v = v.sort_values("kind", key=lambda k: k != "village", kind="stable")
     fw, _ = ax.figure.get_size_inches()
     x0, x1 = ax.get_xlim()
@@ -288,8 +304,15 @@ def _label_villages(ax: Any, lay: _Layers, focus: str | None, size: float = 5.5)
     return hidden
 
 
-def _patch(geom: Any, *, face: str, edge: str, lw: float, ls: Any, z: int) -> Any:
+def _patch(path: Any, *, face: str, edge: str, lw: float, ls: Any, z: int) -> Any:
     from matplotlib.patches import PathPatch
+
+    return PathPatch(path, facecolor=face, edgecolor=edge, linewidth=lw, linestyle=ls,
+                     zorder=z)
+
+
+def _ring_path(geom: Any) -> Any:
+    """Return a (multi)polygon's rings as one matplotlib path."""
     from matplotlib.path import Path as MPath
 
     verts, codes = [], []
@@ -299,8 +322,7 @@ def _patch(geom: Any, *, face: str, edge: str, lw: float, ls: Any, z: int) -> An
             xy = list(ring.coords)
             verts += xy
             codes += [MPath.MOVETO] + [MPath.LINETO] * (len(xy) - 2) + [MPath.CLOSEPOLY]
-    return PathPatch(MPath(verts, codes), facecolor=face, edgecolor=edge, linewidth=lw,
-                     linestyle=ls, zorder=z)
+    return MPath(verts, codes)
 
 
 def _legend_handles(plan: Plan, focus: bool) -> list[Any]:
@@ -396,7 +418,7 @@ def _extent(lay: _Layers, focus: str | None) -> tuple[float, float, float, float
     import numpy as np
 
     if focus is not None and lay.townships is not None:
-        t = lay.townships[lay.townships["township_id"].astype(str) == focus]
+        t = lay.townships[lay.town_ids == focus]
         if len(t):
             return tuple(t.total_bounds)  # type: ignore[return-value]
     for layer in (lay.boundary, lay.villages, lay.sites):
