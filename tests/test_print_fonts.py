@@ -82,3 +82,20 @@ def test_cjk_font_picks_the_simplified_chinese_face_of_a_font_collection(monkeyp
         rio.cjk_font.cache_clear()
     assert name.endswith("SC") and name in rio.CJK_FONTS
     assert font_manager.FontProperties(fname=ttc[0]).get_name() != name  # first face: not SC
+
+
+@needs_font
+def test_a_face_that_cannot_be_cut_is_embedded_whole(tiny_plan, tiny_county, tmp_path,
+                                                     monkeypatch):
+    """If fontTools fails on the face, the PDF is still written, with the full face's text."""
+    import pypdf
+
+    from ruralnet.outputs import print_fonts
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("unreadable font table")
+
+    monkeypatch.setattr(print_fonts, "_cut", broken)
+    save_figure(print_map(tiny_plan, tiny_county), tmp_path / "a.pdf")
+    assert not list((settings.cache_dir / "print_fonts").glob("*.otf"))
+    assert tiny_plan.county["name"] in pypdf.PdfReader(tmp_path / "a.pdf").pages[0].extract_text()

@@ -194,7 +194,7 @@ def subset_fonts(font: str | None, texts: Iterable[str]) -> Iterator[None]:
     try:
         family = subset_family(font, texts, settings.cache_dir / "print_fonts")
     except Exception as err:  # noqa: BLE001 - any fontTools failure: embed the full face
-        logger.warning("CJK font %s not cut for the PDF (%s): embedding the full face", font, err)
+        logger.info("CJK font %s not cut for the PDF (%s): embedding the full face", font, err)
         yield
         return
     rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f != family]
