@@ -296,7 +296,10 @@ def cjk_font() -> str | None:
 
     Looks first in matplotlib's font list for :data:`CJK_FONTS`, then asks
     fontconfig (``fc-list :lang=zh``) and registers the first font file it
-    names. Cached: call ``cjk_font.cache_clear()`` after installing a font.
+    names. A font collection (``.ttc``) registers all its faces: the
+    simplified-Chinese face is chosen by :data:`CJK_FONTS`' order (Noto's
+    first face is the Japanese one, whose glyph forms differ for some
+    hanzi). Cached: call ``cjk_font.cache_clear()`` after installing a font.
 
     Examples
     --------
@@ -322,7 +325,10 @@ def cjk_font() -> str | None:
             continue
         try:
             font_manager.fontManager.addfont(path)
-            return font_manager.FontProperties(fname=path).get_name()
         except (OSError, RuntimeError, ValueError):
             logger.info("fontconfig font %s cannot be used by matplotlib", path)
+            continue
+        faces = {f.name for f in font_manager.fontManager.ttflist if f.fname == path}
+        return next((name for name in CJK_FONTS if name in faces),
+                    font_manager.FontProperties(fname=path).get_name())
     return None

@@ -364,3 +364,12 @@ def test_map_tells_real_township_seats_from_synthetic_ones_and_credits_geonames(
     assert shown("乡镇驻地（合成位置）synthetic township seats (1)")
     assert shown("一镇 驻地 seat — geonames") and shown("二乡 驻地 seat — synthetic")
     assert "GeoNames (geonames.org), CC BY 4.0" in html and "乡镇驻地 1/2 为真实位置" in html
+
+
+def test_village_popup_shows_template_braces_as_written(tiny_plan_doc):
+    """A village named with Jinja braces keeps them: its popup script is not templated again."""
+    doc = copy.deepcopy(tiny_plan_doc)
+    doc["villages"][0]["name"] = "{{ 7 * 191 }}村"
+    page = _html(Plan(doc))
+    tooltips = [json.loads(s) for s in re.findall(r'bindTooltip\(\s*("(?:[^"\\]|\\.)*")', page)]
+    assert "{{ 7 * 191 }}村" in tooltips and "1337村" not in page

@@ -185,3 +185,30 @@ def test_crowded_village_names_are_left_out_and_the_footer_says_how_many(tiny_co
     assert sorted(names) == ["乙村委会", "甲村委会"]
     foot = _texts(fig)["rn-attribution"].get_text()
     assert foot.startswith("另有1个村（社区）因位置密集未标注名称")
+
+
+@needs_font
+@pytest.mark.slow
+def test_township_page_leaves_out_only_what_lies_outside_its_view(anxi_plan, anxi, monkeypatch):
+    """A 安溪 township page draws fewer township labels than exist, with the same pixels."""
+    import numpy as np
+    from shapely.geometry import box
+
+    from ruralnet.outputs import print_map as pm
+
+    tid = str(anxi.townships["township_id"].iloc[0])
+
+    def page():
+        fig = township_map(anxi_plan, anxi, tid)
+        buf = io.BytesIO()
+        with fonts_for_print():
+            fig.savefig(buf, format="rgba", dpi=40)
+        labels = [t for t in fig.findobj(lambda a: hasattr(a, "get_gid"))
+                  if t.get_gid() == "rn-township-label"]
+        return np.frombuffer(buf.getvalue(), dtype=np.uint8), len(labels)
+
+    culled, n_culled = page()
+    monkeypatch.setattr(pm, "_view_box", lambda ax, margin=0.15: box(-1e12, -1e12, 1e12, 1e12))
+    full, n_full = page()
+    assert n_full == len(anxi.townships) > n_culled >= 1
+    assert np.array_equal(culled, full)

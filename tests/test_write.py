@@ -36,3 +36,36 @@ def test_write_outputs_in_english_without_print_maps(tiny_plan, tiny_county, tmp
                           print_maps=False)
     assert not any(f.startswith("map_print") or f == "map_townships.pdf" for f in files)
     assert "1. Summary" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_write_outputs_builds_the_annex_once_and_embeds_the_print_map_at_150_dpi(
+        tiny_plan, tiny_county, tmp_path, monkeypatch):
+    """report.html and report.docx share one annex; their map is map_print.png at half size."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from ruralnet.outputs import annex, docx_report, report, write
+
+    calls = []
+    real = annex.build_annex
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("lang"))
+        return real(*args, **kwargs)
+
+    for module in (write, report, docx_report):  # a second build would be counted too
+        monkeypatch.setattr(module, "build_annex", counted)
+    write.write_outputs(tiny_plan, tiny_county, tmp_path, system="guizhou_2017", basemap="none")
+    assert calls == ["zh"]
+    if cjk_font():
+        page = (tmp_path / "report.html").read_text(encoding="utf-8")
+        src = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+        sizes = [Image.open(io.BytesIO(base64.b64decode(s))).size for s in src]
+        with Image.open(tmp_path / "map_print.png") as img:
+            big = img.size
+        assert (round(big[0] / 2), round(big[1] / 2)) in sizes
+        shapes = docx.Document(str(tmp_path / "report.docx")).inline_shapes
+        assert len(shapes) >= 1

@@ -87,15 +87,16 @@ def _table(doc: Any, block: Block) -> None:
 
 
 def render_docx(plan: Plan, *, scorecard: Any = None, county: County | None = None,
-                lang: str = "zh", png: bytes | None = None) -> Any:
+                lang: str = "zh", png: bytes | None = None,
+                annex: tuple[str, list[Block]] | None = None) -> Any:
     """Return the annex as a ``docx.Document`` (see :func:`write_docx`)."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt, RGBColor
 
     check_lang(lang)
-    title, blocks = build_annex(plan, scorecard=scorecard, county=county, lang=lang,
-                                map_png=png)
+    title, blocks = annex or build_annex(plan, scorecard=scorecard, county=county, lang=lang,
+                                         map_png=png)
     doc = Document()
     _setup(doc)
     doc.core_properties.title = title
@@ -134,20 +135,21 @@ def render_docx(plan: Plan, *, scorecard: Any = None, county: County | None = No
 
 def write_docx(plan: Plan, path: str | Path, *, scorecard: Any = None,
                county: County | None = None, lang: str = "zh",
-               png: bytes | None = None) -> Path:
+               png: bytes | None = None, annex: tuple[str, list[Block]] | None = None) -> Path:
     """Write the annex as ``.docx`` (atomically) and return its path.
 
     Parameters
     ----------
-    plan, scorecard, county, lang
+    plan, scorecard, county, lang, annex
         As for :func:`ruralnet.outputs.report.write_report`.
     png
         The print map to embed; drawn with
         :func:`ruralnet.outputs.report.map_png` when not given.
     """
-    if png is None:
+    if png is None and annex is None:
         png = map_png(plan, county)
-    doc = render_docx(plan, scorecard=scorecard, county=county, lang=lang, png=png)
+    doc = render_docx(plan, scorecard=scorecard, county=county, lang=lang, png=png,
+                      annex=annex)
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     logger.info("Word annex of %s written", plan.county["name"])

@@ -492,16 +492,28 @@ def _site_table(plan: Plan) -> pd.DataFrame:
 
 
 def _append_frame(ws: Any, frame: pd.DataFrame, header_font: Any) -> None:
-    ws.append([str(c) for c in frame.columns])
-    head = ws.max_row
-    for cell in ws[head]:
+    head = _append(ws, [str(c) for c in frame.columns])
+    for cell in head:
         cell.font = header_font
     for row in frame.itertuples(index=False):
-        ws.append([visible_text(x) if isinstance(x, str) else
-                   None if pd.isna(x) else round(x, 4) if isinstance(x, float) else x
-                   for x in row])
-        _as_text(ws[ws.max_row])
-    ws.freeze_panes = f"A{head + 1}"
+        _append(ws, [visible_text(x) if isinstance(x, str) else
+                     None if pd.isna(x) else round(x, 4) if isinstance(x, float) else x
+                     for x in row])
+    ws.freeze_panes = f"A{head[0].row + 1}"
+
+
+def _append(ws: Any, values: list[Any]) -> list[Any]:
+    """Append one row of text-safe cells and return them.
+
+    Building the cells here spares ``ws[ws.max_row]``, which scans every
+    cell of the sheet (quadratic in the rows of the 村庄 and 线路 sheets).
+    """
+    from openpyxl.cell import Cell
+
+    cells = [Cell(ws, value=v) for v in values]
+    _as_text(cells)
+    ws.append(cells)
+    return cells
 
 
 def _as_text(cells: Any) -> None:

@@ -151,8 +151,16 @@ def _leaflet_assets() -> tuple[str, str]:
 
 def binder_class() -> type:
     """Return a folium element class that binds an escaped popup and tooltip to its parent layer."""
-    from branca.element import MacroElement
+    from branca.element import Element, MacroElement
     from folium.template import Template
+
+    class _Text(Element):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+        def render(self, **kwargs: Any) -> str:  # noqa: ARG002 - branca passes kwargs
+            return self.text
 
     class _Bind(MacroElement):
         _template = Template("""
@@ -167,6 +175,10 @@ def binder_class() -> type:
             super().__init__()
             self._name = "Bind"
             self.popup, self.tooltip = popup, tooltip
+
+        def render(self, **kwargs: Any) -> None:  # as text: branca compiles it as Jinja again
+            script = self._template.module.__dict__["script"](self, kwargs)
+            self.get_root().script.add_child(_Text(script), name=self.get_name())
 
     return _Bind
 

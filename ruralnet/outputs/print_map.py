@@ -33,13 +33,13 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruralnet._io import atomic_path, cjk_font
 from ruralnet.exceptions import ParameterError
 from ruralnet.outputs.exports import check_county_matches
+from ruralnet.outputs.print_fonts import figure_texts, font_settings, subset_fonts
 from ruralnet.outputs.served import village_status
 from ruralnet.plan.document import Plan
 
@@ -65,6 +65,7 @@ SITE_MARKERS = {
     "village_station": ("村级服务站", "D", 14, "#0f766e"),
 }
 WATERMARK = "合成数据 · 仅供演示\nSYNTHETIC DATA"
+HIDDEN_NOTE = "另有{n}个村（社区）因位置密集未标注名称，见 plan.xlsx 村庄表。"
 SOURCE_ZH = {"geonames": "GeoNames（CC BY 4.0）", "osm": "© OpenStreetMap 贡献者（ODbL）",
              "user": "规划单位提供", "official": "官方资料", "synthetic": "合成（非真实）",
              "nbs": "国家统计局统计用区划代码"}
@@ -127,51 +128,9 @@ def attribution_line(provenance: dict[str, Any], county: County | None = None) -
     return "数据来源：" + "；".join(f"{'、'.join(parts[t])} {t}" for t in order)
 
 
-@cache
-def _bold_faces() -> int:
-    """Register the bold CJK faces fontconfig knows (titles and labels are bold); return count.
-
-    :func:`ruralnet._io.cjk_font` registers one regular face; without its bold
-    sibling matplotlib draws bold text in the regular weight.
-    """
-    import subprocess
-
-    from matplotlib import font_manager
-
-    try:
-        listing = subprocess.run(["fc-list", ":lang=zh:style=Bold", "file"], capture_output=True,
-                                 text=True, timeout=10, check=False).stdout
-    except (OSError, subprocess.SubprocessError):
-        return 0
-    known = {f.fname for f in font_manager.fontManager.ttflist}
-    n = 0
-    for path in sorted({line.split(":")[0].strip() for line in listing.splitlines()} - {""}):
-        if path in known:
-            continue
-        try:
-            font_manager.fontManager.addfont(path)
-            n += 1
-        except (OSError, RuntimeError, ValueError):
-            logger.info("bold CJK font %s cannot be used by matplotlib", path)
-    return n
-
-
-def _fonts(font: str | None) -> Any:
-    import contextlib
-
-    import matplotlib
-
-    if not font:
-        return contextlib.nullcontext()
-    _bold_faces()
-    return matplotlib.rc_context({"font.sans-serif": [font, *matplotlib.rcParams[
-        "font.sans-serif"]], "font.family": "sans-serif", "axes.unicode_minus": False,
-        "svg.fonttype": "none", "pdf.fonttype": 42})
-
-
 def fonts_for_print() -> Any:
     """Return the matplotlib settings context of the print map (CJK font, embedded glyphs)."""
-    return _fonts(cjk_font())
+    return font_settings(cjk_font())
 
 
 class _Layers:
@@ -208,6 +167,20 @@ class _Layers:
             if rows else None
         self.boundary = county.boundary.to_crs(self.crs) if county is not None else None
         self.townships = county.townships.to_crs(self.crs) if county is not None else None
+        # township codes as text, once: every township page selects by them
+        self.town_ids = (self.townships["township_id"].astype(str)
+                         if self.townships is not None else None)
+        self.village_towns = (self.villages["township_id"].astype(str)
+                              if self.villages is not None else None)
+        self.site_towns = (self.sites["township_id"].astype(str)
+                           if self.sites is not None else None)
+        self._paths: dict[int, Any] = {}
+
+    def town_path(self, i: int) -> Any:
+        """Return the matplotlib path of township ``i``'s territory (made once, shared by pages)."""
+        if i not in self._paths:
+            self._paths[i] = _ring_path(self.townships.geometry.iloc[i])
+        return self._paths[i]
 
     @staticmethod
     def _towns(r: dict[str, Any], d: dict[str, Any]) -> set[str]:
@@ -222,19 +195,37 @@ def _halo(width: float = 2.5) -> list[Any]:
     return [patheffects.withStroke(linewidth=width, foreground="white")]
 
 
+def _view_box(ax: Any, margin: float = 0.15) -> Any:
+    """Return the axes' view as a shapely box, ``margin`` (share of its width) larger."""
+    from shapely.geometry import box
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    pad = margin * (x1 - x0)
+    return box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
 def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> None:
-    """Draw every layer on ``ax``; ``focus`` is a township code whose neighbours are faded."""
+    """Draw every layer on ``ax``; ``focus`` is a township code whose neighbours are faded.
+
+    On a township page (``focus``), features wholly outside the view (plus a
+    margin wider than any label) are not drawn: the axes clip them anyway,
+    and leaving them out keeps the 乡镇配送图 PDF small and fast.
+    """
+    view = _view_box(ax) if focus is not None else None
     if lay.townships is not None:
         towns = lay.townships
+        seen = towns.intersects(view).to_numpy() if view is not None else [True] * len(towns)
         shades = ["#f1f5f9", "#e2e8f0", "#f8fafc", "#e5e7eb"]
         for i, row in enumerate(towns.itertuples()):
-            if row.geometry is None or row.geometry.is_empty:
+            if row.geometry is None or row.geometry.is_empty or not seen[i]:
                 continue
             faded = focus is not None and str(row.township_id) != focus
-            ax.add_patch(_patch(row.geometry, face="#ffffff" if faded else shades[i % 4],
-                                edge="#6b7280", lw=0.6, ls=(0, (4, 2)), z=1))
-        for row in towns.itertuples():
-            if row.geometry is None or row.geometry.is_empty:
+            # add_artist, not add_patch: the view is set from the layers' extent, and
+            # add_patch's data-limit update walks every vertex in Python
+            ax.add_artist(_patch(lay.town_path(i), face="#ffffff" if faded else shades[i % 4],
+                                 edge="#6b7280", lw=0.6, ls=(0, (4, 2)), z=1))
+        for i, row in enumerate(towns.itertuples()):
+            if row.geometry is None or row.geometry.is_empty or not seen[i]:
                 continue
             p = row.geometry.representative_point()
             own = focus is None or str(row.township_id) == focus
@@ -245,8 +236,9 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
     if lay.boundary is not None:
         lay.boundary.boundary.plot(ax=ax, color="#000000", linewidth=2.0, zorder=2)
     if lay.routes is not None:
+        shown = lay.routes.intersects(view) if view is not None else True
         for tier, (_label, lw, ls, colour) in TIER_LINES.items():
-            sel = lay.routes[lay.routes["tier"] == tier]
+            sel = lay.routes[(lay.routes["tier"] == tier) & shown]
             if focus is not None and tier != "trunk":
                 sel = sel[sel["towns"].map(lambda t: focus in t)]
             if len(sel):
@@ -255,7 +247,7 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
     if lay.villages is not None:
         v = lay.villages
         if focus is not None:
-            v = v[v["township_id"].astype(str) == focus]
+            v = v[lay.village_towns == focus]
         served, unserved = v[v["daily"]], v[~v["daily"]]
         size = 16 if focus else 7
         if len(served):
@@ -268,7 +260,7 @@ def _draw(ax: Any, lay: _Layers, *, focus: str | None, label_villages: bool) -> 
         for kind, (_label, marker, size, colour) in SITE_MARKERS.items():
             s = lay.sites[lay.sites["kind"] == kind]
             if focus is not None and kind != "county_warehouse":
-                s = s[s["township_id"].astype(str) == focus]
+                s = s[lay.site_towns.loc[s.index] == focus]
             if len(s):
                 ax.scatter(s.geometry.x, s.geometry.y, marker=marker,
                            s=size * (1.6 if focus and kind == "village_station" else 1),
@@ -290,7 +282,7 @@ def _label_villages(ax: Any, lay: _Layers, focus: str | None, size: float = 5.5)
         return 0
     v = lay.villages
     if focus is not None:
-        v = v[v["township_id"].astype(str) == focus]
+        v = v[lay.village_towns == focus]
     v = v.sort_values("kind", key=lambda k: k != "village", kind="stable")
     fw, _ = ax.figure.get_size_inches()
     x0, x1 = ax.get_xlim()
@@ -312,8 +304,15 @@ def _label_villages(ax: Any, lay: _Layers, focus: str | None, size: float = 5.5)
     return hidden
 
 
-def _patch(geom: Any, *, face: str, edge: str, lw: float, ls: Any, z: int) -> Any:
+def _patch(path: Any, *, face: str, edge: str, lw: float, ls: Any, z: int) -> Any:
     from matplotlib.patches import PathPatch
+
+    return PathPatch(path, facecolor=face, edgecolor=edge, linewidth=lw, linestyle=ls,
+                     zorder=z)
+
+
+def _ring_path(geom: Any) -> Any:
+    """Return a (multi)polygon's rings as one matplotlib path."""
     from matplotlib.path import Path as MPath
 
     verts, codes = [], []
@@ -323,8 +322,7 @@ def _patch(geom: Any, *, face: str, edge: str, lw: float, ls: Any, z: int) -> An
             xy = list(ring.coords)
             verts += xy
             codes += [MPath.MOVETO] + [MPath.LINETO] * (len(xy) - 2) + [MPath.CLOSEPOLY]
-    return PathPatch(MPath(verts, codes), facecolor=face, edgecolor=edge, linewidth=lw,
-                     linestyle=ls, zorder=z)
+    return MPath(verts, codes)
 
 
 def _legend_handles(plan: Plan, focus: bool) -> list[Any]:
@@ -372,6 +370,7 @@ def _frame(plan: Plan, lay: _Layers, *, paper: str, title: str, focus: str | Non
         ax = fig.add_axes((0.05, 0.2, 0.9, 0.7))
         legend_at, legend_loc = (0.5, 0.19), "upper center"
     ax.set_facecolor("#ffffff")
+    _fit(ax, extent)  # the view first: a township page leaves out what lies outside it
     _draw(ax, lay, focus=focus, label_villages=label_villages)
     _fit(ax, extent)
     hidden = _label_villages(ax, lay, focus) if label_villages else 0
@@ -400,7 +399,7 @@ def _frame(plan: Plan, lay: _Layers, *, paper: str, title: str, focus: str | Non
             f"坐标系 WGS-84 / UTM（EPSG:{epsg}）。制图：ruralnet，"
             f"{_dt.date.today().isoformat()}。")
     if hidden:
-        foot = (f"另有{hidden}个村（社区）因位置密集未标注名称，见 plan.xlsx 村庄表。" + foot)
+        foot = HIDDEN_NOTE.format(n=hidden) + foot
     fig.text(0.03, 0.025, foot, ha="left", va="bottom", fontsize=6.5 * scale, wrap=True,
              gid="rn-attribution")
     if plan.synthetic:
@@ -419,7 +418,7 @@ def _extent(lay: _Layers, focus: str | None) -> tuple[float, float, float, float
     import numpy as np
 
     if focus is not None and lay.townships is not None:
-        t = lay.townships[lay.townships["township_id"].astype(str) == focus]
+        t = lay.townships[lay.town_ids == focus]
         if len(t):
             return tuple(t.total_bounds)  # type: ignore[return-value]
     for layer in (lay.boundary, lay.villages, lay.sites):
@@ -451,7 +450,8 @@ def _fit(ax: Any, extent: tuple[float, float, float, float]) -> None:
     ax.set_aspect("equal", adjustable="box")
 
 
-def print_map(plan: Plan, county: County | None = None, *, paper: str = "A4") -> Figure:
+def print_map(plan: Plan, county: County | None = None, *, paper: str = "A4",
+              layers: _Layers | None = None) -> Figure:
     """Draw the overview print map of a plan (县名 + 物流网络规划图).
 
     Parameters
@@ -462,6 +462,9 @@ def print_map(plan: Plan, county: County | None = None, *, paper: str = "A4") ->
         The plan's county: boundary, township territories and names.
     paper
         ``"A4"`` or ``"A3"``; the orientation follows the county's shape.
+    layers
+        The plan and county already projected (internal re-use by
+        :func:`write_print_maps`); default: projected here.
 
     Returns
     -------
@@ -470,8 +473,8 @@ def print_map(plan: Plan, county: County | None = None, *, paper: str = "A4") ->
     """
     check_county_matches(plan, county)
     paper_size(paper, landscape=False)
-    with _fonts(cjk_font()):
-        return _frame(plan, _Layers(plan, county), paper=paper,
+    with font_settings(cjk_font()):
+        return _frame(plan, layers or _Layers(plan, county), paper=paper,
                       title=f"{plan.county['name']}农村电商物流网络规划图", focus=None,
                       label_villages=False, county=county)
 
@@ -487,31 +490,49 @@ def township_map(plan: Plan, county: County, township_id: str, *, paper: str = "
                              f"{county.name} has no township {township_id}.",
                              township_id=township_id)
     name = str(match.iloc[0]["name"])
-    with _fonts(cjk_font()):
+    with font_settings(cjk_font()):
         return _frame(plan, layers or _Layers(plan, county), paper=paper,
                       title=f"{plan.county['name']}{name}乡镇配送图", focus=str(township_id),
                       label_villages=True, county=county)
 
 
-def township_maps(plan: Plan, county: County, *, paper: str = "A4") -> Iterator[Figure]:
+def township_maps(plan: Plan, county: County, *, paper: str = "A4",
+                  layers: _Layers | None = None) -> Iterator[Figure]:
     """Yield one :func:`township_map` per township, in the county's order."""
-    lay = _Layers(plan, county)
+    lay = layers or _Layers(plan, county)
     for tid in county.townships["township_id"].astype(str):
         yield township_map(plan, county, tid, paper=paper, layers=lay)
 
 
-def save_figure(fig: Figure, path: str | Path, *, dpi: int = 300) -> Path:
-    """Save a print-map figure as PNG, PDF or SVG (by suffix), atomically."""
-    path = Path(path)
+def _format(path: Path) -> str:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "pdf", "svg"):
         raise ParameterError(f"打印图格式 .{fmt} 不支持；请用 .png、.pdf 或 .svg。",
                              f"print map format .{fmt} is not supported; use .png, .pdf or "
                              ".svg.", path=str(path))
-    font = cjk_font()
-    with _fonts(font), atomic_path(path) as tmp:
+    return fmt
+
+
+def _save(fig: Figure, path: Path, dpi: int) -> Path:
+    """Save ``fig`` atomically under the font settings already in force."""
+    fmt = _format(path)
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt))
     return path
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 300) -> Path:
+    """Save a print-map figure as PNG, PDF or SVG (by suffix), atomically.
+
+    A PDF embeds the CJK faces cut to the figure's characters
+    (:mod:`ruralnet.outputs.print_fonts`).
+    """
+    path = Path(path)
+    fmt = _format(path)
+    font = cjk_font()
+    texts = figure_texts(fig) if fmt == "pdf" else []
+    with font_settings(font), subset_fonts(font if fmt == "pdf" else None, texts):
+        return _save(fig, path, dpi)
 
 
 def _metadata(fmt: str) -> dict[str, str] | None:
@@ -520,9 +541,21 @@ def _metadata(fmt: str) -> dict[str, str] | None:
     return None
 
 
+def _page_texts(plan: Plan, county: County | None) -> list[str]:
+    """Every name a township page may draw beyond the overview's own text."""
+    d = plan.data
+    names = [v["name"] for v in d["villages"]] + [s["name"] for s in d["sites"]]
+    if county is not None:
+        names += [f"{plan.county['name']}{n}乡镇配送图" for n in county.townships["name"]]
+    return names + [HIDDEN_NOTE.format(n=1234567890)]
+
+
 def write_print_maps(plan: Plan, county: County | None, folder: str | Path, *,
                      dpi: int = 300) -> list[str]:
     """Write the overview (A4 PNG + PDF, A3 PDF) and the township annex PDF into ``folder``.
+
+    The A4 overview is drawn once and saved as PNG, PDF and the annex's
+    first page; the CJK faces are cut once for all three PDF files.
 
     Returns
     -------
@@ -533,17 +566,22 @@ def write_print_maps(plan: Plan, county: County | None, folder: str | Path, *,
     from matplotlib.backends.backend_pdf import PdfPages
 
     folder = Path(folder)
-    fig = print_map(plan, county, paper="A4")
-    save_figure(fig, folder / "map_print.png", dpi=dpi)
-    save_figure(fig, folder / "map_print.pdf", dpi=dpi)
-    save_figure(print_map(plan, county, paper="A3"), folder / "map_print_A3.pdf", dpi=dpi)
-    files = ["map_print.png", "map_print.pdf", "map_print_A3.pdf"]
-    if county is not None and len(county.townships):
-        with _fonts(cjk_font()), atomic_path(folder / "map_townships.pdf") as tmp:
-            with PdfPages(tmp, metadata=_metadata("pdf")) as pdf:
-                pdf.savefig(print_map(plan, county, paper="A4"))
-                for page in township_maps(plan, county):
-                    pdf.savefig(page)
-        files.append("map_townships.pdf")
+    lay = _Layers(plan, county)
+    fig = print_map(plan, county, paper="A4", layers=lay)
+    font = cjk_font()
+    with font_settings(font):
+        _save(fig, folder / "map_print.png", dpi)
+    texts = figure_texts(fig) + _page_texts(plan, county)
+    with font_settings(font), subset_fonts(font, texts):
+        _save(fig, folder / "map_print.pdf", dpi)
+        _save(print_map(plan, county, paper="A3", layers=lay), folder / "map_print_A3.pdf", dpi)
+        files = ["map_print.png", "map_print.pdf", "map_print_A3.pdf"]
+        if county is not None and len(county.townships):
+            with atomic_path(folder / "map_townships.pdf") as tmp:
+                with PdfPages(tmp, metadata=_metadata("pdf")) as pdf:
+                    pdf.savefig(fig)
+                    for page in township_maps(plan, county, layers=lay):
+                        pdf.savefig(page)
+            files.append("map_townships.pdf")
     logger.info("print maps of %s: %s", plan.county["name"], ", ".join(files))
     return files

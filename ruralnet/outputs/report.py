@@ -85,6 +85,24 @@ def map_png(plan: Plan, county: County | None, *, dpi: int = 150) -> bytes | Non
     return buf.getvalue()
 
 
+def png_at_dpi(path: Path, dpi: int, *, source_dpi: int = 300) -> bytes:
+    """Return the PNG at ``path`` (drawn at ``source_dpi``) scaled to ``dpi``, as PNG bytes.
+
+    The report and the Word annex embed the print map at 150 dpi: scaling
+    the 300-dpi ``map_print.png`` down costs a fraction of drawing it again.
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(path) as img:
+        size = (round(img.width * dpi / source_dpi), round(img.height * dpi / source_dpi))
+        small = img.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, format="png")
+    return buf.getvalue()
+
+
 def table_html(frame: pd.DataFrame, *, fills: list[str] | None = None, cls: str = "") -> str:
     """Render a DataFrame of display text as an HTML table (every cell escaped)."""
     head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
@@ -139,17 +157,20 @@ def _sections(blocks: list[Block]) -> str:
 
 
 def render_report(plan: Plan, *, scorecard: Any = None, county: County | None = None,
-                  lang: str = "zh", with_map: bool = True, png: bytes | None = None) -> str:
+                  lang: str = "zh", with_map: bool = True, png: bytes | None = None,
+                  annex: tuple[str, list[Any]] | None = None) -> str:
     """Return the report as one HTML string (see :func:`write_report`).
 
     ``png`` is the print map to embed (default: drawn with :func:`map_png`
-    unless ``with_map`` is false).
+    unless ``with_map`` is false). ``annex`` is the title and blocks of
+    :func:`ruralnet.outputs.annex.build_annex` for these arguments, when the
+    caller made them already (the Word annex shares them); default: built here.
     """
     check_lang(lang)
-    if png is None and with_map:
+    if annex is None and png is None and with_map:
         png = map_png(plan, county)
-    title, blocks = build_annex(plan, scorecard=scorecard, county=county, lang=lang,
-                                map_png=png)
+    title, blocks = annex or build_annex(plan, scorecard=scorecard, county=county, lang=lang,
+                                         map_png=png)
     return (f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
             f'<meta charset="utf-8"><title>{_esc(title)}</title><style>{CSS}</style></head>'
             f"<body><h1>{_esc(title)}</h1>{_sections(blocks)}</body></html>")
@@ -157,7 +178,7 @@ def render_report(plan: Plan, *, scorecard: Any = None, county: County | None = 
 
 def write_report(plan: Plan, path: str | Path, *, scorecard: Any = None,
                  county: County | None = None, lang: str = "zh",
-                 png: bytes | None = None) -> Path:
+                 png: bytes | None = None, annex: tuple[str, list[Any]] | None = None) -> Path:
     """Write the print-friendly plan annex as one self-contained HTML file.
 
     Parameters
@@ -177,6 +198,8 @@ def write_report(plan: Plan, path: str | Path, *, scorecard: Any = None,
         ``"zh"`` (default), ``"en"`` or ``"both"``.
     png
         The print map to embed (default: drawn with :func:`map_png`).
+    annex
+        The annex already built for these arguments (see :func:`render_report`).
 
     Returns
     -------
@@ -188,7 +211,8 @@ def write_report(plan: Plan, path: str | Path, *, scorecard: Any = None,
     RuralnetError
         When the scorecard lacks a column or the county is not the plan's.
     """
-    text = render_report(plan, scorecard=scorecard, county=county, lang=lang, png=png)
+    text = render_report(plan, scorecard=scorecard, county=county, lang=lang, png=png,
+                         annex=annex)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     logger.info("report of %s: %d kB", plan.county["name"], len(text) // 1024)

@@ -9,6 +9,7 @@ from typing import Any
 from ruralnet._io import atomic_path, cjk_font
 from ruralnet.exceptions import RuralnetWarning
 from ruralnet.outputs import docx_report, exports, kml, manifests, maps, print_map, report
+from ruralnet.outputs.annex import build_annex
 from ruralnet.outputs.frequency_view import write_week_csv
 from ruralnet.outputs.timetable import write_timetables
 from ruralnet.programme.scorecard import score_plan
@@ -63,11 +64,15 @@ def write_outputs(plan: Any, county: Any, folder: Path, *, system: str | None = 
     else:
         if print_maps:
             files += print_map.write_print_maps(plan, county, folder)
-        png = report.map_png(plan, county)
+            png = report.png_at_dpi(folder / "map_print.png", 150)
+        else:
+            png = report.map_png(plan, county)
+    annex = build_annex(plan, scorecard=card, county=county, lang=report.check_lang(lang),
+                        map_png=png)  # charts drawn once for report.html and report.docx
     report.write_report(plan, folder / "report.html", county=county, scorecard=card, lang=lang,
-                        png=png)
+                        png=png, annex=annex)
     docx_report.write_docx(plan, folder / "report.docx", county=county, scorecard=card,
-                           lang=lang, png=png)
+                           lang=lang, png=png, annex=annex)
     manifests.write_manifests(plan, folder / "manifests.html", lang=lang)
     kml.write_kml(plan, folder / "plan.kmz", county)
     kml.write_kml(plan, folder / "plan_gcj02.kmz", county, gcj02=True)
