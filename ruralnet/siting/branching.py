@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ruralnet.siting import lagrange_kernel
+
 __all__ = ["TreeResult", "branch_and_bound"]
 
 # subgradient at a node: Polyak steps (UB − L)/‖g‖² times a factor that starts at 2 (the
@@ -87,12 +89,15 @@ def _nearest(wc: np.ndarray, cand: np.ndarray, lam: np.ndarray
 
 class _Tree:
     def __init__(self, wc: np.ndarray, f: np.ndarray, p: int, ub: float, best: np.ndarray,
-                 integral: bool, deadline: float, cand: np.ndarray, lam: np.ndarray) -> None:
+                 integral: bool, deadline: float, cand: np.ndarray, lam: np.ndarray,
+                 compiled: bool) -> None:
         self.wc, self.f, self.p, self.integral, self.deadline = wc, f, p, integral, deadline
         self.ub, self.best = ub, np.sort(np.asarray(best, int))
         self.nodes, self.complete = 0, True
         self.near, self.site, self.reach = _nearest(wc, cand, lam)
+        self.site2d = self.site.reshape(self.near.shape)
         self.m = wc.shape[1]
+        self.compiled = compiled
 
     def offer(self, sites: np.ndarray) -> None:
         cost = float(self.f[sites].sum() + self.wc[:, sites].min(axis=1).sum())
@@ -107,6 +112,12 @@ class _Tree:
         cap = np.minimum(cap, self.reach)
         lam = np.minimum(lam, cap)
         base = float(self.f[forced].sum())
+        if self.compiled:
+            best, best_lam, best_rho, best_s = lagrange_kernel.node_bound(
+                self.near, self.site2d, self.f, live, base, cap, lam, r, self.ub,
+                self.integral, iterations, STEP0, STALL)
+            self.offer(np.concatenate([forced, live[best_s]]))
+            return best, best_lam, best_rho, best_s
         best, best_lam, best_rho, best_s = -math.inf, lam, None, None
         step, stall = STEP0, 0
         for _ in range(iterations):
@@ -172,7 +183,7 @@ class _Tree:
 
 def branch_and_bound(wc: np.ndarray, f: np.ndarray, p: int, live: np.ndarray,
                      ub: float, best: np.ndarray, lam: np.ndarray, integral: bool,
-                     deadline: float) -> TreeResult:
+                     deadline: float, *, compiled: bool | None = None) -> TreeResult:
     """Search every ``p``-subset of the ``live`` candidates that could beat ``ub``.
 
     Parameters
@@ -192,6 +203,10 @@ def branch_and_bound(wc: np.ndarray, f: np.ndarray, p: int, live: np.ndarray,
         Costs are whole numbers (a bound within 1 of ``ub`` then prunes).
     deadline
         ``time.perf_counter()`` value to stop at.
+    compiled
+        Bound the nodes with the numba loop of
+        :mod:`ruralnet.siting.lagrange_kernel` (default: when numba is
+        available) rather than the numpy one; the same computation.
 
     Returns
     -------
@@ -207,7 +222,9 @@ def branch_and_bound(wc: np.ndarray, f: np.ndarray, p: int, live: np.ndarray,
     ([0, 2], 4.0, True)
     """
     live = np.sort(np.asarray(live, int))
-    tree = _Tree(wc, f, p, ub, best, integral, deadline, live, np.asarray(lam, float))
+    use = lagrange_kernel.available if compiled is None else compiled
+    tree = _Tree(np.ascontiguousarray(wc, float), np.ascontiguousarray(f, float), p, ub, best,
+                 integral, deadline, live, np.asarray(lam, float), use)
     tree.offer(tree.best)
     tree.visit(np.zeros(0, int), live, np.asarray(lam, float))
     return TreeResult(tree.best, tree.ub, tree.complete, tree.nodes)
