@@ -460,9 +460,12 @@ def test_site_choice_becomes_a_layer_with_the_site_geometry():
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 10_000), st.integers(2, 5), st.booleans())
-def test_branch_and_bound_alone_finds_the_enumerated_optimum(seed, p, fixed):
-    """The tree from a poor incumbent (the p worst sites), every site live: the optimum."""
+@given(st.integers(0, 10_000), st.integers(2, 5), st.booleans(), st.booleans())
+def test_branch_and_bound_alone_finds_the_enumerated_optimum(seed, p, fixed, compiled):
+    """The tree from a poor incumbent (the p worst sites), every site live: the optimum.
+
+    Both node-bound loops: the numba one and the numpy one it replaces.
+    """
     from ruralnet.siting.branching import branch_and_bound
 
     rng = np.random.default_rng(seed)
@@ -471,7 +474,7 @@ def test_branch_and_bound_alone_finds_the_enumerated_optimum(seed, p, fixed):
     worst = np.argsort(-wc.sum(axis=0))[:p]
     ub = float(f[worst].sum() + wc[:, worst].min(axis=1).sum())
     r = branch_and_bound(wc, f, p, np.arange(9), ub, worst, wc.min(axis=1), True,
-                         time.perf_counter() + 30)
+                         time.perf_counter() + 30, compiled=compiled)
     assert r.complete
     assert r.cost == _ufl_brute(wc, np.ones(16), f, p, p)
     assert r.cost == f[r.sites].sum() + wc[:, r.sites].min(axis=1).sum()
@@ -509,6 +512,53 @@ def test_generated_or_library_look_alike_n300_is_proven():
     assert other.objective >= r.objective  # no solution beats the proven one
     if other.status == "optimal":
         assert other.objective == r.objective
+
+
+def test_compiled_node_bound_prices_every_site_as_the_formula_says():
+    """One subgradient step of the numba loop: L(λ) = Σλ + base + the r smallest ρ_j."""
+    from ruralnet.siting.lagrange_kernel import node_bound
+
+    rng = np.random.default_rng(3)
+    wc = rng.integers(0, 60, size=(30, 12)).astype(float)
+    f = rng.integers(0, 20, size=12).astype(float)
+    lam = rng.uniform(0, 40, 30)
+    order = np.argsort(wc, axis=1, kind="stable")
+    near = np.take_along_axis(wc, order, axis=1)
+    live = np.array([0, 2, 3, 5, 7, 8, 11])
+    cap = np.full(30, np.inf)
+    lb, lam_out, rho, s = node_bound(near, order, f, live, 4.0, cap, lam, 3, 1e9, True, 1,
+                                     2.0, 8)
+    want = (f + np.minimum(wc - lam[:, None], 0).sum(axis=0))[live]
+    assert rho == pytest.approx(want)
+    assert sorted(s.tolist()) == sorted(np.argsort(want)[:3].tolist())
+    assert lb == pytest.approx(lam.sum() + 4.0 + np.sort(want)[:3].sum())
+    assert (lam_out == lam).all()
+
+
+def test_generated_look_alike_n300_p5_is_proven_and_equals_the_probing_optimum(monkeypatch):
+    """Beasley-recipe n = 300, p = 5 (synthetic): the tree proves it; probing + MIP agrees.
+
+    The second method is the other exact path of :mod:`facility`: forcing each
+    candidate open in turn, closing those whose bound reaches the incumbent,
+    then the radius MIP over what is left.
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from _pmed import generate_pmed
+
+    from ruralnet.siting import exact
+
+    dist, p = generate_pmed(300, 5, 1)
+    r = exact.solve_p_median(dist, p, params=SolveParams(time_limit_s=30))
+    assert r.status == "optimal" and r.bound == r.objective
+    assert "branch and bound complete" in r.certificate
+    assert r.objective == dist[:, list(r.open_sites)].min(axis=1).sum()
+    monkeypatch.setattr(_facility, "TREE_MAX_P", 0)  # the probing path instead of the tree
+    other = _facility.solve_p_median(dist, p, params=SolveParams(time_limit_s=30))
+    assert other.status == "optimal" and "branch and bound" not in other.certificate
+    assert other.objective == r.objective
 
 
 def test_tengzhou_sized_county_siting_is_proven_optimal():

@@ -5,7 +5,8 @@
   LP bound is typically 0.5–1 % short of the optimum, and the Lagrangian
   branch and bound of :mod:`ruralnet.siting.branching` (after greedy, fast
   interchange and Lagrangian fixing, :func:`ruralnet.siting.facility.solve_p_median`)
-  closes it;
+  closes it, each node bounded by the compiled subgradient loop of
+  :mod:`ruralnet.siting.lagrange_kernel`;
 * ``SolveParams(preprocess=False)``: the plain full radius MIP of :mod:`facility`;
 * otherwise (many sites, a range of site counts, quotas): first the
   Lagrangian root alone (:func:`ruralnet.siting.facility.lagrangian_root`,

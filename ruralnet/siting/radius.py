@@ -23,7 +23,8 @@ Here:
 1. an incumbent from greedy construction and a fast interchange local
    search (Whitaker 1983; Resende & Werneck 2007 decomposition: one
    ``O(n·m)`` pass prices every swap);
-2. ``S_i`` starts as the client's incumbent distance; the **LP phase**
+2. ``S_i`` starts as the client's distances up to its second-nearest
+   incumbent site (its nearest when only one is open); the **LP phase**
    solves the reduced LP and adds, per client, the breakpoints of its cost
    under the LP solution (the distances to fractionally open sites up to
    where their mass reaches 1) until the reduced LP equals the full LP
@@ -267,7 +268,11 @@ def _solve(model: str, cost: Any, weights: Any, fixed_cost: Any, min_open: int,
     ub = _cost(wc, f, best)  # inf when the heuristic could not avoid a forbidden pair
     if quotas:  # the heuristics ignore quotas: the first MIP supplies the incumbent
         ub = math.inf
-    radii = _Radii(wc, wc[:, best].min(axis=1))
+    # caps start at each client's second-nearest incumbent site: the LP's breakpoints lie near
+    # there, so the LP phase needs fewer rounds (measured: 700_70_1 13.3 → 8.0 s CPU, 800_80_3
+    # 8.7 → 2.7 s, with fewer levels in the end)
+    near = np.sort(wc[:, best], axis=1)[:, :2]
+    radii = _Radii(wc, np.where(np.isfinite(near[:, -1]), near[:, -1], near[:, 0]))
     lb, status = -math.inf, "feasible"
     live = np.ones(m, bool)
     yv = rc = None
