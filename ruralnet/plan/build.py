@@ -455,7 +455,7 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
         sites, routing, remote = _fewer_loops(county, pts, tm, sites, params, seed,
                                               (routing, remote))
     data = _plan_document(county, network, pts, sites, routing, params, seed)
-    data["notes"].extend(fleet_notes + _grown_trunk_notes(routing, params))
+    data["notes"].extend(fleet_notes + list(routing.notes))
     week = (_weekly(county, pts, tm.distance_m, tm.duration_s, sites, params, routing, seed)
             if params.week and routing.mode == "two_tier" else None)
     kinds = ("county_warehouse", "township_station")  # the routing point order
@@ -482,30 +482,6 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
                         "routing": _round(routing.runtime_s, 1),
                         "siting": sites.how.get("solve_time_s", {})}
     return Plan(data)
-
-
-def _grown_trunk_notes(routing: DailyRoutingResult, params: PlanParams) -> list[str]:
-    """Say so when the assumed default trunk fleet had to grow (``grow_trunk_fleet``).
-
-    >>> from types import SimpleNamespace as NS
-    >>> r = NS(routes=[NS(tier="trunk", depot_point=0, vehicle=f"T{i}") for i in range(9)])
-    >>> _grown_trunk_notes(r, PlanParams(routing=DailyRoutingParams(grow_trunk_fleet=True)))[0][:23]
-    '默认干线车队（每个县级仓 8 辆，为假设）不足'
-    """
-    if not params.routing.grow_trunk_fleet:
-        return []
-    listed = sum(f.num_available for f in params.trunk_fleet)
-    used: dict[int, set[str]] = {}
-    for r in routing.routes:
-        if r.tier == "trunk":
-            used.setdefault(r.depot_point, set()).add(r.vehicle)
-    most = max((len(v) for v in used.values()), default=0)
-    if most <= listed:
-        return []
-    return [f"默认干线车队（每个县级仓 {listed} 辆，为假设）不足以在截止时间前到达每个乡镇站；"
-            f"本方案最多一个县级仓用 {most} 辆干线车 | the assumed default trunk fleet "
-            f"({listed} per warehouse) cannot reach every station by the cut-off; this plan "
-            f"uses up to {most} trunk vehicles at one warehouse"]
 
 
 def _sized(county: County, params: PlanParams) -> tuple[PlanParams, list[str]]:
