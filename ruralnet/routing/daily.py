@@ -70,13 +70,13 @@ __all__ = [
 
 
 def _part_solver(engine: str, time_limit_s: float, max_iterations: int | None, seed: int,
-                 requested: str = "auto"):
+                 requested: str = "auto", no_improvement: int | None = None):
     """Return a solve function for the coverage search (``requested="auto"``: engine fallback)."""
     params = RoutingParams(engine=requested, time_limit_s=time_limit_s,
-                           max_iterations=max_iterations)
+                           max_iterations=max_iterations, no_improvement=no_improvement)
 
-    def solve(part: Part, prizes: np.ndarray) -> Routes:
-        found, _ = run_with_fallback(part.c, prizes, engine, params, time_limit_s, seed)
+    def solve(part: Part, prizes: np.ndarray, start: Routes | None = None) -> Routes:
+        found, _ = run_with_fallback(part.c, prizes, engine, params, time_limit_s, seed, start)
         if found is None:
             raise no_solution_error(engine, time_limit_s)
         return found
@@ -171,9 +171,12 @@ def _two_tier(county: DayInputs, trunk_fleet, feeder_fleet, params: DailyRouting
         ids.append(f"F{k + 1:02d}")
         village_of.append(vof)
     solve = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
-                         params.engine)
+                         params.engine, params.no_improvement)
+    polish = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
+                          params.engine)
     search = CoverageSearch(parts, solve, total=int(county.counted.sum()),
-                            workers=params.workers)
+                            workers=params.workers, warm_start=params.warm_start,
+                            polish_solve=polish)
     ready = {county.stations[k]: round(s / 60, 2) for k, s in ready_s.items()}
     return _TierPlan("two_tier", fixed, search, points, 1, ids, "feeder", village_of, ready,
                      trunk.notes)
@@ -198,8 +201,10 @@ def _direct(county: DayInputs, fleet, params: DailyRoutingParams, engine: str,
         distance_m=county.sub(points)[0], duration_s=county.sub(points)[1],
     )
     per_solve = params.direct_time_limit_s / (params.coverage_steps + 2)
-    solve = _part_solver(engine, per_solve, params.direct_max_iterations, seed, params.engine)
-    search = CoverageSearch([Part.of(problem)], solve, total=int(county.counted.sum()))
+    solve = _part_solver(engine, per_solve, params.direct_max_iterations, seed, params.engine,
+                         params.no_improvement)
+    search = CoverageSearch([Part.of(problem)], solve, total=int(county.counted.sum()),
+                            warm_start=params.warm_start)
     village_of = [[-1] * len(stations) + vof]
     return _TierPlan("direct", [], search, [points], len(county.warehouses), ["D"], "direct",
                      village_of, {})

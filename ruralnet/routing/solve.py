@@ -206,14 +206,15 @@ def routing_result(p: RoutingProblem, c: Compiled, routes: Routes, engine: str,
 
 
 def run_with_fallback(c: Any, prizes: np.ndarray, engine: str, params: RoutingParams,
-                       seconds: float, seed: int) -> tuple[Any, str]:
+                       seconds: float, seed: int, start: Routes | None = None,
+                       ) -> tuple[Any, str]:
     """Run ``engine``; with ``engine="auto"``, try the other engine if it finds nothing.
 
     PyVRP's penalty search can miss feasibility when every vehicle of a small
     fleet is needed under tight windows (seen on long mountain trunks), where
     OR-Tools' insertion heuristic finds a plan, and vice versa.
     """
-    routes = run_engine(c, prizes, engine, params, seconds, seed)
+    routes = run_engine(c, prizes, engine, params, seconds, seed, start)
     if routes is not None or params.engine != "auto":
         return routes, engine
     other = "ortools" if engine == "pyvrp" else "pyvrp"
