@@ -92,7 +92,7 @@ def run_one(county: str, variant: str, outputs: bool, seed: int, workers: int = 
 
     from ruralnet import pipeline
     from ruralnet.economics import options as econ_options
-    from ruralnet.plan import build
+    from ruralnet.plan import build, sites
     from ruralnet.plan.build import PlanParams
     from ruralnet.routing import daily
 
@@ -113,7 +113,7 @@ def run_one(county: str, variant: str, outputs: bool, seed: int, workers: int = 
 
     _timed(routing_solve, "run_engine", stages, "_engines", count_run)
     _timed(build, "choose_sites", stages, "siting")
-    _timed(build, "_joint_warehouses", stages, "lrp")
+    _timed(sites, "_joint_warehouses", stages, "lrp")
     _timed(build, "_route", stages, "routing")
     _timed(daily, "_solve_mode", stages, "coverage", count)
     _timed(econ_options.EconomicsOptions, "run", stages, "econ")
