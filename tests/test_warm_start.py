@@ -77,7 +77,7 @@ def test_no_improvement_must_be_positive():
     with pytest.raises(ValueError, match="no_improvement"):
         RoutingParams(no_improvement=0)
     with pytest.raises(ValueError, match="no_improvement"):
-        DailyRoutingParams(no_improvement=0)
+        DailyRoutingParams(curve_no_improvement=0)
 
 
 def _county_plan(**params):
@@ -97,9 +97,9 @@ def _county_plan(**params):
                                   curve_targets=(0.6, 1.0), **params), seed=0)
 
 
-def test_warm_started_coverage_search_starts_from_neighbours_and_meets_the_target(monkeypatch):
-    """With warm starts every bisection solve after the first prize starts from a cached
-    solution, and only those stop on no-improvement; the plan still meets its target."""
+def test_warm_started_curve_leaves_the_plan_and_starts_from_neighbours(monkeypatch):
+    """With curve warm starts the target's solves (the plan's routes) are as without them;
+    the curve's solves start from cached solutions and only those stop on no-improvement."""
     calls = []
     real = daily_mod.run_with_fallback
 
@@ -108,19 +108,23 @@ def test_warm_started_coverage_search_starts_from_neighbours_and_meets_the_targe
         return real(c, prizes, engine, params, seconds, seed, start)
 
     monkeypatch.setattr(daily_mod, "run_with_fallback", spy)
-    res = _county_plan(warm_start=True, no_improvement=25)
+    res = _county_plan(curve_warm_start=True, curve_no_improvement=25)
+    n_cold = len(calls)
+    cold = _county_plan()
+    assert calls[n_cold:] == [(False, None)] * (len(calls) - n_cold)
+    assert [(r.id, [s.point for s in r.stops]) for r in res.routes] == [
+        (r.id, [s.point for s in r.stops]) for r in cold.routes]
     assert res.coverage >= 0.6 and [p.reached for p in res.curve] == [True, True]
-    first = [s for s, _ in calls[:2]]
-    assert first == [False, False]  # the top prize: nothing to start from, full budget
-    assert any(s for s, _ in calls[2:])
-    assert all(ni is None for s, ni in calls if not s)
-    assert any(ni == 25 for _, ni in calls)
+    warm = calls[:n_cold]
+    assert warm[:2] == [(False, None), (False, None)]  # the top prize: full budget, cold
+    assert any(s for s, _ in warm) and any(ni == 25 for _, ni in warm)
+    assert all(ni is None for s, ni in warm if not s)
 
 
 def test_a_warm_started_plan_is_the_same_on_every_run():
-    """Warm starts come from the search's own cache: the same inputs give the same routes."""
-    a = _county_plan(warm_start=True, no_improvement=25)
-    b = _county_plan(warm_start=True, no_improvement=25)
+    """Warm starts come from the search's own cache: the same inputs give the same curve."""
+    a = _county_plan(curve_warm_start=True, curve_no_improvement=25)
+    b = _county_plan(curve_warm_start=True, curve_no_improvement=25)
     assert [(r.id, [s.point for s in r.stops]) for r in a.routes] == [
         (r.id, [s.point for s in r.stops]) for r in b.routes]
-    assert a.cost_yuan == b.cost_yuan
+    assert a.curve == b.curve

@@ -218,7 +218,8 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
         except InfeasibleError:
             return None
 
-    at_seat, first = priced([0]), priced(list(facility_choice))
+    at_seat = priced([0])  # the same model and seed: a second call would give the same figure
+    first = at_seat if list(facility_choice) == [0] else priced(list(facility_choice))
     use_joint = len(joint.open_depots) <= params.max_warehouses
     chosen = tuple(int(d) for d in joint.open_depots) if use_joint else facility_choice
     record = {

@@ -171,12 +171,11 @@ def _two_tier(county: DayInputs, trunk_fleet, feeder_fleet, params: DailyRouting
         ids.append(f"F{k + 1:02d}")
         village_of.append(vof)
     solve = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
-                         params.engine, params.no_improvement)
-    polish = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
-                          params.engine)
+                         params.engine, params.curve_no_improvement)
+    full = _part_solver(engine, params.feeder_time_limit_s, params.max_iterations, seed,
+                        params.engine)
     search = CoverageSearch(parts, solve, total=int(county.counted.sum()),
-                            workers=params.workers, warm_start=params.warm_start,
-                            polish_solve=polish)
+                            workers=params.workers, polish_solve=full)
     ready = {county.stations[k]: round(s / 60, 2) for k, s in ready_s.items()}
     return _TierPlan("two_tier", fixed, search, points, 1, ids, "feeder", village_of, ready,
                      trunk.notes)
@@ -202,9 +201,10 @@ def _direct(county: DayInputs, fleet, params: DailyRoutingParams, engine: str,
     )
     per_solve = params.direct_time_limit_s / (params.coverage_steps + 2)
     solve = _part_solver(engine, per_solve, params.direct_max_iterations, seed, params.engine,
-                         params.no_improvement)
+                         params.curve_no_improvement)
+    full = _part_solver(engine, per_solve, params.direct_max_iterations, seed, params.engine)
     search = CoverageSearch([Part.of(problem)], solve, total=int(county.counted.sum()),
-                            warm_start=params.warm_start)
+                            polish_solve=full)
     village_of = [[-1] * len(stations) + vof]
     return _TierPlan("direct", [], search, [points], len(county.warehouses), ["D"], "direct",
                      village_of, {})
@@ -279,6 +279,7 @@ def _solve_mode(plan: _TierPlan, params: DailyRoutingParams):
 def _meet_and_curve(plan: _TierPlan, params: DailyRoutingParams):
     what = ("村", "villages")
     main = plan.search.meet(params.coverage_target, params.coverage_steps, what)
+    plan.search.warm_start = params.curve_warm_start  # the curve's solves start warm
     fixed_cost = sum(r.cost_yuan for r in plan.fixed)
     fixed_n = sum(r.trip == 1 for r in plan.fixed)  # vehicles, not trips
     curve = []

@@ -132,16 +132,17 @@ class DailyRoutingParams:
         the coverage search at the same time (``1``: all in this process).
         The plan does not depend on it (every solve has its own seed and
         iteration budget).
-    warm_start
-        Start each coverage-search solve (feeder and direct tiers, PyVRP) from
-        the part's solution at the nearest prize already solved, and each
+    curve_warm_start
+        Once the coverage target is met, start each further solve of the
+        fleet-versus-coverage curve (feeder and direct tiers, PyVRP) from the
+        part's solution at the nearest prize already solved, and each curve
         polish from the trimmed routes, instead of from a random solution.
-    no_improvement
-        With ``warm_start``: also stop each warm-started bisection solve after
-        this many iterations without a better solution (deterministic;
-        ``None``: only ``max_iterations``). A solve with no neighbour to start
-        from and the polish keep the whole ``max_iterations``, since the
-        plan's routes come from them.
+        The plan's own routes (the target's solves) are unaffected.
+    curve_no_improvement
+        With ``curve_warm_start``: also stop each warm-started curve solve
+        after this many iterations without a better solution
+        (deterministic; ``None``: only ``max_iterations``); the curve's polish
+        keeps the whole ``max_iterations``.
     grow_trunk_fleet
         When the trunk tier is infeasible with the listed trucks, retry with
         up to one truck per station delivery (far-apart stations that must
@@ -197,8 +198,8 @@ class DailyRoutingParams:
     community_prize_yuan: float = 0.0
     workers: int = 1
     grow_trunk_fleet: bool = False
-    warm_start: bool = False
-    no_improvement: int | None = None
+    curve_warm_start: bool = False
+    curve_no_improvement: int | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -220,7 +221,7 @@ class DailyRoutingParams:
         for name in ("trunk_time_limit_s", "feeder_time_limit_s", "direct_time_limit_s"):
             if not getattr(self, name) > 0:
                 raise bad_value(name, "> 0", getattr(self, name))
-        for name in ("max_iterations", "direct_max_iterations", "no_improvement"):
+        for name in ("max_iterations", "direct_max_iterations", "curve_no_improvement"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise bad_value(name, ">= 1 or None", getattr(self, name))
         if self.coverage_steps < 1 or self.curve_steps < 1:

@@ -247,8 +247,9 @@ class CoverageSearch:
     the part's cached solution at the nearest prizes (the one worth more at
     the new prize), and each polish from the trimmed routes: ``solve`` is
     then called as ``solve(part, prizes, start=routes)``. ``polish_solve``
-    (default ``solve``) solves the polish, e.g. with a fuller budget than the
-    bisection's solves, which only bracket the prize.
+    (default ``solve``) solves the polish and every solve with no start (e.g.
+    with a fuller budget than the warm-started solves, which only bracket the
+    prize). ``warm_start`` may be switched on between two targets.
     """
 
     def __init__(self, parts: list[Part], solve: Callable[..., Routes],
