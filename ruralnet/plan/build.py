@@ -130,9 +130,11 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
     pts = county_points(county)
     tm = travel_matrix(network, pts.gdf, id_column="id")
     logger.info("matrix %d points in %.1f s", len(pts.gdf), time.perf_counter() - t0)
+    stages = {"network_and_matrix": time.perf_counter() - t0}  # wall seconds per step
     chosen = sites is None
     if sites is None:
         sites = choose_sites(county, tm.distance_m, tm.duration_s, params)
+    stages["siting"] = time.perf_counter() - t0 - sum(stages.values())
     try:
         routing, remote = _route(county, pts, tm.distance_m, tm.duration_s, sites, params, seed)
     except InfeasibleError as err:
@@ -144,6 +146,7 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
     if chosen and remote is not None and remote.loops:
         sites, routing, remote = _fewer_loops(county, pts, tm, sites, params, seed,
                                               (routing, remote))
+    stages["routing"] = time.perf_counter() - t0 - sum(stages.values())
     data = plan_document(county, network, pts, sites, routing, params, seed)
     data["notes"].extend(fleet_notes + list(routing.notes))
     week = (_weekly(county, pts, tm.distance_m, tm.duration_s, sites, params, routing, seed)
@@ -167,10 +170,13 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
                                                               point_ids) for day in week.days])
     if week is not None and params.frequency_curve:
         _frequency(county, pts, tm, sites, params, seed, data)
+    stages["week_and_far_villages"] = time.perf_counter() - t0 - sum(stages.values())
     add_road_paths(data, network, tm.node_ids, pts, sites)
+    stages["road_paths"] = time.perf_counter() - t0 - sum(stages.values())
     data["timing_s"] = {"total": _round(time.perf_counter() - t0, 1),
                         "routing": _round(routing.runtime_s, 1),
-                        "siting": sites.how.get("solve_time_s", {})}
+                        "siting": sites.how.get("solve_time_s", {}),
+                        "stages": {k: _round(v, 2) for k, v in stages.items()}}
     return Plan(data)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import warnings
 from dataclasses import dataclass, replace
 from typing import Any
@@ -111,8 +112,10 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
     wh = siting.site_county_warehouses(inp, stations=stations,
                                        max_warehouses=params.max_warehouses,
                                        fixed_cost_per_day=params.warehouse_fixed_yuan)
+    lrp_started = time.perf_counter()
     warehouses, lrp_record = _joint_warehouses(county, distance_m, duration_s, stations,
                                                tuple(int(i) for i in wh.sites), params)
+    lrp_s = time.perf_counter() - lrp_started
     n_stations = None
     village_share = params.village_station_share
     if params.min_village_stations:
@@ -143,7 +146,7 @@ def choose_sites(county: County, distance_m: np.ndarray, duration_s: np.ndarray,
     how: dict[str, Any] = {"mode": "optimised", "notes": notes,
                            "solve_time_s": {k: _round(c.solve_time_s, 2) for k, c in
                                             (("county_warehouse", wh), ("township_station", st),
-                                             ("village_station", vs))}}
+                                             ("village_station", vs))} | {"lrp": _round(lrp_s)}}
     for key, ch in (("county_warehouse", wh), ("township_station", st), ("village_station", vs)):
         how[key] = {"status": ch.status, "objective_yuan_per_day": _round(ch.daily_cost_yuan),
                     "bound": _round(ch.bound), "gap": _round(ch.gap, 6),
