@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
+import sys
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from ruralnet._clock import clock_bit, watch_clock
 from ruralnet.exceptions import InfeasibleError
 from ruralnet.geo.county import County
 from ruralnet.plan.params import PlanParams
@@ -211,18 +215,17 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
         client_names=tuple(town_names[pc.origin] for pc in pieces))
     # rounds and iterations decide; 300 s is only a safety net (recorded when it bites)
     lp = LRPParams(time_limit_s=300.0, max_rounds=6, route_max_iterations=500)
+    # the comparison prices (the same model and seed: one call when both sets are the seat)
+    sets = [[0]] + ([] if list(facility_choice) == [0] else [list(facility_choice)])
+    pool = _fork_pool(params.routing.workers)
+    pending = [pool.submit(_price, inst, lp, fixed) for fixed in sets] if pool else []
     joint = solve_lrp(inst, lp)  # its "initial" iteration is the LRP's own two-step plan
     two = next(it for it in joint.iterations if it.step == "initial")
-
-    def priced(fixed: list[int]) -> float | None:
-        """Cost with these warehouses open (None: they cannot carry the load)."""
-        try:
-            return _round(solve_lrp(inst, replace(lp, max_rounds=0), fixed_sites=fixed).cost)
-        except InfeasibleError:
-            return None
-
-    at_seat = priced([0])  # the same model and seed: a second call would give the same figure
-    first = at_seat if list(facility_choice) == [0] else priced(list(facility_choice))
+    prices = [_noted(job.result()) for job in pending] if pool else [
+        _price(inst, lp, fixed)[0] for fixed in sets]
+    if pool:
+        pool.shutdown()
+    at_seat, first = prices[0], prices[-1]
     use_joint = len(joint.open_depots) <= params.max_warehouses
     chosen = tuple(int(d) for d in joint.open_depots) if use_joint else facility_choice
     record = {
@@ -239,3 +242,37 @@ def _joint_warehouses(county: County, distance_m: np.ndarray, duration_s: np.nda
                         "cost": _round(it.cost)} for it in joint.iterations],
     }
     return chosen, record
+
+
+def _price(inst: Any, lp: Any, fixed: list[int]) -> tuple[float | None, list[dict[str, Any]]]:
+    """Cost of the location-routing plan with these warehouses open, and its clock notes.
+
+    ``None`` when they cannot carry the load. Module-level so that a forked
+    worker can run it beside the joint search.
+    """
+    from ruralnet.lrp.solve import solve_lrp
+
+    with watch_clock() as hits:
+        try:
+            cost = _round(solve_lrp(inst, replace(lp, max_rounds=0), fixed_sites=fixed).cost)
+        except InfeasibleError:
+            cost = None
+    return cost, hits
+
+
+def _noted(result: tuple[float | None, list[dict[str, Any]]]) -> float | None:
+    """Record a worker's safety-limit notes here (for the plan's timing record)."""
+    cost, hits = result
+    for h in hits:
+        clock_bit(h["search"], h["limit_s"], done=h["done"], budget=h["budget"])
+    return cost
+
+
+def _fork_pool(workers: int):
+    """Return a one-process fork pool for the comparison prices (``None``: workers <= 1).
+
+    The prices are deterministic for the seed, so the plan does not depend on it.
+    """
+    if workers < 2 or sys.platform == "win32" or multiprocessing.current_process().daemon:
+        return None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))

@@ -144,11 +144,14 @@ class DailyRoutingParams:
         (deterministic; ``None``: only ``max_iterations``); the curve's polish
         keeps the whole ``max_iterations``.
     grow_trunk_fleet
-        When the trunk tier is infeasible with the listed trucks, retry with
-        up to one truck per station delivery (far-apart stations that must
-        each be reached by the cut-off, e.g. 阿勒泰市). ``False`` (a fleet the
-        planner listed is a limit: the plan stops and says so); the planner
-        sets it for the package's default fleet, whose size is an assumption.
+        Allow up to one truck per station delivery (far-apart stations that
+        must each be reached by the cut-off, e.g. 阿勒泰市): up front when a
+        lower bound on the trucks needed
+        (:func:`ruralnet.routing.trunk.trucks_needed`) exceeds the listed
+        ones, else when the trunk tier is infeasible with them. ``False`` (a
+        fleet the planner listed is a limit: the plan stops and says so); the
+        planner sets it for the package's default fleet, whose size is an
+        assumption; the result's ``notes`` say when a warehouse uses more.
 
     Notes
     -----
