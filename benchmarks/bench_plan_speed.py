@@ -5,6 +5,13 @@ Usage::
     nice -n 10 python benchmarks/bench_plan_speed.py                   # 安溪 and 滕州市
     nice -n 10 python benchmarks/bench_plan_speed.py --counties 安溪 会泽县 双柏县
     nice -n 10 python benchmarks/bench_plan_speed.py --variants default --outputs
+    nice -n 10 python benchmarks/bench_plan_speed.py --variants default --before main
+
+``--before REV`` also plans each county with the code of that git revision
+(``git archive`` into a temporary folder, put first on ``PYTHONPATH``),
+alternating with this tree's run so that both see about the same machine
+load, and prints a before/after table (CPU and wall seconds, daily cost,
+coverage).
 
 Each (county, variant) runs :func:`ruralnet.plan_county` on the embedded
 default (synthetic roads and positions, the county's indicator system) in a
@@ -166,14 +173,72 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _run(county: str, variant: str, a, tree: Path | None) -> dict | None:
+    """Run one (county, variant) in a fresh subprocess, with the code of ``tree`` if given."""
+    script = Path(__file__) if tree is None else tree / "benchmarks" / "bench_plan_speed.py"
+    cmd = [sys.executable, str(script), "--one", county, variant, "--seed", str(a.seed),
+           "--workers", str(a.workers)]
+    cmd += ["--outputs"] if a.outputs else []
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    if tree is not None:  # the baseline's package wins over the installed (editable) one
+        env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode:
+        print(f"{county} {variant}{' (before)' if tree else ''}: FAILED after "
+              f"{time.perf_counter() - t0:.0f} s\n"
+              f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}",
+              flush=True)
+        return None
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    row["load_after"] = _load()
+    row["code"] = "before" if tree else "after"
+    return row
+
+
+def _print_row(row: dict, workers: int) -> None:
+    st = row["stages"]
+    print(f"{row['county']} {row['variant']} [{row['code']}] (workers {workers}): wall "
+          f"{row['wall_s']:.1f} s  "
+          + "  ".join(f"{k} {st[k]:.1f}" for k in
+                      ("load", "siting", "lrp", "routing", "coverage", "econ", "outputs")
+                      if k in st)
+          + f"  | CPU {row['cpu_s']:.1f} s  engine runs in-process {row['engine_runs']}"
+          f"  peak RSS {row['peak_rss_mb']:.0f} MB  cost {row['cost']:.2f} yuan/day  "
+          f"coverage {row['coverage']:.4f} of {row['villages']}  towns {row['towns']}  "
+          f"{row['mode']}/{row['engine']}  solves {row['solves']} (+{row['reused']} "
+          f"reused)  load {row['load_after']}", flush=True)
+
+
+def _before_after_table(rows: list[dict]) -> None:
+    """Print CPU and wall seconds, cost and coverage of each (county, variant) before/after."""
+    pairs: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in rows:
+        pairs.setdefault((r["county"], r["variant"]), {})[r["code"]] = r
+    print("\n| county | variant | CPU s before | CPU s after | wall s before | wall s after "
+          "| yuan/day before | yuan/day after | coverage before | coverage after | load after |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for (county, variant), p in pairs.items():
+        b, f = p.get("before"), p.get("after")
+        if b is None or f is None:
+            continue
+        print(f"| {county} | {variant} | {b['cpu_s']:.1f} | {f['cpu_s']:.1f} | {b['wall_s']:.1f} "
+              f"| {f['wall_s']:.1f} | {b['cost']:.2f} | {f['cost']:.2f} | {b['coverage']:.4f} "
+              f"| {f['coverage']:.4f} | {f['load_after'].split()[0]} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--counties", nargs="+", default=["安溪", "滕州市"])
+    ap.add_argument("--counties", "--county", nargs="+", default=["安溪", "滕州市"])
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--outputs", action="store_true", help="also time write_outputs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1,
                     help="processes for the feeder coverage search (the plan does not change)")
+    ap.add_argument("--before", metavar="REV",
+                    help="also run the code of this git revision (e.g. main), interleaved with "
+                         "this tree's runs, and print a before/after table")
     ap.add_argument("--json", type=Path, help="write the rows as JSON here")
     ap.add_argument("--one", nargs=2, metavar=("COUNTY", "VARIANT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -183,40 +248,35 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"load average before: {_load()} (cores: {os.cpu_count()})", flush=True)
     rows = []
-    for county in a.counties:
-        for variant in a.variants:
-            cmd = [sys.executable, __file__, "--one", county, variant, "--seed", str(a.seed),
-                   "--workers", str(a.workers)]
-            cmd += ["--outputs"] if a.outputs else []
-            env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-            t0 = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-            if proc.returncode:
-                print(f"{county} {variant}: FAILED after {time.perf_counter() - t0:.0f} s\n"
-                      f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}",
-                      flush=True)
-                continue
-            row = json.loads(proc.stdout.strip().splitlines()[-1])
-            row["load_after"] = _load()
-            rows.append(row)
-            st = row["stages"]
-            print(f"{county} {variant} (workers {a.workers}): wall {row['wall_s']:.1f} s  "
-                  + "  ".join(f"{k} {st[k]:.1f}" for k in
-                              ("load", "siting", "lrp", "routing", "coverage", "econ", "outputs")
-                              if k in st)
-                  + f"  | CPU {row['cpu_s']:.1f} s  engine runs in-process {row['engine_runs']}"
-                  f"  peak RSS {row['peak_rss_mb']:.0f} MB  cost {row['cost']:.2f} yuan/day  "
-                  f"coverage {row['coverage']:.4f} of {row['villages']}  towns {row['towns']}  "
-                  f"{row['mode']}/{row['engine']}  solves {row['solves']} (+{row['reused']} "
-                  f"reused)  load {row['load_after']}", flush=True)
-    base = {r["county"]: r for r in rows if r["variant"] == "default"}
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = None
+        if a.before:  # the baseline's source, outside the repository
+            root = Path(__file__).resolve().parent.parent
+            tree = Path(tmp) / "before"
+            tree.mkdir()
+            archive = subprocess.run(["git", "-C", str(root), "archive", a.before],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+            rev = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", a.before],
+                                 capture_output=True, text=True).stdout.strip()
+            print(f"before: {a.before} ({rev})", flush=True)
+        for county in a.counties:
+            for variant in a.variants:
+                for code_tree in ([tree] if tree else []) + [None]:
+                    row = _run(county, variant, a, code_tree)
+                    if row is not None:
+                        rows.append(row)
+                        _print_row(row, a.workers)
+    base = {r["county"]: r for r in rows if r["variant"] == "default" and r["code"] == "after"}
     for r in rows:
         b = base.get(r["county"])
-        if r["variant"] != "default" and b:
+        if r["variant"] != "default" and b and r["code"] == "after":
             print(f"{r['county']} {r['variant']} / default: cost ratio "
                   f"{r['cost'] / b['cost']:.4f} (routes {sum(r['routes_cost'].values()):.2f} vs "
                   f"{sum(b['routes_cost'].values()):.2f}), coverage {r['coverage']:.4f} vs "
                   f"{b['coverage']:.4f}, time ratio {r['wall_s'] / b['wall_s']:.2f}")
+    if a.before:
+        _before_after_table(rows)
     print(f"load average after: {_load()}")
     if a.json:
         a.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
