@@ -250,8 +250,9 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
     if any(r["budget_wan"] is not None for r in fund):
         econ["investment"]["fund_table"] = {"system": system_id, "rows": fund}
     plan.data["economics"] = econ
-    plan.data["timing_s"].setdefault("stages", {})["economics"] = round(
-        time.perf_counter() - econ_started, 2)
+    if "timing_s" in plan.data:  # a plan made here has one; a hand-made document may not
+        plan.data["timing_s"].setdefault("stages", {})["economics"] = round(
+            time.perf_counter() - econ_started, 2)
     if urban.urban:
         mark_urban(plan.data, urban)
     if inputs is not None:

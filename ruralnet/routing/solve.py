@@ -24,7 +24,10 @@ Where things live in :mod:`ruralnet.routing` (imports run one way,
   :func:`export_vrplib`;
 * :mod:`~ruralnet.routing.daily`: :func:`~ruralnet.routing.daily.plan_daily_routes`, a
   county's working day (trunk and feeder tiers, or direct routes) and the
-  fleet-versus-coverage curve.
+  fleet-versus-coverage curve; its vocabulary (fleets, options, results) in
+  :mod:`~ruralnet.routing.daily_model`, its checked inputs in
+  :mod:`~ruralnet.routing.day_inputs` and the trunk tier in
+  :mod:`~ruralnet.routing.trunk`.
 
 Units inside: distances in metres, durations in seconds, loads in kg at the
 interface (integer grams inside the engines), costs in yuan at the interface
