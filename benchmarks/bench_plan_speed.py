@@ -39,26 +39,49 @@ set to OR-Tools (its own default iteration budget). The cost ratios printed
 are against the ``default`` run of the same county in the same run; the
 load average is printed before and after, since the machine is shared.
 
-Measured 2026-12-01 (2 shared cores under a load average of 10-31 from other
-jobs: wall seconds are several times a quiet machine's and only comparable
-within a line; seed 0; one run each). Before = commit 6019292, after = this
-branch; the plans are identical (same daily cost and coverage):
+Measured 2026-12-01, second session (2 shared cores, load average 6-7.5
+from other jobs throughout: wall seconds are 1.5-3x the CPU seconds and
+compare only within a line; seed 0; one run each). ``--before ed55601
+--workers 2``, interleaved runs, CPU seconds include worker processes:
 
-* 安溪 (443 行政村): 19,864.66 yuan/day, 80.14 %, 24/24 townships, both.
-  Feeder solves about 456 -> 190 (+184 re-used). CPU of the whole plan:
-  63.3 s before (pyinstrument, load 7-9) -> 28.9 s after (workers 1).
-  Wall at load 8.4-8.7: 172 s before (pyinstrument) -> 82.0 s after with
-  workers 2 (lrp 22.5, coverage 49.3). The 15 s target is NOT met.
-  OR-Tools engine (another run, load 20-25): 20,671.64 yuan/day at 83.97 %,
-  cost ratio 1.0406 to the default.
-* 会泽县 (335): 18,444.11 yuan/day, 80.00 %, 25/25, both; 177 feeder solves
-  (+211 re-used), CPU 23.5 s after (workers 1).
-* 双柏县 (77): 6,116.56 yuan/day, 80.52 %, 8/8, both; 72 solves (+55), CPU 8.3 s.
-* 滕州市 (1,123): 28,424.22 yuan/day, 80.32 %, 21/21, both; wall 1,477.9 s
-  before (workers 1, load 22-26) -> 841.3 s after (workers 2, load 16-21).
-* Part 7 on 双柏县: budget10 / default cost ratio 1.0000 (routes 2,636.56
-  yuan both); ortools / default 1.0287 (routes 2,812.19). Not measured on
-  安溪 or 滕州 at 10x (over 30 min each under this load).
+| county | CPU s before | after | wall s before | after | yuan/day (both) | coverage |
+|---|---|---|---|---|---|---|
+| 安溪 (443 行政村) | 23.0 | 24.4 | 35.8 | 46.7 | 18,605.77 | 0.8014 |
+| 滕州市 (1,123) | 56.5 | 50.6 | 107.2 | 88.6 | 28,413.12 | 0.8005 |
+| 双柏县 (77) | 6.7 | 7.1 | 9.7 | 8.4 | 6,086.38 | 0.8052 |
+
+The plans are identical (same cost, coverage and routes): this branch did
+not change the search that makes them. With ``--workers 1`` (separate
+runs, load 6.5-7.9): 安溪 CPU 27.3 -> 24.5 s, 滕州市 61.3 -> 54.8 s, 双柏县
+7.8 -> 7.3 s. Neither wall target (安溪 <= 15 s, 滕州 <= 60 s) can be
+shown on this loaded machine; 滕州市's 50-57 CPU seconds fit 60 s of wall
+on a quiet 2-core machine, 安溪's 23-24 do not fit 15 s without the two
+processes (``workers=2``).
+
+Where the time goes (cProfile of the whole ``plan_county`` before this
+branch, wall seconds under the profiler at load ~7): 安溪 41.4 s = load
+county 1.3, roads 0.9, siting 0.7, location-routing 8.7 (of which the two
+comparison prices 3.6), trunk 0.5, feeder coverage search 27.9, plan
+document 0.5, road paths 0.7, economics 0.1. 滕州市 126 s = load 2.8, roads
+2.4, matrix 0.2, siting 1.8, location-routing 9.9 (prices 3.4), trunk 0.3,
+coverage search 107 (polish 11, trim 1.5), document 0.5, road paths 0.4.
+Within 安溪's coverage search (16.0 CPU s, routing replayed alone): the
+top prize 24 solves 2.3 s; the 80 % target 142 solves 11.9 s; the curve's
+90 / 95 / 100 % points 26 / 12 / 6 solves, 2.4 / 1.0 / 0.3 s; polish 14
+solves 1.2 s. Far villages, multi-day loops and validation take < 0.1 s
+in both counties (no remote station).
+
+Cheaper stopping rules tried and rejected (daily routing replayed on the
+captured inputs, cost of the feeder+trunk routes; baseline 安溪 8,765.78,
+双柏县 2,606.39, 滕州市 12,523.13 yuan/day): PyVRP ``NoImprovement(150)``
+on every feeder solve gives the same 安溪 and 双柏县 plans at 10-30 % less
+CPU but 滕州市 12,525.28 (+2.15); ``NoImprovement(100)`` +88 on 滕州市;
+warm starts from the neighbouring prize with ``NoImprovement(100)`` and 6
+bisection steps: 安溪 8,725.51 (-40) and every curve point cheaper at 1/3
+of the CPU, 双柏县 the same, but 滕州市 12,540.71 (+17.58, +0.14 %). Since
+a worse plan is not allowed, the default search is unchanged; the warm
+start is available for the curve only (``curve_warm_start``,
+``curve_no_improvement``, off).
 """
 
 from __future__ import annotations
