@@ -79,8 +79,8 @@ def test_an_assumed_fleet_the_bound_shows_too_small_is_grown_before_the_first_so
 
 
 def test_a_listed_fleet_is_never_grown_and_a_feasible_one_gets_no_note(monkeypatch):
-    """grow_trunk_fleet=False stops with the trunk error after one solve on the listed trucks;
-    a fleet that suffices gives no note."""
+    """grow_trunk_fleet=False stops with the trunk error, naming the bound, without running an
+    engine on a fleet the bound rules out; a fleet that suffices gives no note."""
     calls = []
     real = trunk_mod.solve_routes
 
@@ -89,8 +89,10 @@ def test_a_listed_fleet_is_never_grown_and_a_feasible_one_gets_no_note(monkeypat
         return real(problem, params, seed=seed)
 
     monkeypatch.setattr(trunk_mod, "solve_routes", counting)
-    with pytest.raises(InfeasibleError, match="trunk tier"):
+    with pytest.raises(InfeasibleError, match="trunk tier") as err:
         _far_apart(False, trunk_time_limit_s=5)
-    assert calls == [1]
+    assert calls == []  # the bound already shows one listed truck cannot work: no engine run
+    assert "1 trunk vehicles are listed but stations too far apart" in err.value.en
+    assert "至少需要 2 辆" in err.value.zh and err.value.details["trucks_needed"] == 2
     res = _far_apart(True, trunk_arrival_by_min=None, day_end_min=1440, day_start_min=0)
     assert res.notes == ()

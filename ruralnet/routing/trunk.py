@@ -74,8 +74,9 @@ def trucks_needed(c: Compiled) -> TruckBound:
     """Return a lower bound on the vehicles serving every client of a problem.
 
     Valid when every client is required (a trunk tier): each client lies on
-    exactly one vehicle's route. Travel times are the fastest vehicle type's;
-    a client's inbound leg is its shortest from any depot or other client.
+    exactly one vehicle's route. Travel times are the fastest vehicle type's
+    shortest paths; a client's inbound leg is its shortest from any depot or
+    other client.
 
     Parameters
     ----------
@@ -110,6 +111,8 @@ def trucks_needed(c: Compiled) -> TruckBound:
     by_capacity = math.ceil(load / max(day)) if max(day) > 0 else n
     travel = np.minimum.reduce([np.asarray(c.profiles[p], dtype=np.int64)
                                 for p in sorted(set(c.vt_profile))])
+    for k in range(len(travel)):  # shortest paths, so that a matrix without the triangle
+        travel = np.minimum(travel, travel[:, k, None] + travel[None, k, :])  # inequality holds
     start0 = min(max(int(c.vt_early[t]), int(c.depot_early[c.vt_depot[t]]))
                  for t in range(len(c.vt_capacity)))
     cl = nd + np.arange(n)
@@ -182,20 +185,23 @@ def plan_trunk(county: DayInputs, trunk_fleet, params: DailyRoutingParams, engin
         log.info("trunk: %d stations need more than one truck; %d deliveries for %d stations",
                  len(split), len(pieces), len(loads))
     listed = sum(f.num_available for f in trunk_fleet)  # per warehouse
-    if params.grow_trunk_fleet:
-        bound = trucks_needed(compile_problem(trunk))
-        if bound.trucks > listed * n_w:
-            log.info("trunk: at least %d trucks needed (%s), %d listed: one truck per delivery "
-                     "allowed up front", bound.trucks, bound, listed * n_w)
-            trunk = _one_truck_per_delivery(trunk)
+    bound = trucks_needed(compile_problem(trunk))
+    too_few = bound.trucks > listed * n_w
+    if too_few and params.grow_trunk_fleet:
+        log.info("trunk: at least %d trucks needed (%s), %d listed: one truck per delivery "
+                 "allowed up front", bound.trucks, bound, listed * n_w)
+        trunk = _one_truck_per_delivery(trunk)
     trunk_params = RoutingParams(engine=params.engine, time_limit_s=params.trunk_time_limit_s,
                                  max_iterations=params.max_iterations)
-    try:
-        result = solve_routes(trunk, trunk_params, seed=seed)
-    except InfeasibleError as first:
-        result, err = None, first
-        if params.grow_trunk_fleet:
-            result, trunk, err = _trunk_with_more_trucks(trunk, trunk_params, seed, first)
+    if too_few and not params.grow_trunk_fleet:  # a listed fleet that cannot work: no solve
+        result, err = None, _too_few_error(bound, listed * n_w)
+    else:
+        try:
+            result = solve_routes(trunk, trunk_params, seed=seed)
+        except InfeasibleError as first:
+            result, err = None, first
+            if params.grow_trunk_fleet:
+                result, trunk, err = _trunk_with_more_trucks(trunk, trunk_params, seed, first)
     if result is None:  # say which tier, the heaviest stations and the knobs
         top = sorted(range(len(loads)), key=lambda k: -loads[k][0])[:3]
         zh = "、".join(f"{county.name(county.stations[k])} {loads[k][0]:.0f} kg" for k in top)
@@ -246,6 +252,21 @@ def grown_fleet_notes(routes: list[DailyRoute], listed: int) -> tuple[str, ...]:
             f"本方案最多一个县级仓用 {most} 辆干线车 | the assumed default trunk fleet "
             f"({listed} per warehouse) cannot reach every station by the cut-off; this plan "
             f"uses up to {most} trunk vehicles at one warehouse",)
+
+
+def _too_few_error(bound: TruckBound, listed: int) -> InfeasibleError:
+    """Return the error of a listed trunk fleet smaller than the bound on the trucks needed."""
+    why_zh = {"by_capacity": "全县货量", "by_time": "截止时间前的行驶与装卸时间",
+              "by_conflicts": "彼此相距太远、不能由同一辆车按时送达的乡镇站"}
+    why_en = {"by_capacity": "the county's load", "by_time": "the driving and stop time "
+              "before the cut-off", "by_conflicts": "stations too far apart for one truck to "
+              "reach both in time"}
+    key = max(("by_conflicts", "by_time", "by_capacity"),  # on a tie, the most telling
+              key=lambda k: getattr(bound, k))
+    return InfeasibleError(
+        f"列出的干线车辆 {listed} 辆，但按{why_zh[key]}至少需要 {bound.trucks} 辆",
+        f"{listed} trunk vehicles are listed but {why_en[key]} needs at least {bound.trucks}",
+        constraint="fleet", trucks_needed=bound.trucks, trucks_listed=listed)
 
 
 def _one_truck_per_delivery(trunk: RoutingProblem) -> RoutingProblem:
