@@ -76,7 +76,8 @@ def _part_solver(engine: str, time_limit_s: float, max_iterations: int | None, s
                            max_iterations=max_iterations, no_improvement=no_improvement)
 
     def solve(part: Part, prizes: np.ndarray, start: Routes | None = None) -> Routes:
-        found, _ = run_with_fallback(part.c, prizes, engine, params, time_limit_s, seed, start)
+        extra = {} if start is None else {"start": start}
+        found, _ = run_with_fallback(part.c, prizes, engine, params, time_limit_s, seed, **extra)
         if found is None:
             raise no_solution_error(engine, time_limit_s)
         return found

@@ -217,7 +217,8 @@ def run_with_fallback(c: Any, prizes: np.ndarray, engine: str, params: RoutingPa
     fleet is needed under tight windows (seen on long mountain trunks), where
     OR-Tools' insertion heuristic finds a plan, and vice versa.
     """
-    routes = run_engine(c, prizes, engine, params, seconds, seed, start)
+    extra = {} if start is None else {"start": start}  # a warm start, for PyVRP only
+    routes = run_engine(c, prizes, engine, params, seconds, seed, **extra)
     if routes is not None or params.engine != "auto":
         return routes, engine
     other = "ortools" if engine == "pyvrp" else "pyvrp"
