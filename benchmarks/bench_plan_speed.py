@@ -50,13 +50,22 @@ compare only within a line; seed 0; one run each). ``--before ed55601
 | 滕州市 (1,123) | 56.5 | 50.6 | 107.2 | 88.6 | 28,413.12 | 0.8005 |
 | 双柏县 (77) | 6.7 | 7.1 | 9.7 | 8.4 | 6,086.38 | 0.8052 |
 
+``--before ed55601 --workers 1`` in one run a little later (load 4.9-7.1,
+but these runs got about one core each: wall close to CPU):
+
+| county | CPU s before | after | wall s before | after | yuan/day (both) | coverage |
+|---|---|---|---|---|---|---|
+| 安溪 | 20.8 | 21.0 | 20.5 | 22.1 | 18,605.77 | 0.8014 |
+| 滕州市 | 55.4 | 52.7 | 60.7 | 53.8 | 28,413.12 | 0.8005 |
+
 The plans are identical (same cost, coverage and routes): this branch did
-not change the search that makes them. With ``--workers 1`` (separate
-runs, load 6.5-7.9): 安溪 CPU 27.3 -> 24.5 s, 滕州市 61.3 -> 54.8 s, 双柏县
-7.8 -> 7.3 s. Neither wall target (安溪 <= 15 s, 滕州 <= 60 s) can be
-shown on this loaded machine; 滕州市's 50-57 CPU seconds fit 60 s of wall
-on a quiet 2-core machine, 安溪's 23-24 do not fit 15 s without the two
-processes (``workers=2``).
+not change the search that makes them, so CPU seconds are the same within
+the noise (±10 %). 滕州市 planned in 53.8 s wall (<= 60 s) in that run;
+安溪 took 22.1 s (the 15 s target is NOT met). ``workers=2`` did not help
+on this machine (安溪 26.3 s wall at load 5.4: the other jobs hold the
+second core); on a quiet 2-core machine it would take the feeder search
+(about 14 of 安溪's 21 CPU seconds) and the location-routing comparison
+prices onto both cores, which is not measured here.
 
 Where the time goes (cProfile of the whole ``plan_county`` before this
 branch, wall seconds under the profiler at load ~7): 安溪 41.4 s = load
