@@ -26,6 +26,7 @@ It sits above :mod:`ruralnet.programme` (it reads the targets) and below
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -242,12 +243,16 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
                                  sites=sites, seed=seed)
     applied = plan.data["parameters"].get("targets_applied", {}).get("applied", {})
     effective = replace(params, **applied)  # what the plan was actually made with
+    econ_started = time.perf_counter()
     econ = (economics or EconomicsOptions()).run(plan, county, effective, network=network,
                                                  seed=seed)
     fund = plan_against_fund_table(econ["investment"], load_system(system_id))
     if any(r["budget_wan"] is not None for r in fund):
         econ["investment"]["fund_table"] = {"system": system_id, "rows": fund}
     plan.data["economics"] = econ
+    if "timing_s" in plan.data:  # a plan made here has one; a hand-made document may not
+        plan.data["timing_s"].setdefault("stages", {})["economics"] = round(
+            time.perf_counter() - econ_started, 2)
     if urban.urban:
         mark_urban(plan.data, urban)
     if inputs is not None:

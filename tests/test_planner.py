@@ -160,15 +160,15 @@ def test_warehouses_come_from_location_routing_and_the_gain_is_recorded(small_pl
 def test_joint_warehouses_failing_the_day_fall_back_to_facility_location():
     """When the joint warehouses fail the daily routing, the facility-location ones are used."""
     from ruralnet.exceptions import InfeasibleError
-    from ruralnet.plan.build import Sites, _facility_fallback
+    from ruralnet.plan.sites import Sites, facility_fallback
 
     sites = Sites((3,), (1, 2), (), {"lrp": {"used": "joint",
                                             "facility_location_warehouses": [1, 5]}})
     err = InfeasibleError("干线无解", "trunk infeasible")
-    fb = _facility_fallback(sites, err)
+    fb = facility_fallback(sites, err)
     assert fb.warehouses == (1, 5) and fb.how["lrp"]["used"] == "facility_location"
     assert fb.how["lrp"]["joint_infeasible_en"] == "trunk infeasible"
-    assert _facility_fallback(fb, err) is None  # nothing left to try: the error stands
+    assert facility_fallback(fb, err) is None  # nothing left to try: the error stands
 
 
 def test_siting_record_says_which_warehouse_count_the_plan_uses(small_plan):

@@ -425,11 +425,11 @@ def test_siting_input_checks_matrix_shape():
 
 def test_anxi_default_solves_to_proven_optimality_within_ten_seconds(anxi):
     """安溪 (24 townships, 443 villages + 45 communities): every level optimal, ≤ 10 s."""
-    from ruralnet.plan.build import _points
+    from ruralnet.plan.assemble import county_points
     from ruralnet.roads.matrix import travel_matrix
     from ruralnet.roads.network import synthetic_network
 
-    pts = _points(anxi)
+    pts = county_points(anxi)
     tm = travel_matrix(synthetic_network(anxi, seed=0), pts.gdf, id_column="id",
                        cache_dir=None)
     inp = SitingInput.from_county(anxi, tm.distance_m)

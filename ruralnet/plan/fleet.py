@@ -23,12 +23,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
+import numpy as np
+
+from ruralnet.geo.county import County
+from ruralnet.plan.params import DEFAULT_FEEDER, DEFAULT_TRUNK, PlanParams
 from ruralnet.routing import FleetType
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LARGE_FEEDER", "LARGE_TRUNK", "sized_fleets"]
+__all__ = ["LARGE_FEEDER", "LARGE_TRUNK", "size_fleets_for", "sized_fleets"]
 
 #: Added to the default trunk fleet when needed (per warehouse). Box volume
 #: 7.6 m ≈ 40 m³ and 9.6 m ≈ 52 m³ at ~170 kg/m³ of parcels, 85 % filled.
@@ -102,3 +107,26 @@ def sized_fleets(trunk_fleet: tuple[FleetType, ...], feeder_fleet: tuple[FleetTy
     for note in notes:
         log.info("%s", note)
     return trunk_fleet, feeder_fleet, notes
+
+
+def size_fleets_for(county: County, params: PlanParams) -> tuple[PlanParams, list[str]]:
+    """Return ``params`` with the default fleets sized to the county, and the notes saying how.
+
+    Larger default vehicles are added where a township or village needs them
+    (:func:`sized_fleets`), and the package's default trunk fleet, whose size
+    is an assumption, may grow in the routing (``grow_trunk_fleet``: sized up
+    front from a lower bound on the trucks needed, see
+    :func:`ruralnet.routing.trunk.trucks_needed`); a fleet the planner listed
+    stays as listed.
+    """
+    v, kg = county.villages, params.demand.kg_per_parcel
+    down = v["parcels_down"].to_numpy(float) * kg
+    town = v.groupby("township_id")["parcels_down"].sum().to_numpy(float) * kg
+    trunk, feeder, notes = sized_fleets(
+        params.trunk_fleet, params.feeder_fleet, township_kg=town,
+        village_kg=np.maximum(down, v["parcels_up"].to_numpy(float) * kg),
+        default_trunk=DEFAULT_TRUNK, default_feeder=DEFAULT_FEEDER)
+    routing = params.routing
+    if params.trunk_fleet == DEFAULT_TRUNK:  # an assumed fleet may grow; a listed one may not
+        routing = replace(routing, grow_trunk_fleet=True)
+    return replace(params, trunk_fleet=trunk, feeder_fleet=feeder, routing=routing), notes

@@ -1,6 +1,7 @@
 """Vehicle routing with two-way loads: the problem model, two engines, daily county plans.
 
-Imports run one way: ``model → compiled → engines → search → solve → daily``.
+Imports run one way: ``model → compiled → engines → search → solve →
+daily_model → day_inputs → trunk → daily``.
 The public names are re-exported here (``from ruralnet.routing import FleetType``).
 """
 

@@ -265,6 +265,9 @@ class RoutingParams:
         OR-Tools first-solution strategy, or ``"auto"`` (parallel cheapest
         insertion when time windows or durations bind, path cheapest arc
         otherwise).
+    no_improvement
+        Optional deterministic stop of PyVRP after this many iterations
+        without a better solution (``pyvrp.stop.NoImprovement``), >= 1.
     """
 
     engine: str = "auto"
@@ -273,6 +276,7 @@ class RoutingParams:
     coverage_target: float | None = None
     coverage_steps: int = 5
     first_solution: str = "auto"
+    no_improvement: int | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -287,6 +291,8 @@ class RoutingParams:
             raise bad_value("coverage_steps", ">= 1", self.coverage_steps)
         if self.first_solution not in FIRST_SOLUTIONS:
             raise bad_value("first_solution", f"one of {FIRST_SOLUTIONS}", self.first_solution)
+        if self.no_improvement is not None and self.no_improvement < 1:
+            raise bad_value("no_improvement", ">= 1 or None", self.no_improvement)
 
 
 @dataclass(frozen=True)

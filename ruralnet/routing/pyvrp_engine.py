@@ -150,6 +150,14 @@ def _data(pyvrp, c: Compiled, prizes: np.ndarray, *, rescale: bool = True):
     return pyvrp.ProblemData(locations, clients, depots, types, distances, durations)
 
 
+def _initial(pyvrp, data, c: Compiled, start):
+    """Return ``start`` as a PyVRP solution (``None``: none given, or vehicles reload)."""
+    if not start or max(c.vt_max_trips) > 1:
+        return None
+    return pyvrp.Solution(data, [pyvrp.Route(data, [int(j) for j in clients], t)
+                                 for t, clients in start])
+
+
 def solve_pyvrp(
     c: Compiled,
     prizes: np.ndarray,
@@ -157,27 +165,38 @@ def solve_pyvrp(
     time_limit_s: float,
     max_iterations: int | None,
     seed: int,
+    no_improvement: int | None = None,
+    start: list[tuple[int, list[int]]] | None = None,
 ) -> tuple[list[tuple[int, list[int]]], str]:
     """Solve with PyVRP; return ``(vehicle_type, clients)`` routes and a status.
 
     With ``max_iterations`` the run stops after that many iterations (or the
-    time limit, whichever comes first) and is reproducible for a seed.
+    time limit, whichever comes first) and is reproducible for a seed;
+    ``no_improvement`` also stops it after that many iterations without a
+    better solution (deterministic too). ``start`` is a feasible solution to
+    search from (e.g. a neighbouring prize's in the coverage search) instead
+    of a random one; ignored when a vehicle makes several trips.
     """
     pyvrp = _import_pyvrp()
-    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
-    stop = MaxRuntime(time_limit_s)
-    if max_iterations is not None:
-        stop = MultipleCriteria([MaxIterations(max_iterations), stop])
-    result = _solve(pyvrp, _data(pyvrp, c, prizes), stop, seed, time_limit_s, max_iterations)
+    def stop():  # a fresh criterion per run: they keep state (start time, counts)
+        crit = MaxRuntime(time_limit_s)
+        if max_iterations is not None:
+            crit = MultipleCriteria([MaxIterations(max_iterations), crit])
+        if no_improvement is not None:
+            crit = MultipleCriteria([NoImprovement(no_improvement), crit])
+        return crit
+
+    data = _data(pyvrp, c, prizes)
+    result = _solve(pyvrp, data, stop(), seed, time_limit_s, max_iterations,
+                    _initial(pyvrp, data, c, start))
     if not result.best.is_feasible() and _rescaled(c):
         log.info("pyvrp: no feasible plan on the rescaled data (%d iterations); solving again "
                  "in the original units", result.num_iterations)
-        stop = MaxRuntime(time_limit_s)
-        if max_iterations is not None:
-            stop = MultipleCriteria([MaxIterations(max_iterations), stop])
-        result = _solve(pyvrp, _data(pyvrp, c, prizes, rescale=False), stop, seed,
-                        time_limit_s, max_iterations)
+        data = _data(pyvrp, c, prizes, rescale=False)
+        result = _solve(pyvrp, data, stop(), seed, time_limit_s, max_iterations,
+                        _initial(pyvrp, data, c, start))
     best = result.best
     if not best.is_feasible():
         log.debug("pyvrp found no feasible solution (%d iterations)", result.num_iterations)
@@ -198,19 +217,22 @@ def solve_pyvrp(
     return routes, "feasible"
 
 
-def _solve(pyvrp, data, stop, seed: int, time_limit_s: float, max_iterations: int | None):
+def _solve(pyvrp, data, stop, seed: int, time_limit_s: float, max_iterations: int | None,
+           init=None):
     """Run :func:`pyvrp.solve`, logging its penalty-bound warnings; note a clock-bound stop."""
     # PyVRP warns when its penalties saturate on hard or infeasible data; we
     # judge feasibility ourselves and raise InfeasibleError, so log it instead.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pyvrp.exceptions.PenaltyBoundWarning)
-        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
+        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False,
+                             initial_solution=init)
     bound = [w for w in caught if issubclass(w.category, pyvrp.exceptions.PenaltyBoundWarning)]
     if bound:
         log.info("pyvrp (%d times): %s", len(bound), " ".join(str(bound[0].message).split()))
     for w in caught:
         if w not in bound:  # pragma: no cover - pass anything else on unchanged
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if max_iterations is not None and result.num_iterations < max_iterations:
+    if (max_iterations is not None and result.num_iterations < max_iterations
+            and result.runtime >= time_limit_s):  # the clock, not the budget, stopped it
         clock_bit("pyvrp", time_limit_s, done=result.num_iterations, budget=max_iterations)
     return result

@@ -45,11 +45,15 @@ def resolve_engine(name: str) -> str:
 
 
 def run_engine(c: Compiled, prizes: np.ndarray, engine: str, params: RoutingParams,
-                time_limit_s: float, seed: int) -> Routes | None:
-    """Run one engine; return checked routes, or ``None`` when it found nothing feasible."""
+                time_limit_s: float, seed: int, start: Routes | None = None) -> Routes | None:
+    """Run one engine; return checked routes, or ``None`` when it found nothing feasible.
+
+    ``start`` (a feasible solution) and ``params.no_improvement`` are used by PyVRP only.
+    """
     if engine == "pyvrp":
         routes, status = solve_pyvrp(c, prizes, time_limit_s=time_limit_s,
-                                     max_iterations=params.max_iterations, seed=seed)
+                                     max_iterations=params.max_iterations, seed=seed,
+                                     no_improvement=params.no_improvement, start=start)
     else:
         routes, status = solve_ortools(c, prizes, time_limit_s=time_limit_s,
                                        max_iterations=params.max_iterations,
@@ -239,12 +243,21 @@ class CoverageSearch:
     λ. The smallest λ meeting the target gives (up to the duality gap and
     search error) the cheapest plan with that coverage; a greedy trim then
     removes surplus visits. Solutions are cached by λ so that a curve over
-    several targets reuses them.
+    several targets reuses them. With ``warm_start`` each solve starts from
+    the part's cached solution at the nearest prizes (the one worth more at
+    the new prize), and each polish from the trimmed routes: ``solve`` is
+    then called as ``solve(part, prizes, start=routes)``. ``polish_solve``
+    (default ``solve``) solves the polish and every solve with no start (e.g.
+    with a fuller budget than the warm-started solves, which only bracket the
+    prize). ``warm_start`` may be switched on between two targets.
     """
 
-    def __init__(self, parts: list[Part], solve: Callable[[Part, np.ndarray], Routes],
-                 total: int | None = None, workers: int = 1):
+    def __init__(self, parts: list[Part], solve: Callable[..., Routes],
+                 total: int | None = None, workers: int = 1, warm_start: bool = False,
+                 polish_solve: Callable[..., Routes] | None = None):
         self.parts, self.solve, self.cache = parts, solve, {}
+        self.polish_solve = polish_solve or solve
+        self.warm_start = warm_start  # solve(part, prizes, start=routes) from a neighbour
         self.solves = self.reused = 0  # engine runs, and part solutions taken from a bracket
         self.workers, self._pool = workers, None
         in_parts = sum(int(p.c.counted.sum()) for p in parts)
@@ -279,16 +292,29 @@ class CoverageSearch:
                     self.reused += 1
                     continue
                 out.append(None)
-                jobs.append((i, p, p.c.base_prize + lam * (p.c.counted & ~p.c.required)))
-            for (i, _, _), routes in zip(jobs, self._map([(p, z) for _, p, z in jobs]),
-                                         strict=True):
+                z = p.c.base_prize + lam * (p.c.counted & ~p.c.required)
+                start = self._start(p, z, [self.cache[x][i] for x in (below, above)
+                                           if x is not None])
+                jobs.append((i, p, z, start))
+            for (i, *_), routes in zip(jobs, self._map([(p, z, st, st is None)
+                                                        for _, p, z, st in jobs]), strict=True):
                 out[i] = routes
             self.solves += len(jobs)
             self.cache[lam] = out
         return self.cache[lam]
 
-    def _map(self, jobs: list[tuple[Part, np.ndarray]], catch: bool = False,
-             ) -> list[Routes | None]:
+    def _start(self, p: Part, prizes: np.ndarray, known: list[Routes]) -> Routes | None:
+        """Return the known solution worth most at ``prizes`` (``None`` without warm starts)."""
+        if not self.warm_start or not known:
+            return None
+
+        def value(routes: Routes) -> int:
+            return sum(route_cost(p.c, t, cl) - int(prizes[cl].sum()) for t, cl in routes)
+
+        return min(known, key=value)
+
+    def _map(self, jobs: list[tuple[Part, np.ndarray, Routes | None, bool]],
+             catch: bool = False) -> list[Routes | None]:
         """Solve independent parts, in ``workers`` forked processes when asked and possible.
 
         Each solve is deterministic for its seed and iteration budget, so the
@@ -296,9 +322,9 @@ class CoverageSearch:
         run again here, so that its error is raised (or, with ``catch``, an
         :class:`InfeasibleError` gives ``None``) exactly as without workers.
         """
-        def here(p: Part, z: np.ndarray) -> Routes | None:
+        def here(p: Part, z: np.ndarray, start: Routes | None, polish: bool) -> Routes | None:
             try:
-                return self.solve(p, z)
+                return _call(self.polish_solve if polish else self.solve, p, z, start)
             except InfeasibleError:
                 if not catch:
                     raise
@@ -306,11 +332,11 @@ class CoverageSearch:
 
         pool = self._workers_pool() if len(jobs) > 1 else None
         if pool is None:
-            return [here(p, z) for p, z in jobs]
+            return [here(*job) for job in jobs]
         out = []
-        for (p, z), res in zip(jobs, pool.map(_forked_solve, jobs, chunksize=1), strict=True):
+        for job, res in zip(jobs, pool.map(_forked_solve, jobs, chunksize=1), strict=True):
             if res is None:
-                out.append(here(p, z))
+                out.append(here(*job))
                 continue
             routes, hits = res
             for h in hits:  # the worker's safety-limit notes, for the plan's timing record
@@ -324,7 +350,7 @@ class CoverageSearch:
             return None
         if self._pool is None:
             global _FORKED_SOLVE
-            _FORKED_SOLVE = self.solve  # inherited by the workers forked now
+            _FORKED_SOLVE = (self.solve, self.polish_solve)  # inherited by the workers forked now
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
             weakref.finalize(self, self._pool.terminate)
         return self._pool
@@ -387,10 +413,11 @@ class CoverageSearch:
             chosen[[j for _, cl in r for j in cl]] = True
             c = dataclasses.replace(part.c, required=part.c.required | (chosen & part.c.counted))
             prizes = np.where(part.c.counted & ~chosen, 0, part.c.base_prize)
-            jobs.append((Part(part.problem, c, part.reachable, part.one_way), prizes))
+            jobs.append((Part(part.problem, c, part.reachable, part.one_way), prizes,
+                         r if self.warm_start and r else None, True))
             todo.append(i)
         polished = list(routes)
-        for i, (p, _), found in zip(todo, jobs, self._map(jobs, catch=True), strict=True):
+        for i, (p, *_), found in zip(todo, jobs, self._map(jobs, catch=True), strict=True):
             r = routes[i]
             if found is not None and sum(route_cost(p.c, t, cl) for t, cl in found) < sum(
                     route_cost(p.c, t, cl) for t, cl in r):
@@ -399,15 +426,21 @@ class CoverageSearch:
         return polished
 
 
-_FORKED_SOLVE: Callable[[Part, np.ndarray], Routes] | None = None
+_FORKED_SOLVE: tuple[Callable[..., Routes], Callable[..., Routes]] | None = None
 
 
-def _forked_solve(job: tuple[Part, np.ndarray]):
+def _call(solve: Callable[..., Routes], part: Part, prizes: np.ndarray,
+          start: Routes | None) -> Routes:
+    """Call a part solver, with ``start`` only when there is one (plain solvers take two)."""
+    return solve(part, prizes) if start is None else solve(part, prizes, start=start)
+
+
+def _forked_solve(job: tuple[Part, np.ndarray, Routes | None, bool]):
     """Solve one part in a worker: ``(routes, safety-limit notes)``, or ``None`` on an error."""
-    part, prizes = job
+    part, prizes, start, polish = job
     try:
         with watch_clock() as hits:
-            routes = _FORKED_SOLVE(part, prizes)
+            routes = _call(_FORKED_SOLVE[polish], part, prizes, start)
     except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
         return None
     return routes, hits

@@ -24,7 +24,10 @@ Where things live in :mod:`ruralnet.routing` (imports run one way,
   :func:`export_vrplib`;
 * :mod:`~ruralnet.routing.daily`: :func:`~ruralnet.routing.daily.plan_daily_routes`, a
   county's working day (trunk and feeder tiers, or direct routes) and the
-  fleet-versus-coverage curve.
+  fleet-versus-coverage curve; its vocabulary (fleets, options, results) in
+  :mod:`~ruralnet.routing.daily_model`, its checked inputs in
+  :mod:`~ruralnet.routing.day_inputs` and the trunk tier in
+  :mod:`~ruralnet.routing.trunk`.
 
 Units inside: distances in metres, durations in seconds, loads in kg at the
 interface (integer grams inside the engines), costs in yuan at the interface
@@ -206,14 +209,16 @@ def routing_result(p: RoutingProblem, c: Compiled, routes: Routes, engine: str,
 
 
 def run_with_fallback(c: Any, prizes: np.ndarray, engine: str, params: RoutingParams,
-                       seconds: float, seed: int) -> tuple[Any, str]:
+                       seconds: float, seed: int, start: Routes | None = None,
+                       ) -> tuple[Any, str]:
     """Run ``engine``; with ``engine="auto"``, try the other engine if it finds nothing.
 
     PyVRP's penalty search can miss feasibility when every vehicle of a small
     fleet is needed under tight windows (seen on long mountain trunks), where
     OR-Tools' insertion heuristic finds a plan, and vice versa.
     """
-    routes = run_engine(c, prizes, engine, params, seconds, seed)
+    extra = {} if start is None else {"start": start}  # a warm start, for PyVRP only
+    routes = run_engine(c, prizes, engine, params, seconds, seed, **extra)
     if routes is not None or params.engine != "auto":
         return routes, engine
     other = "ortools" if engine == "pyvrp" else "pyvrp"
