@@ -483,6 +483,27 @@ def test_branch_and_bound_alone_finds_the_enumerated_optimum(seed, p, fixed, com
     assert r.cost == f[r.sites].sum() + wc[:, r.sites].min(axis=1).sum()
 
 
+def test_compiling_the_node_loop_does_not_eat_the_tree_deadline(monkeypatch):
+    """A first call compiles the numba loop (≈ 10 s cold): the deadline moves by that much.
+
+    The deadline given has already passed; a 60 s "compile" moves it 60 s on, so the tree
+    still finishes. Without the extension it would stop at its first node, incomplete.
+    """
+    from ruralnet.siting import lagrange_kernel
+    from ruralnet.siting.branching import branch_and_bound
+
+    if not lagrange_kernel.available:
+        pytest.skip("numba not installed: the tree uses its numpy loop")
+    rng = np.random.default_rng(5)
+    wc = rng.integers(0, 50, size=(16, 9)).astype(float)
+    worst = np.argsort(-wc.sum(axis=0))[:3]
+    ub = float(wc[:, worst].min(axis=1).sum())
+    args = (wc, np.zeros(9), 3, np.arange(9), ub, worst, wc.min(axis=1), True)
+    assert not branch_and_bound(*args, time.perf_counter() - 1.0, compiled=False).complete
+    monkeypatch.setattr(lagrange_kernel, "ensure_compiled", lambda: 60.0)
+    assert branch_and_bound(*args, time.perf_counter() - 1.0, compiled=True).complete
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_small_p_tree_proves_the_enumerated_optimum_with_a_certificate(seed):
     """40 clients × 14 candidates, p = 3, integer costs: tree path, bound = objective."""

@@ -499,7 +499,8 @@ def _append_frame(ws: Any, frame: pd.DataFrame, header_font: Any) -> None:
         _append(ws, [visible_text(x) if isinstance(x, str) else
                      None if pd.isna(x) else round(x, 4) if isinstance(x, float) else x
                      for x in row])
-    ws.freeze_panes = f"A{head[0].row + 1}"
+    if head:  # a frame with no columns (e.g. no route in a district without 行政村) has none
+        ws.freeze_panes = f"A{head[0].row + 1}"
 
 
 def _append(ws: Any, values: list[Any]) -> list[Any]:

@@ -223,6 +223,8 @@ def branch_and_bound(wc: np.ndarray, f: np.ndarray, p: int, live: np.ndarray,
     """
     live = np.sort(np.asarray(live, int))
     use = lagrange_kernel.available if compiled is None else compiled
+    if use:  # a first call compiles the node loop: not search time
+        deadline += lagrange_kernel.ensure_compiled()
     tree = _Tree(np.ascontiguousarray(wc, float), np.ascontiguousarray(f, float), p, ub, best,
                  integral, deadline, live, np.asarray(lam, float), use)
     tree.offer(tree.best)
