@@ -258,7 +258,7 @@ def test_export_vrplib_reads_back_in_pyvrp(tmp_path):
 
 
 
-def test_auto_engine_falls_back_to_the_other_engine_when_one_finds_nothing(monkeypatch):
+def test_auto_engine_falls_back_to_the_other_engine_when_one_finds_nothing(monkeypatch, caplog):
     """With engine="auto", a PyVRP miss is retried with OR-Tools; an explicit engine is not."""
     import ruralnet.routing.solve as routing_mod
     from ruralnet.exceptions import InfeasibleError
@@ -278,6 +278,13 @@ def test_auto_engine_falls_back_to_the_other_engine_when_one_finds_nothing(monke
         distance_m=[[0, 1000], [1000, 0]], duration_s=[[0, 100], [100, 0]])
     res = routing_mod.solve_routes(problem, RoutingParams(engine="auto", time_limit_s=1))
     assert calls == ["pyvrp", "ortools"] and res.engine == "ortools" and len(res.routes) == 1
+    calls.clear()
+    # the warning names the budget that ended the miss: seconds, or iterations (seconds = limit)
+    with caplog.at_level("WARNING", logger="ruralnet.routing.solve"):
+        routing_mod.solve_routes(problem, RoutingParams(engine="auto", time_limit_s=1,
+                                                        max_iterations=50))
+    assert "pyvrp found no feasible plan in 50 iterations (1.0 s limit); trying ortools" in (
+        caplog.text)
     calls.clear()
     with pytest.raises(InfeasibleError, match="pyvrp"):
         routing_mod.solve_routes(problem, RoutingParams(engine="pyvrp", time_limit_s=1))

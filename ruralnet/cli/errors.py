@@ -175,6 +175,8 @@ LOG_ZH = {
     "no CJK font installed: the print map is not embedded (apt-get install fonts-noto-cjk)":
         "未安装中文字体，报告中未嵌入打印图（请 apt-get install fonts-noto-cjk）",
     "%s found no feasible plan in %.1f s; trying %s": "%s 在 %.1f 秒内未找到可行方案，改用 %s",
+    "%s found no feasible plan in %d iterations (%.1f s limit); trying %s":
+        "%s 在 %d 次迭代内（时限 %.1f 秒）未找到可行方案，改用 %s",
     "joint warehouses infeasible in the daily routing (%s); using the facility-location "
     "warehouses": "联合选址的县级仓在每日线路中不可行（%s），改用设施选址的县级仓",
     "targets of %s infeasible, planning with the base parameters: %s":

@@ -227,7 +227,11 @@ def run_with_fallback(c: Any, prizes: np.ndarray, engine: str, params: RoutingPa
 
         if not pyvrp_available():
             return None, engine
-    log.warning("%s found no feasible plan in %.1f s; trying %s", engine, seconds, other)
+    if params.max_iterations is None:
+        log.warning("%s found no feasible plan in %.1f s; trying %s", engine, seconds, other)
+    else:  # the iterations ended the search; the seconds are only its safety limit
+        log.warning("%s found no feasible plan in %d iterations (%.1f s limit); trying %s",
+                    engine, params.max_iterations, seconds, other)
     return run_engine(c, prizes, other, params, seconds, seed), other
 
 
