@@ -212,3 +212,17 @@ def test_township_page_leaves_out_only_what_lies_outside_its_view(anxi_plan, anx
     full, n_full = page()
     assert n_full == len(anxi.townships) > n_culled >= 1
     assert np.array_equal(culled, full)
+
+
+def test_attribution_with_the_county_keeps_its_mixed_positions_layer_per_feature():
+    """安溪: the county's ``positions`` layer (seats GeoNames, villages synthetic) joins the
+    plan's layers with its per-feature counts, so the villages are never credited to GeoNames
+    (the description naming GeoNames once made the whole layer read "村庄位置 GeoNames")."""
+    from ruralnet.geo.county import load_county
+
+    county = load_county("安溪")
+    plan_layers = {"demand": {"source": "synthetic"}, "network": {"source": "synthetic"}}
+    line = attribution_line(plan_layers, county)
+    geonames = line.split("；")[0]
+    assert "GeoNames" in geonames and "乡镇驻地" in geonames and "村庄位置" not in geonames
+    assert "村庄位置" in line.split("；")[-1] and line.endswith("合成（非真实）")

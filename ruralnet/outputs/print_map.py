@@ -106,7 +106,8 @@ def attribution_line(provenance: dict[str, Any], county: County | None = None) -
     """Return the 数据来源 line: one entry per layer, GeoNames and OSM credited when used."""
     layers = {k: v for k, v in provenance.items() if isinstance(v, dict)}
     if county is not None:
-        layers.update({k: {"source": p.source, "description": p.description}
+        layers.update({k: {"source": p.source, "description": p.description,
+                           "counts": p.counts}
                        for k, p in county.provenance.items() if k not in layers})
     parts: dict[str, list[str]] = {}
     for name, layer in layers.items():
