@@ -386,15 +386,16 @@ def echo_verdicts(p: Any, system: str, params: Any, explicit: set[str]) -> None:
 
 def _say_not_met(p: Any, system: str | None) -> int:
     """Print stations without a daily trunk and the plan targets not met; return the count."""
-    from ruralnet.programme.metrics import station_town
+    from ruralnet.programme.metrics import station_towns
     from ruralnet.programme.scorecard import score_plan
 
+    label = station_towns(p.data)
     for x in (p.data.get("multi_day") or {}).get("not_daily", []):
         if x["kind"] == "station":
             text = x["zh"] if lang() == "zh" else x["en"] if lang() == "en" else (
                 f"{x['zh']} | {x['en']}")
             click.echo(click.style("非每日 not daily: ", fg="yellow")
-                       + f"{station_town(p.data, x['id'])} {text}")
+                       + f"{label.get(x['id'], x['id'])} {text}")
     table = score_plan(p.data, system).table
     missed = table[table["status"].isin(("not met", "designed short"))
                    & (table["source"] == "plan")]

@@ -197,12 +197,15 @@ def synthetic_layers(plan: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(layers + [k for k in listed if k not in layers])
 
 
-def station_town(plan: Mapping[str, Any], site_id: str) -> str:
-    """``"固拉合玛镇 (S653225101)"``: the township a station serves, with its site id."""
-    town_of = {s["id"]: s.get("township_id") for s in plan.get("sites", [])}
+def station_towns(plan: Mapping[str, Any]) -> dict[str, str]:
+    """Label each site by its township: ``{"S653225101": "固拉合玛镇 (S653225101)"}``.
+
+    A site with no township keeps its bare id.
+    """
     names = {t["id"]: t["name"] for t in plan.get("townships", [])}
-    name = names.get(town_of.get(site_id))
-    return f"{name} ({site_id})" if name else site_id
+    return {s["id"]: (f"{names[s['township_id']]} ({s['id']})"
+                      if s.get("township_id") in names else s["id"])
+            for s in plan.get("sites", [])}
 
 
 def _multi_day_evidence(plan: Mapping[str, Any],
@@ -215,14 +218,15 @@ def _multi_day_evidence(plan: Mapping[str, Any],
         return {}
     why = ""
     if loops:
+        label = station_towns(plan)
         hours = [lp["one_way_min"] / 60 for lp in loops]
         shift = loops[0]["shift_min"] / 60
         why = (f"; {len(loops)} township stations on multi-day loops (one-way "
                f"{min(hours):.1f}–{max(hours):.1f} h vs shift {shift:.1f} h"
                + ("" if all(lp["reason"] != "late_arrival" for lp in loops)
                   else " or the trunk cut-off") + "): "
-               + ", ".join(f"{station_town(plan, lp['station_site_id'])} 周{lp['service_days_zh']}"
-                           for lp in loops))
+               + ", ".join(f"{label.get(lp['station_site_id'], lp['station_site_id'])} "
+                           f"周{lp['service_days_zh']}" for lp in loops))
     if runs:
         hours = [r["one_way_min"] / 60 for r in runs]
         why += (f"; {len(runs)} villages no day feeder reaches on dedicated runs (one-way "

@@ -54,11 +54,12 @@ def _common_unit(values) -> int:
     return g or 1
 
 
-def _rescaled(c: Compiled) -> bool:
-    """Tell whether :func:`_data` divides this problem's costs or loads by a common unit."""
-    return bool(c.required.all()) and (
-        _common_unit([*c.vt_unit_cost, *c.vt_fixed]) > 1
-        or _common_unit([*c.vt_capacity, *c.delivery, *c.pickup]) > 1)
+def _units(c: Compiled) -> tuple[int, int]:
+    """Return the (cost, load) units :func:`_data` divides by: 1, 1 unless all are required."""
+    if not c.required.all():
+        return 1, 1
+    return (_common_unit([*c.vt_unit_cost, *c.vt_fixed]),
+            _common_unit([*c.vt_capacity, *c.delivery, *c.pickup]))
 
 
 def _data(pyvrp, c: Compiled, prizes: np.ndarray, *, rescale: bool = True):
@@ -87,10 +88,7 @@ def _data(pyvrp, c: Compiled, prizes: np.ndarray, *, rescale: bool = True):
     :func:`solve_pyvrp` solves again with ``rescale=False`` when the rescaled
     search ends infeasible.
     """
-    cu = lu = 1
-    if rescale and c.required.all():
-        cu = _common_unit([*c.vt_unit_cost, *c.vt_fixed])
-        lu = _common_unit([*c.vt_capacity, *c.delivery, *c.pickup])
+    cu, lu = _units(c) if rescale else (1, 1)
     reloads = sorted({(c.vt_depot[t], c.vt_reload[t]) for t in range(len(c.vt_capacity))
                       if c.vt_max_trips[t] > 1})
     n_dep = c.n_depots + len(reloads)
@@ -191,7 +189,7 @@ def solve_pyvrp(
     data = _data(pyvrp, c, prizes)
     result = _solve(pyvrp, data, stop(), seed, time_limit_s, max_iterations,
                     _initial(pyvrp, data, c, start))
-    if not result.best.is_feasible() and _rescaled(c):
+    if not result.best.is_feasible() and _units(c) != (1, 1):
         log.info("pyvrp: no feasible plan on the rescaled data (%d iterations); solving again "
                  "in the original units", result.num_iterations)
         data = _data(pyvrp, c, prizes, rescale=False)

@@ -17,7 +17,9 @@ numba is a dependency (also of :mod:`ruralnet.roads.hierarchy`); without it
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -53,8 +55,6 @@ def ensure_compiled() -> float:
     """
     if _READY or numba is None:
         return 0.0
-    import time
-
     t0 = time.perf_counter()
     wc = np.arange(12.0).reshape(4, 3)
     node_bound(wc, np.tile(np.arange(3), (4, 1)), np.zeros(3), np.arange(3), 0.0,
@@ -62,8 +62,6 @@ def ensure_compiled() -> float:
     spent = time.perf_counter() - t0
     _READY.append(spent)
     if spent > 1.0:
-        import logging
-
         logging.getLogger(__name__).info(
             "p-median node bound compiled by numba in %.1f s (once; cached on disk)", spent)
     return spent
