@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -119,10 +120,34 @@ def test_matrix_names_the_villages_cut_off(tiny):
 def test_snap_to_main_network_avoids_the_isolated_fragment(tiny):
     """snap_to='main' joins the cut-off village to n1 and warns about its 5 km access leg."""
     pts = points(a=(118.0, 25.0), c=(118.0, 25.02), z=(118.05, 25.005))
-    with pytest.warns(UserWarning, match=r"1 point\(s\) lie more than 2000 m .*z村 \(z\) 5\d{3} m"):
+    with pytest.warns(UserWarning) as caught:
         m = travel_matrix(tiny, pts, snap_to="main", cache_dir=None)
+    texts = [str(w.message) for w in caught]
+    assert any(re.search(r"1 point\(s\) lie more than 2000 m .*z村 \(z\) 5\d{3} m", t)
+               for t in texts)
+    # the village's nearest road is the unlinked n6-n7 piece (on it: 0 m): said so, by name
+    assert any(re.search(r"1 point\(s\) lie nearest to a road piece not linked .*z村 \(z\) "
+                         r"0→5\d{3} m", t) for t in texts)
     assert m.node_ids.tolist() == [1, 3, 1]
     assert m.far_points() == ("z",)
+
+
+def test_snap_to_main_says_nothing_when_the_nearest_roads_are_on_the_main_network(tiny):
+    """Points near the main network snap as with 'any', with no fragment warning."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = travel_matrix(tiny, pts, snap_to="main", cache_dir=None)
+    assert m.node_ids.tolist() == travel_matrix(tiny, pts, cache_dir=None).node_ids.tolist()
+
+
+def test_snap_to_main_warns_again_when_the_matrix_comes_from_the_cache(tiny, tmp_path):
+    """A cached matrix still tells the planner about the village moved off the fragment."""
+    pts = points(a=(118.0, 25.0), c=(118.0, 25.02), z=(118.05, 25.005))
+    for _ in range(2):
+        with pytest.warns(UserWarning) as caught:
+            travel_matrix(tiny, pts, snap_to="main", cache_dir=tmp_path)
+        assert any("not linked to the main network" in str(w.message) for w in caught)
 
 
 def test_snap_points_warns_and_lists_points_beyond_threshold(tiny):

@@ -128,7 +128,9 @@ def _make_plan(county: County, params: PlanParams | None, *, network: Any,
     if network is None:
         network = synthetic_network(county, seed=seed)
     pts = county_points(county)
-    tm = travel_matrix(network, pts.gdf, id_column="id")
+    # the main (largest strongly connected) network: a real extract always has pieces
+    # cut off from it, and a point snapped to one could reach nothing (warned, not failed)
+    tm = travel_matrix(network, pts.gdf, id_column="id", snap_to="main")
     logger.info("matrix %d points in %.1f s", len(pts.gdf), time.perf_counter() - t0)
     stages = {"network_and_matrix": time.perf_counter() - t0}  # wall seconds per step
     chosen = sites is None

@@ -79,7 +79,7 @@ from shapely.geometry import LineString
 
 from ruralnet._io import atomic_path
 from ruralnet._validate import check_range, check_square_matrix, point_table
-from ruralnet.exceptions import NetworkError, RuralnetError
+from ruralnet.exceptions import DataQualityWarning, NetworkError, RuralnetError
 from ruralnet.roads.network import EARTH_RADIUS_M, Network, haversine_m
 
 logger = logging.getLogger(__name__)
@@ -327,7 +327,7 @@ def snap_points(
     Snap
     """
     lon, lat, ids, names = point_table(points, id_column=id_column)
-    snap = _snap(network, lon, lat, ids, max_snap_m, snap_to)
+    snap = _snap(network, lon, lat, ids, max_snap_m, snap_to, names)
     _warn_far(snap.far_ids, snap.snap_distance_m, ids, names, snap.max_snap_m)
     return snap
 
@@ -435,8 +435,10 @@ def travel_matrix(
         far = cached.far_points(check_range("max_snap_m", max_snap_m, 0.0, math.inf,
                                             error=NetworkError))
         _warn_far(far, cached.snap_distance_m, ids, names, max_snap_m)
+        if snap_to == "main":  # the fragment warning again (a k-d tree query, no search)
+            _snap(network, lon, lat, ids, max_snap_m, snap_to, names)
         return cached
-    snap = _snap(network, lon, lat, ids, max_snap_m, snap_to)
+    snap = _snap(network, lon, lat, ids, max_snap_m, snap_to, names)
     _warn_far(snap.far_ids, snap.snap_distance_m, ids, names, snap.max_snap_m)
     start = time.perf_counter()
     dist_m, dur_s = _node_matrices(network, snap.node_ids, optimise, workers=workers,
@@ -531,7 +533,7 @@ def _unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def _snap(network: Network, lon: np.ndarray, lat: np.ndarray, ids: tuple[str, ...],
-          max_snap_m: float, snap_to: SnapTo) -> Snap:
+          max_snap_m: float, snap_to: SnapTo, names: tuple[str, ...] | None = None) -> Snap:
     max_snap_m = check_range("max_snap_m", max_snap_m, 0.0, math.inf, error=NetworkError)
     if snap_to not in ("any", "main"):
         raise NetworkError(f"snap_to 必须是 any 或 main，实际为 {snap_to!r}",
@@ -550,8 +552,31 @@ def _snap(network: Network, lon: np.ndarray, lat: np.ndarray, ids: tuple[str, ..
     snap_m = 2 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
     g = _graph_arrays(network)
     at = cand[k]
+    if snap_to == "main" and len(cand) < len(g["node_ids"]):
+        nearest = _snap(network, lon, lat, ids, max_snap_m, "any")
+        _warn_fragment(np.flatnonzero(nearest.node_ids != g["node_ids"][at]), ids, names,
+                       nearest.snap_distance_m, snap_m)
     return Snap(ids, g["node_ids"][at], snap_m, max_snap_m, np.column_stack([lon, lat]),
                 np.column_stack([g["lon"][at], g["lat"][at]]))
+
+
+def _warn_fragment(moved: np.ndarray, ids: tuple[str, ...], names: tuple[str, ...] | None,
+                   near_m: np.ndarray, main_m: np.ndarray) -> None:
+    """Warn about points whose nearest road node lies on a piece cut off from the main network."""
+    if not len(moved):
+        return
+    listed = ", ".join(f"{_name(ids, names, k)} {near_m[k]:.0f}→{main_m[k]:.0f} m"
+                       for k in moved[:20])
+    more = f" …(+{len(moved) - 20})" if len(moved) > 20 else ""
+    warnings.warn(
+        f"{len(moved)} 个点最近的道路与主路网不连通（孤立路段），已改接主路网"
+        f"（接入距离 原→现）：{listed}{more}。请核对路网数据 | "
+        f"{len(moved)} point(s) lie nearest to a road piece not linked to the main network; "
+        f"they are joined to the main network instead (access distance nearest→used): "
+        f"{listed}{more}. Check the road data.",
+        DataQualityWarning,
+        stacklevel=4,
+    )
 
 
 def _warn_far(far: tuple[str, ...], snap_m: np.ndarray, ids: tuple[str, ...],
