@@ -195,6 +195,16 @@ class PlanFigures:
         return out
 
 
+def township_station_towns(doc: Mapping[str, Any]) -> dict[str, str | None]:
+    """Map each township station's site id to its township id (None when it has none).
+
+    The one reading of "which township does this station serve", used by the
+    figures, the parcel costs and the scorecard's station labels.
+    """
+    return {s["id"]: s.get("township_id") for s in doc.get("sites", [])
+            if s["kind"] == "township_station"}
+
+
 def plan_figures(plan: Any, *, tolerance_m: float = DEFAULT_TOLERANCE_M) -> PlanFigures:
     """Compute :class:`PlanFigures` from a plan document.
 
@@ -239,8 +249,7 @@ def plan_figures(plan: Any, *, tolerance_m: float = DEFAULT_TOLERANCE_M) -> Plan
     for s in d["sites"]:
         if s["kind"] == "village_station":
             by_kind[kind.get(s.get("village_id"), "none")] += 1
-    station_town = {s["id"]: s.get("township_id") for s in d["sites"]
-                    if s["kind"] == "township_station"}
+    station_town = township_station_towns(d)
     towns_daily = {station_town[s["site_id"]] for r in d["routes"]
                    if r.get("tier") in ("trunk", "direct") for s in r["stops"]
                    if s.get("site_id") in station_town}

@@ -55,6 +55,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ruralnet.plan.figures import township_station_towns
+
 __all__ = ["ParcelCosts", "allocate_parcel_costs"]
 
 TIERS = ("trunk", "feeder", "direct", "sites")
@@ -184,8 +186,7 @@ def allocate_parcel_costs(doc: Mapping[str, Any]) -> ParcelCosts:
     for k in villages:
         town_down[town_of[k]] += p_down[k]
         town_up[town_of[k]] += p_up[k]
-    station_town = {s["id"]: s.get("township_id") for s in doc["sites"]
-                    if s["kind"] == "township_station"}
+    station_town = township_station_towns(doc)
     tier_down: dict[str, float] = defaultdict(float)
     tier_up: dict[str, float] = defaultdict(float)
     v_down: dict[str, float] = defaultdict(float)
