@@ -74,3 +74,13 @@ def test_searches_cut_short_only_add_shortcuts(witness_settle, count_settle):
                           dijkstra(csr, directed=True))
     if witness_settle == 1:  # almost no witness found: far more shortcuts than a real build
         assert n_short > 2 * hierarchy_mod.build_hierarchy(csr).n_shortcuts
+
+
+def test_a_graph_without_nodes_or_edges():
+    """No nodes: empty upward graphs; isolated nodes: ranked, nothing reachable but themselves."""
+    empty = hierarchy_mod.build_hierarchy(csr_matrix((0, 0)))
+    assert empty.n == 0 and len(empty.up_to) == 0 and len(empty.rank) == 0
+    lone = hierarchy_mod.build_hierarchy(csr_matrix((3, 3)))
+    assert sorted(lone.rank.tolist()) == [0, 1, 2]
+    got = hierarchy_mod.many_to_many(lone, np.arange(3), np.arange(3))
+    assert np.array_equal(got, np.where(np.eye(3) > 0, 0.0, np.inf))

@@ -122,8 +122,9 @@ def contract(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, *, threads: in
     finally:
         if pool is not None:
             pool.shutdown()
-    up = [np.concatenate(parts) for parts in zip(*ups, strict=True)]
-    down = [np.concatenate(parts) for parts in zip(*downs, strict=True)]
+    none = (np.zeros(0, dtype=np.int64),) * 3
+    up = [np.concatenate(parts) for parts in zip(*ups, none, strict=True)]
+    down = [np.concatenate(parts) for parts in zip(*downs, none, strict=True)]
     return (*up, *down, rank, n_short)
 
 
