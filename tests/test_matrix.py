@@ -569,9 +569,9 @@ def test_auto_search_builds_the_hierarchy_for_large_matrices_and_reuses_it(monke
     builds = []
     real_build = hierarchy_mod.build_hierarchy
 
-    def spy(csr):
+    def spy(csr, **kw):
         builds.append(csr.shape)
-        return real_build(csr)
+        return real_build(csr, **kw)
 
     monkeypatch.setattr(hierarchy_mod, "build_hierarchy", spy)
     monkeypatch.setattr(matrix_mod, "_HIERARCHY_MIN_SOURCES", 50)

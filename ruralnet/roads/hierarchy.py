@@ -2,18 +2,11 @@
 
 How it works
 ------------
-**Build** (once per graph and weight, kept on the network like the CSR):
-nodes are contracted in rounds. Each round takes the alive nodes whose
-priority (in + out edges, plus twice the hierarchy depth reached by their
-contracted neighbours, plus a fixed random tie-break) is lower than every alive
-neighbour's — an independent set — and removes them together. For every path
-``a -> v -> b`` through a removed node ``v`` a shortcut ``a -> b`` of weight
-``w(a, v) + w(v, b)`` is added unless a *witness* path no heavier exists that
-avoids every node removed in this round (a bounded Dijkstra search from ``a``
-that settles at most ``_WITNESS_SETTLE`` nodes; a search cut short only adds a
-shortcut that may be superfluous, never loses one). The edges a node has when
-it is removed all lead to nodes removed later: they form the upward graphs.
-The removal order is the node's rank.
+**Build** (once per graph and weight, kept on the network like the CSR; see
+:mod:`ruralnet.roads.contraction`): nodes are contracted in rounds of
+independent sets, shortcuts added where no witness path is found. The edges a
+node has when it is removed all lead to nodes removed later: they form the
+upward graphs. The removal order is the node's rank.
 
 **Query** (Knopp et al. 2007, "Computing many-to-many shortest paths using
 highway hierarchies", with contraction hierarchies as in Geisberger et al.
@@ -44,6 +37,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from ruralnet._io import atomic_path
+from ruralnet.roads.contraction import CAP, INF, contract, heap_pop, heap_push
 
 logger = logging.getLogger(__name__)
 
@@ -57,23 +51,12 @@ except ImportError:  # pragma: no cover - exercised only without numba
     def _jit(f):  # type: ignore[no-redef]
         return f
 
-#: "unreachable" in the int64 searches (far above any exact packed weight, 2**53).
-INF: Final = np.int64(2**62)
-#: Weights and sums saturate here (2**53, where float64 integers stop being exact):
-#: a path that long is reported as at least this, never wrapped around.
-CAP: Final = np.int64(2**53)
-#: Nodes a witness search may settle before it gives up (and adds the shortcut).
-_WITNESS_SETTLE: Final = 60
-#: The same for the shortcut counts that order the contraction (estimates only).
-_COUNT_SETTLE: Final = 15
-#: Nodes with more in x out neighbour pairs are given that product as their count.
-_COUNT_MAX_PAIRS: Final = 64
 #: ``many_to_many`` uses at most one thread per this many distinct sources.
 _SOURCES_PER_THREAD: Final = 64
 
 
 #: Version of the saved hierarchy files (bump when the build or the arrays change).
-FORMAT: Final = 1
+FORMAT: Final = 2
 _ARRAYS: Final = ("up_ptr", "up_to", "up_w", "down_ptr", "down_to", "down_w", "rank")
 
 
@@ -116,7 +99,7 @@ class Hierarchy:
     build_s: float
 
 
-def build_hierarchy(csr: csr_matrix) -> Hierarchy:
+def build_hierarchy(csr: csr_matrix, *, threads: int = 1) -> Hierarchy:
     """Contract every node of a directed graph with non-negative integer weights.
 
     Parameters
@@ -124,6 +107,9 @@ def build_hierarchy(csr: csr_matrix) -> Hierarchy:
     csr
         ``(n, n)`` sparse matrix, ``csr[u, v]`` = weight of ``u -> v`` (whole
         numbers below 2**53; no parallel edges, as scipy's CSR sums them).
+    threads
+        Threads sharing the contraction's searches (see
+        :mod:`ruralnet.roads.contraction`). The result does not depend on it.
 
     Returns
     -------
@@ -136,45 +122,10 @@ def build_hierarchy(csr: csr_matrix) -> Hierarchy:
     u = coo.row[keep].astype(np.int64)
     v = coo.col[keep].astype(np.int64)
     w = np.minimum(np.rint(coo.data[keep]), float(CAP)).astype(np.int64)
-    alive = np.ones(n, dtype=bool)
-    depth = np.zeros(n)
-    tiebreak = np.random.default_rng(0).random(n)  # fixed: the build is deterministic
-    rank = np.full(n, -1, dtype=np.int64)
-    ups, downs = [], []
-    next_rank, n_short = 0, 0
-    shortcuts = np.zeros(n)
-    stale = np.arange(n)
-    while next_rank < n:
-        out_ptr, out_to, out_w = _csr(u, v, w, n)
-        in_ptr, in_from, in_w = _csr(v, u, w, n)
-        degree = np.diff(out_ptr) + np.diff(in_ptr)
-        shortcuts[stale] = _shortcut_counts(stale, ~alive, out_ptr, out_to, out_w, in_ptr,
-                                            in_from, in_w, _COUNT_SETTLE, _COUNT_MAX_PAIRS)
-        priority = shortcuts - degree + 2.0 * depth + tiebreak
-        cand = alive.copy()
-        cand[np.where(priority[u] > priority[v], u, v)] = False  # not below every neighbour
-        picked = np.flatnonzero(cand)
-        rank[picked] = next_rank + np.arange(len(picked))
-        next_rank += len(picked)
-        su, sv, sw = _witness_shortcuts(picked, cand, out_ptr, out_to, out_w,
-                                        in_ptr, in_from, in_w, _WITNESS_SETTLE)
-        n_short += len(su)
-        go_up, go_down = cand[u], cand[v]
-        ups.append((u[go_up], v[go_up], w[go_up]))
-        downs.append((v[go_down], u[go_down], w[go_down]))
-        np.maximum.at(depth, v[go_up], depth[u[go_up]] + 1)
-        np.maximum.at(depth, u[go_down], depth[v[go_down]] + 1)
-        nbr = np.zeros(n, dtype=bool)
-        nbr[v[go_up]] = nbr[u[go_down]] = True
-        rest = ~(go_up | go_down)
-        u, v, w = _lightest(np.concatenate([u[rest], su]), np.concatenate([v[rest], sv]),
-                            np.concatenate([w[rest], sw]), n)
-        alive[picked] = False
-        stale = np.flatnonzero(nbr & alive)
-    up = [np.concatenate(parts) for parts in zip(*ups, strict=True)]
-    down = [np.concatenate(parts) for parts in zip(*downs, strict=True)]
-    h = Hierarchy(n, *_csr(*up, n), *_csr(*down, n), rank, n_short,
-                  time.perf_counter() - start)
+    up_u, up_v, up_w, down_u, down_v, down_w, rank, n_short = contract(n, u, v, w,
+                                                                       threads=threads)
+    h = Hierarchy(n, *_csr(up_u, up_v, up_w, n), *_csr(down_u, down_v, down_w, n), rank,
+                  n_short, time.perf_counter() - start)
     logger.debug("contraction hierarchy of %d nodes: %d shortcuts in %.2f s", n, n_short,
                  h.build_s)
     return h
@@ -271,170 +222,9 @@ def _csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int
     return ptr, np.ascontiguousarray(v[order]), np.ascontiguousarray(w[order])
 
 
-def _lightest(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keep the lightest of parallel edges."""
-    if len(u) == 0:
-        return u, v, w
-    key = u * n + v
-    order = np.argsort(key, kind="stable")
-    key, w = key[order], w[order]
-    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    return key[start] // n, key[start] % n, np.minimum.reduceat(w, start)
-
-
 # --------------------------------------------------------------------------
 # compiled searches
 # --------------------------------------------------------------------------
-
-
-@_jit
-def _push(heap_k, heap_v, size, key, node):
-    """Insert into a binary min-heap held in two arrays; return the new size."""
-    i = size
-    heap_k[i] = key
-    heap_v[i] = node
-    while i > 0:
-        parent = (i - 1) // 2
-        if heap_k[parent] <= heap_k[i]:
-            break
-        heap_k[i], heap_k[parent] = heap_k[parent], heap_k[i]
-        heap_v[i], heap_v[parent] = heap_v[parent], heap_v[i]
-        i = parent
-    return size + 1
-
-
-@_jit
-def _pop(heap_k, heap_v, size):
-    """Remove the minimum (it is left at index ``size - 1``); return the new size."""
-    size -= 1
-    heap_k[0], heap_k[size] = heap_k[size], heap_k[0]
-    heap_v[0], heap_v[size] = heap_v[size], heap_v[0]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        child = left
-        if left + 1 < size and heap_k[left + 1] < heap_k[left]:
-            child = left + 1
-        if heap_k[i] <= heap_k[child]:
-            break
-        heap_k[i], heap_k[child] = heap_k[child], heap_k[i]
-        heap_v[i], heap_v[child] = heap_v[child], heap_v[i]
-        i = child
-    return size
-
-
-@_jit
-def _shortcut_counts(nodes, removed, out_ptr, out_to, out_w, in_ptr, in_from, in_w,
-                     settle_limit, max_pairs):
-    """Shortcuts each of ``nodes`` would need if it alone were contracted now."""
-    n = len(out_ptr) - 1
-    dist = np.full(n, INF, dtype=np.int64)
-    touched = np.empty(n, dtype=np.int64)
-    heap_k = np.empty(len(out_to) + 1, dtype=np.int64)
-    heap_v = np.empty(len(out_to) + 1, dtype=np.int64)
-    counts = np.zeros(len(nodes), dtype=np.int64)
-    su = [np.int64(0) for _ in range(0)]
-    for i in range(len(nodes)):
-        x = nodes[i]
-        pairs = (out_ptr[x + 1] - out_ptr[x]) * (in_ptr[x + 1] - in_ptr[x])
-        if pairs > max_pairs:
-            counts[i] = pairs
-            continue
-        removed[x] = True
-        counts[i] = _witness_node(x, removed, out_ptr, out_to, out_w, in_ptr, in_from, in_w,
-                                  settle_limit, dist, touched, heap_k, heap_v, su, su, su,
-                                  False)
-        removed[x] = False
-    return counts
-
-
-@_jit
-def _witness_shortcuts(picked, removed, out_ptr, out_to, out_w, in_ptr, in_from, in_w,
-                       settle_limit):
-    """Shortcuts needed when the ``picked`` nodes (flagged in ``removed``) are contracted."""
-    n = len(out_ptr) - 1
-    dist = np.full(n, INF, dtype=np.int64)
-    touched = np.empty(n, dtype=np.int64)
-    heap_k = np.empty(len(out_to) + 1, dtype=np.int64)
-    heap_v = np.empty(len(out_to) + 1, dtype=np.int64)
-    su = [np.int64(0) for _ in range(0)]
-    sv = [np.int64(0) for _ in range(0)]
-    sw = [np.int64(0) for _ in range(0)]
-    for x in picked:
-        _witness_node(x, removed, out_ptr, out_to, out_w, in_ptr, in_from, in_w,
-                      settle_limit, dist, touched, heap_k, heap_v, su, sv, sw, True)
-    m = len(su)
-    ru = np.empty(m, dtype=np.int64)
-    rv = np.empty(m, dtype=np.int64)
-    rw = np.empty(m, dtype=np.int64)
-    for k in range(m):
-        ru[k] = su[k]
-        rv[k] = sv[k]
-        rw[k] = sw[k]
-    return ru, rv, rw
-
-
-@_jit
-def _witness_node(x, removed, out_ptr, out_to, out_w, in_ptr, in_from, in_w, settle_limit,
-                  dist, touched, heap_k, heap_v, su, sv, sw, record):
-    """Count (and with ``record`` append) the shortcuts that removing ``x`` needs.
-
-    For each edge ``a -> x``, a Dijkstra search from ``a`` that avoids the
-    ``removed`` nodes, stops beyond the longest path through ``x`` or after
-    ``settle_limit`` settled nodes; ``a -> x -> b`` needs a shortcut unless
-    the search reached ``b`` no heavier.
-    """
-    max_out = np.int64(0)
-    for e in range(out_ptr[x], out_ptr[x + 1]):
-        if out_w[e] > max_out:
-            max_out = out_w[e]
-    count = 0
-    for f in range(in_ptr[x], in_ptr[x + 1]):
-        a = in_from[f]
-        wa = in_w[f]
-        bound = min(wa + max_out, CAP)
-        n_touched = 1
-        touched[0] = a
-        dist[a] = 0
-        size = _push(heap_k, heap_v, 0, np.int64(0), a)
-        settled = 0
-        while size > 0 and settled < settle_limit:
-            size = _pop(heap_k, heap_v, size)
-            d = heap_k[size]
-            y = heap_v[size]
-            if d > dist[y]:
-                continue
-            if d > bound:
-                break
-            settled += 1
-            for e in range(out_ptr[y], out_ptr[y + 1]):
-                z = out_to[e]
-                if removed[z]:
-                    continue
-                nd = min(d + out_w[e], CAP)
-                if nd < dist[z] and nd <= bound:
-                    if dist[z] == INF:
-                        touched[n_touched] = z
-                        n_touched += 1
-                    dist[z] = nd
-                    size = _push(heap_k, heap_v, size, nd, z)
-        for e in range(out_ptr[x], out_ptr[x + 1]):
-            b = out_to[e]
-            if b == a:
-                continue
-            through = min(wa + out_w[e], CAP)
-            if dist[b] > through:
-                count += 1
-                if record:
-                    su.append(a)
-                    sv.append(b)
-                    sw.append(through)
-        for k in range(n_touched):
-            dist[touched[k]] = INF
-    return count
 
 
 @_jit
@@ -451,9 +241,9 @@ def _upward(ptr, to, w, sptr, sto, sw, start, dist, touched, stalled, heap_k, he
     n_touched = 1
     touched[0] = start
     dist[start] = 0
-    size = _push(heap_k, heap_v, 0, np.int64(0), start)
+    size = heap_push(heap_k, heap_v, 0, np.int64(0), start)
     while size > 0:
-        size = _pop(heap_k, heap_v, size)
+        size = heap_pop(heap_k, heap_v, size)
         d = heap_k[size]
         y = heap_v[size]
         if d > dist[y]:
@@ -474,7 +264,7 @@ def _upward(ptr, to, w, sptr, sto, sw, start, dist, touched, stalled, heap_k, he
                     touched[n_touched] = z
                     n_touched += 1
                 dist[z] = nd
-                size = _push(heap_k, heap_v, size, nd, z)
+                size = heap_push(heap_k, heap_v, size, nd, z)
     return n_touched
 
 

@@ -374,8 +374,8 @@ def travel_matrix(
         Processes sharing the shortest-path searches (the calling one
         included). ``None``: one per 64 distinct road nodes, at most 2 and at
         most the CPUs available, so a county-sized matrix (< 128 nodes) stays
-        in one process. The result does not depend on it. Used by the
-        Dijkstra searches only.
+        in one process. The result does not depend on it. With the
+        contraction hierarchy: threads (its build and searches).
     search
         ``"auto"`` (the contraction hierarchy from 256 distinct road nodes on
         a graph of 20,000 nodes or more, or once built; else Dijkstra),
@@ -667,7 +667,9 @@ def _node_matrices(network: Network, nodes: np.ndarray, optimise: Optimise, *,
     csr, split = _packed_csr(network, optimise)
     sources, row_of = np.unique(idx, return_inverse=True)
     if _use_hierarchy(network, optimise, len(sources), search):
-        packed = _hierarchy_module().many_to_many(_hierarchy(network, optimise, folder), idx, idx)
+        threads = _default_workers(len(sources)) if workers is None else workers
+        packed = _hierarchy_module().many_to_many(_hierarchy(network, optimise, folder, threads),
+                                                  idx, idx, threads=threads)
         return _decode(packed, split, optimise)
     if len(sources) >= _CONTRACT_MIN_SOURCES:
         csr, alive = _contract(csr, sources)
@@ -703,8 +705,8 @@ def _hierarchy_module():
     return hierarchy
 
 
-def _hierarchy(network: Network, optimise: Optimise, folder: Path | None = None
-               ) -> Any:
+def _hierarchy(network: Network, optimise: Optimise, folder: Path | None = None,
+               threads: int = 1) -> Any:
     """Contraction hierarchy of the packed weights, built once and kept on the network.
 
     With a cache ``folder`` it is also read from, or written to, a ``.npz``
@@ -724,7 +726,7 @@ def _hierarchy(network: Network, optimise: Optimise, folder: Path | None = None
             network._cache[key] = loaded
             return loaded
     csr, _ = _packed_csr(network, optimise)
-    network._cache[key] = hierarchy.build_hierarchy(csr)
+    network._cache[key] = hierarchy.build_hierarchy(csr, threads=threads)
     if path is not None:
         try:
             hierarchy.save_hierarchy(network._cache[key], path)
