@@ -8,8 +8,11 @@ solved twice with the same integer data, seed and time limit:
   :class:`ruralnet.routing.RoutingProblem` of :class:`~ruralnet.routing.Client`
   records with ``delivery_kg`` / ``pickup_kg`` solved by
   :func:`ruralnet.routing.solve_routes` (engine PyVRP; the compile, engine
-  and route re-check path the county plans use);
-* ``pyvrp``: PyVRP's own ``Model`` called directly, the same-run baseline.
+  and route re-check path the county plans use). The engine passes the data
+  in its own units (grams, 1e-5 yuan) and prices violations on the data
+  (``ruralnet.routing.pyvrp_engine.penalty_params``);
+* ``pyvrp``: PyVRP's own ``Model`` called directly with its default
+  parameters (fixed initial penalties), the same-run baseline.
 
 Integer data (the engines' arithmetic): distances in 1e-4 units (Dethloff:
 the file's own integer matrix, exact; Salhi–Nagy: nint(1e4 · d)). Durations
@@ -36,12 +39,13 @@ Usage (the two methods may run as two processes, then be combined)::
         --method pyvrp --save /tmp/spd_pv.json
     python benchmarks/bench_vrpspd.py --combine /tmp/spd_if.json /tmp/spd_pv.json
 
-Figures (seed 0, 60 s wall per instance and method, the two methods as two
-``nice`` processes at once on the 2-core machine shared with other jobs, load
-average 7 at the start and 22 at the end, 2026-12-01). Direct PyVRP ran on
-all 45: mean gap 0.297 %, max 2.44 % (CMT10X; the only one > 2 %). The
-interface run (after the engine's exact rescaling, see
-:mod:`ruralnet.routing.pyvrp_engine`) was stopped at 13:42 after 37 of 45
+Figures before the penalties were priced on the data (commit 9e76dd5: the
+engine rescaled loads and costs by their gcd; seed 0, 60 s wall per instance
+and method, the two methods as two ``nice`` processes at once on the 2-core
+machine shared with other jobs, load average 7 at the start and 22 at the
+end, 2026-12-01). Direct PyVRP ran on all 45: mean gap 0.297 %, max 2.44 %
+(CMT10X; the only one > 2 %). The interface run (after the engine's exact
+rescaling) was stopped at 13:42 after 37 of 45
 (SCA3-9 and SCA8-* not run)::
 
     instance    n        bks  interface   gap%      pyvrp   gap%
@@ -90,8 +94,9 @@ CMT10X (199 customers, route limit) at 2.95 % / 2.44 %, on a machine giving
 each process about a tenth of a core. At equal PyVRP iterations
 (``--iterations 3000``: CMT9X, CMT12Y, CMT6X, CON8-6) the interface before
 the rescaling was 0.47 % dearer than direct PyVRP (1175.32 vs 1164.79 on
-CMT9X); after it, the two return the same routes (tested in
-``tests/test_vrpspd.py``).
+CMT9X); after it, the two returned the same routes. The engine now prices
+violations on the data instead (same routes in any units, tested in
+``tests/test_vrpspd.py``), so the interface and direct PyVRP differ by design.
 """
 
 from __future__ import annotations
