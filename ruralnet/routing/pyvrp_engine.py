@@ -48,47 +48,68 @@ def pyvrp_available() -> bool:
     return True
 
 
-def _common_unit(values) -> int:
-    """Return the greatest common divisor of integer values (1 when all are 0)."""
-    g = int(np.gcd.reduce(np.abs(np.asarray(values, dtype=np.int64)))) if len(values) else 0
-    return g or 1
+PENALTY_ARCS = 10
+"""Initial price of a violation as large as an average stop's load (or an average arc's
+duration or distance), in average arcs' cost (:func:`penalty_params`)."""
+PENALTY_RANGE = 1_000
+"""Penalties may fall to 1/``PENALTY_RANGE`` of the smallest initial value and rise to
+``PENALTY_RANGE`` times the largest."""
+PENALTY_UPDATES = 20
+"""An iteration budget leaves room for at least this many penalty updates (PyVRP's default
+is one update per 500 iterations, none at all in a 500-iteration run)."""
 
 
-def _units(c: Compiled) -> tuple[int, int]:
-    """Return the (cost, load) units :func:`_data` divides by: 1, 1 unless all are required."""
-    if not c.required.all():
-        return 1, 1
-    return (_common_unit([*c.vt_unit_cost, *c.vt_fixed]),
-            _common_unit([*c.vt_capacity, *c.delivery, *c.pickup]))
+def penalty_params(pyvrp, c: Compiled, max_iterations: int | None = None):
+    """Return ``PenaltyParams`` whose initial penalties and bounds are measured on the data.
+
+    PyVRP (0.11 and later) starts every penalty per unit of excess load, time
+    warp or distance at one fixed value, the midpoint of ``[0.1, 1e5]``,
+    whatever the data's units: in grams and 1e-5 yuan a gram of overload cost
+    as much as 500 m of driving, in 25 kg units a 25 kg overload less than a
+    truck's fixed cost (贾汪区's trunk tier found no feasible plan), and
+    ``benchmarks/bench_vrpspd.py``'s CMT10X (route limit in 1/3000 distance
+    units) starts with a unit of time warp 15,000 times dearer than a unit of
+    distance. Here each penalty starts at ``PENALTY_ARCS`` average arcs' cost
+    (unit distance cost × mean arc, plus the fleet's fixed cost spread over
+    the arcs of a minimal plan) per average violation — an average stop's
+    load, an average arc's duration, an average arc's length — and may move
+    within ``PENALTY_RANGE`` of that. The penalties are therefore the same,
+    relative to the objective, in any units: the engine no longer rescales
+    the data, and no second solve in other units is needed. With an iteration
+    budget the penalties are updated at least ``PENALTY_UPDATES`` times.
+    """
+    n = c.distance.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    mean_dist = float(c.distance[off].mean()) if n > 1 else 1.0
+    mean_dur = float(np.mean([np.asarray(m)[off].mean() for m in c.profiles])) if n > 1 else 1.0
+    load = np.maximum(c.delivery, c.pickup)
+    mean_load = float(load.mean()) if load.size else 1.0
+    trucks = max(1, -(-int(max(c.delivery.sum(), c.pickup.sum())) // max(max(c.vt_capacity), 1)))
+    arc = (float(np.mean(c.vt_unit_cost)) * mean_dist
+           + trucks * float(max(c.vt_fixed)) / (c.n_clients + trucks))
+    arc = max(arc, 1.0)
+    initial = [PENALTY_ARCS * arc / max(x, 1.0) for x in (mean_load, mean_dur, mean_dist)]
+    between = 500 if max_iterations is None else max(1, min(500, max_iterations // PENALTY_UPDATES))
+
+    class Calibrated(pyvrp.PenaltyParams):
+        def midpoint_penalties(self, data):  # noqa: ARG002 - PyVRP's name; ours ignores data
+            return [initial[0]] * data.num_load_dimensions, initial[1], initial[2]
+
+    return Calibrated(solutions_between_updates=between,
+                      min_penalty=min(initial) / PENALTY_RANGE,
+                      max_penalty=max(initial) * PENALTY_RANGE)
 
 
-def _data(pyvrp, c: Compiled, prizes: np.ndarray, *, rescale: bool = True):
+def _data(pyvrp, c: Compiled, prizes: np.ndarray):
     """Build the ``ProblemData`` (depots, then reload depots, then clients).
 
     A vehicle type with ``max_trips > 1`` reloads at a copy of its home depot
     (same place and window) whose service duration is the reload time, so
     that the reload time is spent between trips and not before the first.
 
-    When every client is required, costs (unit, fixed) and loads
-    (deliveries, pickups, capacities) are each divided by their greatest
-    common divisor, an exact rescaling (same routes, objective ÷ a constant).
-    It matters: PyVRP's penalties per unit of excess load or time start at one
-    fixed value (the midpoint of ``PenaltyParams``' range) whatever the data's
-    units, so grams and 1e-5 yuan per metre make overloads and lateness far
-    dearer, relative to distance, than on the same problem in whole units
-    (``benchmarks/bench_vrpspd.py``: 0.47 % worse at equal iterations on 4
-    instances before). With optional clients the prizes were calibrated in
-    the engine's units (coverage tests find nothing feasible in 0.3 s when
-    rescaled), so those problems are passed unchanged.
-
-    The rescaling can also hurt: in whole units of a large common divisor an
-    overload costs little against the distances (贾汪区's LRP trunk tier,
-    seed 19: 13 stations, 4,005 kg, 2,000 kg trucks, no feasible plan in 500
-    or 2,000 iterations rescaled, found at once unscaled), so
-    :func:`solve_pyvrp` solves again with ``rescale=False`` when the rescaled
-    search ends infeasible.
+    Costs and loads are passed in the compiled units (1e-5 yuan, grams);
+    :func:`penalty_params` prices violations relative to them.
     """
-    cu, lu = _units(c) if rescale else (1, 1)
     reloads = sorted({(c.vt_depot[t], c.vt_reload[t]) for t in range(len(c.vt_capacity))
                       if c.vt_max_trips[t] > 1})
     n_dep = c.n_depots + len(reloads)
@@ -106,12 +127,12 @@ def _data(pyvrp, c: Compiled, prizes: np.ndarray, *, rescale: bool = True):
     clients = [
         pyvrp.Client(
             n_dep + j,
-            delivery=[int(c.delivery[j]) // lu],
-            pickup=[int(c.pickup[j]) // lu],
+            delivery=[int(c.delivery[j])],
+            pickup=[int(c.pickup[j])],
             service_duration=int(c.service[j]),
             tw_early=int(c.tw_early[j]),
             tw_late=int(c.tw_late[j]),
-            prize=0 if c.required[j] else int(prizes[j]) // cu,
+            prize=0 if c.required[j] else int(prizes[j]),
             required=bool(c.required[j]),
         )
         for j in range(c.n_clients)
@@ -126,14 +147,14 @@ def _data(pyvrp, c: Compiled, prizes: np.ndarray, *, rescale: bool = True):
     types = [
         pyvrp.VehicleType(
             int(c.vt_num[t]),
-            capacity=[int(c.vt_capacity[t]) // lu],
+            capacity=[int(c.vt_capacity[t])],
             start_depot=int(c.vt_depot[t]),
             end_depot=int(c.vt_depot[t]),
-            fixed_cost=int(c.vt_fixed[t]) // cu,
+            fixed_cost=int(c.vt_fixed[t]),
             tw_early=int(c.vt_early[t]),
             tw_late=int(c.vt_late[t]),
             shift_duration=int(c.vt_max_duration[t]),
-            unit_distance_cost=int(c.vt_unit_cost[t]) // cu,
+            unit_distance_cost=int(c.vt_unit_cost[t]),
             profile=int(c.vt_profile[t]),
             **trips(t),
         )
@@ -187,14 +208,9 @@ def solve_pyvrp(
         return crit
 
     data = _data(pyvrp, c, prizes)
+    params = pyvrp.SolveParams(penalty=penalty_params(pyvrp, c, max_iterations))
     result = _solve(pyvrp, data, stop(), seed, time_limit_s, max_iterations,
-                    _initial(pyvrp, data, c, start))
-    if not result.best.is_feasible() and _units(c) != (1, 1):
-        log.info("pyvrp: no feasible plan on the rescaled data (%d iterations); solving again "
-                 "in the original units", result.num_iterations)
-        data = _data(pyvrp, c, prizes, rescale=False)
-        result = _solve(pyvrp, data, stop(), seed, time_limit_s, max_iterations,
-                        _initial(pyvrp, data, c, start))
+                    _initial(pyvrp, data, c, start), params)
     best = result.best
     if not best.is_feasible():
         log.debug("pyvrp found no feasible solution (%d iterations)", result.num_iterations)
@@ -216,14 +232,14 @@ def solve_pyvrp(
 
 
 def _solve(pyvrp, data, stop, seed: int, time_limit_s: float, max_iterations: int | None,
-           init=None):
+           init=None, params=None):
     """Run :func:`pyvrp.solve`, logging its penalty-bound warnings; note a clock-bound stop."""
     # PyVRP warns when its penalties saturate on hard or infeasible data; we
     # judge feasibility ourselves and raise InfeasibleError, so log it instead.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pyvrp.exceptions.PenaltyBoundWarning)
         result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False,
-                             initial_solution=init)
+                             initial_solution=init, params=params or pyvrp.SolveParams())
     bound = [w for w in caught if issubclass(w.category, pyvrp.exceptions.PenaltyBoundWarning)]
     if bound:
         log.info("pyvrp (%d times): %s", len(bound), " ".join(str(bound[0].message).split()))
