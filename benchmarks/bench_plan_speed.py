@@ -125,7 +125,8 @@ def _timed(owner, name: str, stages: dict[str, float], key: str, counter=None):
     setattr(owner, name, wrapper)
 
 
-def run_one(county: str, variant: str, outputs: bool, seed: int, workers: int = 1) -> dict:
+def run_one(county: str, variant: str, outputs: bool, seed: int,
+            workers: int | None = None) -> dict:
     """Plan one county with one variant in this process; return the figures."""
     from _timing import cpu_seconds, peak_rss_mb
 
@@ -160,7 +161,9 @@ def run_one(county: str, variant: str, outputs: bool, seed: int, workers: int = 
     _timed(pipeline, "load_network", stages, "load")
 
     params = PlanParams()
-    params = replace(params, routing=replace(params.routing, workers=workers))
+    if workers is not None:  # else the tree's own default
+        params = replace(params, routing=replace(params.routing, workers=workers))
+    workers = params.routing.workers
     if variant == "budget10":
         r = params.routing
         params = replace(params, routing=replace(
@@ -206,8 +209,8 @@ def _load() -> str:
 def _run(county: str, variant: str, a, tree: Path | None) -> dict | None:
     """Run one (county, variant) in a fresh subprocess, with the code of ``tree`` if given."""
     script = Path(__file__) if tree is None else tree / "benchmarks" / "bench_plan_speed.py"
-    cmd = [sys.executable, str(script), "--one", county, variant, "--seed", str(a.seed),
-           "--workers", str(a.workers)]
+    cmd = [sys.executable, str(script), "--one", county, variant, "--seed", str(a.seed)]
+    cmd += [] if a.workers is None else ["--workers", str(a.workers)]
     cmd += ["--outputs"] if a.outputs else []
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     if tree is not None:  # the baseline's package wins over the installed (editable) one
@@ -227,9 +230,9 @@ def _run(county: str, variant: str, a, tree: Path | None) -> dict | None:
     return row
 
 
-def _print_row(row: dict, workers: int) -> None:
+def _print_row(row: dict) -> None:
     st = row["stages"]
-    print(f"{row['county']} {row['variant']} [{row['code']}] (workers {workers}): wall "
+    print(f"{row['county']} {row['variant']} [{row['code']}] (workers {row['workers']}): wall "
           f"{row['wall_s']:.1f} s  "
           + "  ".join(f"{k} {st[k]:.1f}" for k in
                       ("load", "siting", "lrp", "routing", "coverage", "econ", "outputs")
@@ -247,15 +250,17 @@ def _before_after_table(rows: list[dict]) -> None:
     for r in rows:
         pairs.setdefault((r["county"], r["variant"]), {})[r["code"]] = r
     print("\n| county | variant | CPU s before | CPU s after | wall s before | wall s after "
-          "| yuan/day before | yuan/day after | coverage before | coverage after | load after |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| yuan/day before | yuan/day after | coverage before | coverage after | load after "
+          "| workers |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (county, variant), p in pairs.items():
         b, f = p.get("before"), p.get("after")
         if b is None or f is None:
             continue
         print(f"| {county} | {variant} | {b['cpu_s']:.1f} | {f['cpu_s']:.1f} | {b['wall_s']:.1f} "
               f"| {f['wall_s']:.1f} | {b['cost']:.2f} | {f['cost']:.2f} | {b['coverage']:.4f} "
-              f"| {f['coverage']:.4f} | {f['load_after'].split()[0]} |")
+              f"| {f['coverage']:.4f} | {f['load_after'].split()[0]} "
+              f"| {b.get('workers', '?')}/{f.get('workers', '?')} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,8 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     ap.add_argument("--outputs", action="store_true", help="also time write_outputs")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--workers", type=int, default=1,
-                    help="processes for the feeder coverage search (the plan does not change)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="processes for the feeder coverage search and the location-routing "
+                         "prices (the plan does not change); default each tree's own default "
+                         "(this tree: the usable cores, at most 2; before 2026-12-01 evening: 1)")
     ap.add_argument("--before", metavar="REV",
                     help="also run the code of this git revision (e.g. main), interleaved with "
                          "this tree's runs, and print a before/after table")
@@ -296,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
                     row = _run(county, variant, a, code_tree)
                     if row is not None:
                         rows.append(row)
-                        _print_row(row, a.workers)
+                        _print_row(row)
     base = {r["county"]: r for r in rows if r["variant"] == "default" and r["code"] == "after"}
     for r in rows:
         b = base.get(r["county"])
