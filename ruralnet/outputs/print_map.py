@@ -569,16 +569,16 @@ def start_print_maps(plan: Plan, county: County | None, folder: str | Path, *, d
     folder = Path(folder)
     lay = _Layers(plan, county)
     fig = print_map(plan, county, paper="A4", layers=lay)
-    font = cjk_font()
-    with font_settings(font):
-        _save(fig, folder / "map_print.png", dpi)
-    texts = figure_texts(fig) + _page_texts(plan, county)
+    font, texts = cjk_font(), figure_texts(fig) + _page_texts(plan, county)
     town = county is not None and len(county.townships)
     files = ["map_print.png", "map_print.pdf", "map_print_A3.pdf"] + (
         ["map_townships.pdf"] if town else [])
     with font_settings(font), subset_fonts(font, texts):  # the faces are cut here, once
         annex = Forked(_write_annex, (plan, county, fig, lay, texts, folder), background=background
                        ) if town else Forked(lambda: None, (), background=False)
+    with font_settings(font):  # the PNG with the full faces
+        _save(fig, folder / "map_print.png", dpi)
+    with font_settings(font), subset_fonts(font, texts):
         _save(fig, folder / "map_print.pdf", dpi)
         _save(print_map(plan, county, paper="A3", layers=lay), folder / "map_print_A3.pdf", dpi)
     logger.info("print maps of %s: %s", plan.county["name"], ", ".join(files))
