@@ -221,8 +221,10 @@ def branch_and_bound(wc: np.ndarray, f: np.ndarray, p: int, live: np.ndarray,
     >>> r.sites.tolist(), r.cost, r.complete
     ([0, 2], 4.0, True)
     """
+    t0 = time.perf_counter()
     from ruralnet.siting import lagrange_kernel  # numba (about 1 s): only when a tree runs
 
+    deadline += time.perf_counter() - t0  # importing it is not search time either
     live = np.sort(np.asarray(live, int))
     use = lagrange_kernel.available if compiled is None else compiled
     if use:  # a first call compiles the node loop: not search time
