@@ -21,7 +21,8 @@ def bench():
 
 def _row(code: str, cpu: float, wall: float, cost: float, county: str = "安溪") -> dict:
     return {"county": county, "variant": "default", "code": code, "cpu_s": cpu, "wall_s": wall,
-            "cost": cost, "coverage": 0.8014, "load_after": "6.50 6.00 5.00"}
+            "cost": cost, "coverage": 0.8014, "load_after": "6.50 6.00 5.00",
+            "workers": 1 if code == "before" else 2}
 
 
 def test_before_after_table_pairs_each_county_with_its_baseline(bench, capsys):
@@ -33,4 +34,4 @@ def test_before_after_table_pairs_each_county_with_its_baseline(bench, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("| county | variant | CPU s before")
     assert lines[2:] == ["| 安溪 | default | 27.3 | 24.5 | 51.4 | 40.1 | 18605.77 | 18605.77 "
-                         "| 0.8014 | 0.8014 | 6.50 |"]
+                         "| 0.8014 | 0.8014 | 6.50 | 1/2 |"]

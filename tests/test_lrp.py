@@ -407,3 +407,31 @@ def test_params_check_their_fields(kwargs, message):
     """LRPParams names the field and its allowed values."""
     with pytest.raises(ValueError, match=message):
         LRPParams(**kwargs)
+
+
+def test_joint_routing_of_one_depot_whose_routes_are_known_is_not_solved(monkeypatch):
+    """One depot serving every client: the joint move would route the same clients again
+    (under a tighter fleet); with that routing cached, no engine run and the same result."""
+    import ruralnet.lrp.solve as lrp_solve
+
+    d = np.array([[0, 90, 10, 12, 11], [90, 0, 95, 96, 94], [10, 95, 0, 5, 4],
+                  [12, 96, 5, 0, 3], [11, 94, 4, 3, 0]]) * 1000
+    inst = LRPInstance(opening_cost=[10, 500], depot_capacity_kg=[30, 30],
+                       demand_kg=[5, 5, 5], distance_m=d, duration_s=np.zeros_like(d),
+                       vehicle=VehicleType(capacity_kg=10, fixed_cost=5, cost_per_km=1))
+    runs = []
+    real = lrp_solve.solve_routes
+
+    def counting(problem, params=None, *, seed=0):
+        runs.append(len(problem.depots))
+        return real(problem, params, seed=seed)
+
+    monkeypatch.setattr(lrp_solve, "solve_routes", counting)
+    res = solve_lrp(inst, LRPParams(time_limit_s=30, max_rounds=3, route_max_iterations=50))
+    assert res.open_depots == (0,)
+    assert res.cost == pytest.approx(10 + res.vehicle_fixed_cost + res.routing_cost)
+    s = lrp_solve._Search(inst, LRPParams(route_max_iterations=50), 0, None, 0.0)
+    s.route({0: [0, 1, 2]})
+    before = len(runs)
+    assert s.route_joint((0,)) is None and len(runs) == before  # known: no solve
+    assert s.route_joint((1,)) is not None and len(runs) == before + 1  # unknown: solved

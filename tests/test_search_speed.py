@@ -136,3 +136,16 @@ def test_a_safety_limit_hit_in_a_worker_is_recorded_here():
             params=params, seed=0)
     feeder = [h for h in hits if h["search"] == "pyvrp" and h["limit_s"] < 0.001]
     assert len(feeder) >= 3 and all(h["done"] < h["budget"] for h in feeder)
+
+
+def test_default_workers_are_the_usable_cores_at_most_two(monkeypatch):
+    """The default solves in the cores this process may use, at most two; one core: one."""
+    import os
+
+    from ruralnet.routing import daily_model
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert daily_model.default_workers() == 1 and DailyRoutingParams().workers == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert daily_model.default_workers() == 2 and DailyRoutingParams().workers == 2
+    assert DailyRoutingParams(workers=1).workers == 1

@@ -55,8 +55,9 @@ def _far_apart(grow: bool, **kw):
         dist, dur, warehouses=[0], stations=[1, 2], villages=[3, 4, 5, 6],
         delivery_kg=[30.0] * 4, pickup_kg=[10.0] * 4, catchments=[[3, 4], [5, 6]],
         trunk_fleet=[truck], feeder_fleet=[van],
-        params=DailyRoutingParams(engine="pyvrp", max_iterations=200, curve_targets=(),
-                                  grow_trunk_fleet=grow, **kw), seed=0)
+        params=DailyRoutingParams(**{"engine": "pyvrp", "max_iterations": 200,
+                                     "curve_targets": (), "grow_trunk_fleet": grow, **kw}),
+        seed=0)
 
 
 def test_an_assumed_fleet_the_bound_shows_too_small_is_grown_before_the_first_solve(
@@ -96,3 +97,27 @@ def test_a_listed_fleet_is_never_grown_and_a_feasible_one_gets_no_note(monkeypat
     assert "至少需要 2 辆" in err.value.zh and err.value.details["trucks_needed"] == 2
     res = _far_apart(True, trunk_arrival_by_min=None, day_end_min=1440, day_start_min=0)
     assert res.notes == ()
+
+
+def test_an_assumed_fleet_missed_by_the_bound_grows_without_the_other_engines_run(
+        monkeypatch, caplog):
+    """When the bound does not catch a too-small assumed fleet (安溪: bound 8, 9 needed), the
+    first solve runs the resolved engine alone, then the grown fleet is solved (with the
+    fallback); no 'trying ortools' warning, and the plan's note says the fleet grew."""
+    import logging
+
+    calls = []
+    real = trunk_mod.solve_routes
+
+    def counting(problem, params=None, *, seed=0):
+        calls.append((max(v.num_available for v in problem.vehicle_types), params.engine))
+        return real(problem, params, seed=seed)
+
+    monkeypatch.setattr(trunk_mod, "solve_routes", counting)
+    monkeypatch.setattr(trunk_mod, "trucks_needed", lambda c: trunk_mod.TruckBound(1, 1, 1))
+    with caplog.at_level(logging.INFO):
+        res = _far_apart(True, engine="auto")
+    assert calls == [(1, "pyvrp"), (2, "auto")]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len([r for r in res.routes if r.tier == "trunk"]) == 2
+    assert len(res.notes) == 1 and "uses up to 2 trunk vehicles" in res.notes[0]

@@ -740,11 +740,19 @@ class _Search:
         served from ``j`` stays within ``C_j``. This restricts the number of
         routes per depot (a plan with more, emptier routes is not reachable
         here; the per-depot moves can still find it). Return ``None`` when
-        the engine finds no feasible plan.
+        the engine finds no feasible plan, and without a solve for one depot
+        whose routing of every client is already cached: with one depot no
+        client can move, so the joint solve is that routing again under a
+        tighter fleet (安溪: three such solves of about 2 s, each infeasible,
+        since the county's load fills the capacity-carrying fleet exactly).
         """
         inst, m, n = self.inst, self.inst.num_candidates, self.inst.num_clients
         depots = tuple(sorted(int(j) for j in depots))
         self.seen_sets.add(depots)
+        if len(depots) == 1 and (depots[0], frozenset(range(n))) in self.cache:
+            log.info("lrp: joint routing from %s skipped: its per-depot routing is known",
+                     list(depots))
+            return None
         q_max, cap = inst.vehicle.capacity_kg, inst.depot_capacity_kg
         types = []
         for k, j in enumerate(depots):

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ruralnet._io import atomic_path, cjk_font
 from ruralnet.exceptions import ParameterError
 from ruralnet.outputs.exports import check_county_matches
+from ruralnet.outputs.forked import Forked
 from ruralnet.outputs.print_fonts import figure_texts, font_settings, subset_fonts
 from ruralnet.outputs.served import village_status
 from ruralnet.plan.document import Plan
@@ -555,34 +556,43 @@ def write_print_maps(plan: Plan, county: County | None, folder: str | Path, *,
                      dpi: int = 300) -> list[str]:
     """Write the overview (A4 PNG + PDF, A3 PDF) and the township annex PDF into ``folder``.
 
-    The A4 overview is drawn once and saved as PNG, PDF and the annex's
-    first page; the CJK faces are cut once for all three PDF files.
-
-    Returns
-    -------
-    list of str
-        File names written: ``map_print.png``, ``map_print.pdf``,
-        ``map_print_A3.pdf`` and, with a county, ``map_townships.pdf``.
+    The A4 overview is drawn once and saved as PNG, PDF and the annex's first page; the
+    CJK faces are cut once for all three PDF files. Returns the file names: ``map_print.png``,
+    ``map_print.pdf``, ``map_print_A3.pdf`` and, with a county, ``map_townships.pdf``.
     """
-    from matplotlib.backends.backend_pdf import PdfPages
+    return start_print_maps(plan, county, folder, dpi=dpi, background=False)[0]
 
+
+def start_print_maps(plan: Plan, county: County | None, folder: str | Path, *, dpi: int = 300,
+                     background: bool = True) -> tuple[list[str], Forked]:
+    """:func:`write_print_maps`, the annex forked (``background``): names and its ``Forked``."""
     folder = Path(folder)
     lay = _Layers(plan, county)
     fig = print_map(plan, county, paper="A4", layers=lay)
-    font = cjk_font()
-    with font_settings(font):
+    font, texts = cjk_font(), figure_texts(fig) + _page_texts(plan, county)
+    town = county is not None and len(county.townships)
+    files = ["map_print.png", "map_print.pdf", "map_print_A3.pdf"] + (
+        ["map_townships.pdf"] if town else [])
+    with font_settings(font), subset_fonts(font, texts):  # the faces are cut here, once
+        annex = Forked(_write_annex, (plan, county, fig, lay, texts, folder), background=background
+                       ) if town else Forked(lambda: None, (), background=False)
+    with font_settings(font):  # the PNG with the full faces
         _save(fig, folder / "map_print.png", dpi)
-    texts = figure_texts(fig) + _page_texts(plan, county)
     with font_settings(font), subset_fonts(font, texts):
         _save(fig, folder / "map_print.pdf", dpi)
         _save(print_map(plan, county, paper="A3", layers=lay), folder / "map_print_A3.pdf", dpi)
-        files = ["map_print.png", "map_print.pdf", "map_print_A3.pdf"]
-        if county is not None and len(county.townships):
-            with atomic_path(folder / "map_townships.pdf") as tmp:
-                with PdfPages(tmp, metadata=_metadata("pdf")) as pdf:
-                    pdf.savefig(fig)
-                    for page in township_maps(plan, county, layers=lay):
-                        pdf.savefig(page)
-            files.append("map_townships.pdf")
     logger.info("print maps of %s: %s", plan.county["name"], ", ".join(files))
-    return files
+    return files, annex
+
+
+def _write_annex(plan: Plan, county: County, fig: Figure, lay: _Layers, texts: list[str],
+                 folder: Path) -> None:
+    """Write map_townships.pdf: the overview ``fig``, then one page per township."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with font_settings(cjk_font()), subset_fonts(cjk_font(), texts), atomic_path(
+            folder / "map_townships.pdf") as tmp:
+        with PdfPages(tmp, metadata=_metadata("pdf")) as pdf:
+            pdf.savefig(fig)
+            for page in township_maps(plan, county, layers=lay):
+                pdf.savefig(page)

@@ -14,18 +14,40 @@ costs in yuan.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ruralnet._validate import bad_value
 from ruralnet.routing.model import ENGINES, VehicleType
 
 __all__ = [
     "MODES", "CoveragePoint", "DailyRoute", "DailyRoutingParams", "DailyRoutingResult",
-    "DailyStop", "FleetType", "UnservedVillage",
+    "DailyStop", "FleetType", "UnservedVillage", "default_workers",
 ]
 
 MODES = ("two_tier", "direct", "auto")
+
+#: The default ``workers``: at most this many processes (a plan does not depend on it).
+DEFAULT_WORKERS_MAX = 2
+
+
+def default_workers() -> int:
+    """Return the default solver processes: the cores this process may use, at most 2.
+
+    Two, since the issue's target machine has two cores (and the coverage
+    search's station problems are small: more processes mostly add forks).
+
+    Examples
+    --------
+    >>> 1 <= default_workers() <= DEFAULT_WORKERS_MAX
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(DEFAULT_WORKERS_MAX, cores))
 
 
 @dataclass(frozen=True)
@@ -131,7 +153,11 @@ class DailyRoutingParams:
         Processes solving the feeder tier's independent station problems of
         the coverage search at the same time (``1``: all in this process).
         The plan does not depend on it (every solve has its own seed and
-        iteration budget).
+        iteration budget). Default :func:`default_workers`: the cores this
+        process may use, at most 2 (``1`` on a one-core machine); the plan's
+        location-routing comparison prices then also run beside its joint
+        search. Inside a daemon process (a Dask or multiprocessing worker,
+        e.g. a regional run) everything runs in that process.
     curve_warm_start
         Once the coverage target is met, start each further solve of the
         fleet-versus-coverage curve (feeder and direct tiers, PyVRP) from the
@@ -199,7 +225,7 @@ class DailyRoutingParams:
     coverage_steps: int = 5
     curve_steps: int = 3
     community_prize_yuan: float = 0.0
-    workers: int = 1
+    workers: int = field(default_factory=default_workers)
     grow_trunk_fleet: bool = False
     curve_warm_start: bool = False
     curve_no_improvement: int | None = None

@@ -156,7 +156,9 @@ def plan_trunk(county: DayInputs, trunk_fleet, params: DailyRoutingParams, engin
     handling. With ``params.grow_trunk_fleet`` (an assumed fleet) the fleet
     allows one truck per delivery up front when :func:`trucks_needed` shows
     the listed trucks cannot serve every station, and after a failed solve;
-    the plan's notes say when a warehouse uses more trucks than listed.
+    the plan's notes say when a warehouse uses more trucks than listed. With an
+    assumed fleet the first solve runs ``engine`` alone (no fallback to the
+    other engine): a miss grows the fleet, whose solve has the fallback.
     """
     day0, day1 = params.day_start_min * 60, params.day_end_min * 60
     late = day1 if params.trunk_arrival_by_min is None else params.trunk_arrival_by_min * 60
@@ -193,11 +195,15 @@ def plan_trunk(county: DayInputs, trunk_fleet, params: DailyRoutingParams, engin
         trunk = _one_truck_per_delivery(trunk)
     trunk_params = RoutingParams(engine=params.engine, time_limit_s=params.trunk_time_limit_s,
                                  max_iterations=params.max_iterations)
+    # an assumed fleet the bound did not rule out: one engine only, since on a miss the fleet
+    # is grown anyway (the other engine on the same too-small fleet was a wasted run)
+    first_params = (replace(trunk_params, engine=engine)
+                    if params.grow_trunk_fleet and not too_few else trunk_params)
     if too_few and not params.grow_trunk_fleet:  # a listed fleet that cannot work: no solve
         result, err = None, _too_few_error(bound, listed * n_w)
     else:
         try:
-            result = solve_routes(trunk, trunk_params, seed=seed)
+            result = solve_routes(trunk, first_params, seed=seed)
         except InfeasibleError as first:
             result, err = None, first
             if params.grow_trunk_fleet:
@@ -295,6 +301,7 @@ def _trunk_with_more_trucks(trunk: RoutingProblem, params: RoutingParams, seed: 
         result = solve_routes(wider, params, seed=seed)
     except InfeasibleError as again:
         return None, trunk, again
-    log.warning("trunk: infeasible with %s trucks per warehouse; solved with up to %d (%d used)",
-                [v.num_available for v in trunk.vehicle_types], n, len(result.routes))
+    # expected with an assumed fleet (the only caller); the plan's notes tell the planner
+    log.info("trunk: infeasible with %s trucks per warehouse; solved with up to %d (%d used)",
+             [v.num_available for v in trunk.vehicle_types], n, len(result.routes))
     return result, wider, err

@@ -37,8 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ruralnet.siting import lagrange_kernel
-
 __all__ = ["TreeResult", "branch_and_bound"]
 
 # subgradient at a node: Polyak steps (UB − L)/‖g‖² times a factor that starts at 2 (the
@@ -113,6 +111,8 @@ class _Tree:
         lam = np.minimum(lam, cap)
         base = float(self.f[forced].sum())
         if self.compiled:
+            from ruralnet.siting import lagrange_kernel  # numba: imported at first use
+
             best, best_lam, best_rho, best_s = lagrange_kernel.node_bound(
                 self.near, self.site2d, self.f, live, base, cap, lam, r, self.ub,
                 self.integral, iterations, STEP0, STALL)
@@ -221,6 +221,10 @@ def branch_and_bound(wc: np.ndarray, f: np.ndarray, p: int, live: np.ndarray,
     >>> r.sites.tolist(), r.cost, r.complete
     ([0, 2], 4.0, True)
     """
+    t0 = time.perf_counter()
+    from ruralnet.siting import lagrange_kernel  # numba (about 1 s): only when a tree runs
+
+    deadline += time.perf_counter() - t0  # importing it is not search time either
     live = np.sort(np.asarray(live, int))
     use = lagrange_kernel.available if compiled is None else compiled
     if use:  # a first call compiles the node loop: not search time
