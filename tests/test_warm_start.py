@@ -93,8 +93,11 @@ def _county_plan(**params):
         catchments=[villages[:6], villages[6:]],
         trunk_fleet=[FleetType("4.2m 轻卡", 2000, 2, fixed_cost_yuan=300, cost_per_km_yuan=2.5)],
         feeder_fleet=[FleetType("面包车", 200, 3, fixed_cost_yuan=150, cost_per_km_yuan=1.2)],
+        # one process: the spies below see only this process's solves (workers=2 would
+        # send the coverage search's station solves to a forked pool)
         params=DailyRoutingParams(engine="pyvrp", max_iterations=200, coverage_target=0.6,
-                                  curve_targets=(0.6, 1.0), **params), seed=0)
+                                  curve_targets=(0.6, 1.0), **{"workers": 1, **params}),
+        seed=0)
 
 
 def test_warm_started_curve_leaves_the_plan_and_starts_from_neighbours(monkeypatch):
