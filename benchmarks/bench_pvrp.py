@@ -152,6 +152,8 @@ def main() -> None:
                     help="pattern search of solve_periodic")
     ap.add_argument("--lns-share", type=float, default=0.5,
                     help="length of one LNS phase as a share of the time limit")
+    ap.add_argument("--no-overload", action="store_true",
+                    help="LNS without penalised overloads (the search before 2026-12-01 evening)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     bks = {r["instance"]: float(r["best_known"])
@@ -167,7 +169,8 @@ def main() -> None:
         t0 = time.perf_counter()
         res = solve_periodic(problem, params, time_limit_s=args.time_limit, seed=args.seed,
                              joint_every=args.joint_every, resolve_share=args.resolve_share,
-                             search=args.search, lns_share=args.lns_share)
+                             search=args.search, lns_share=args.lns_share,
+                             overload=not args.no_overload)
         secs = time.perf_counter() - t0
         cost = evaluate(inst, dist, keep, res)
         gap = 100 * (cost - bks[name]) / bks[name]
