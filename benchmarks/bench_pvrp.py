@@ -138,14 +138,15 @@ def evaluate(inst: dict, dist: np.ndarray, keep: list[int], result) -> float:
 def main() -> None:
     """Run the instances asked for and print the gap table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance")
+    ap.add_argument("--time-limit", type=float, default=120.0, help="seconds per instance")
     ap.add_argument("--day-time", type=float, default=None,
                     help="seconds per day solve (default: time-limit / (4 days))")
     ap.add_argument("--instances", nargs="*", help="names (default: all in the folder)")
     ap.add_argument("--engine", default="pyvrp", choices=["pyvrp", "ortools"])
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--joint-every", type=int, default=1,
-                    help="rounds between whole-week re-solves (one-day-choice clients)")
+    ap.add_argument("--joint-every", type=int, default=0,
+                    help="rounds between whole-week re-solves (one-day-choice clients; "
+                         "0: the first week only)")
     ap.add_argument("--resolve-share", type=float, default=1.0,
                     help="changed-day re-solve time as a share of the day time")
     ap.add_argument("--search", default="lns", choices=["lns", "moves"],

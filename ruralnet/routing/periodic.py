@@ -481,7 +481,8 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
         Clients given a random other pattern at each restart of the local search.
     joint_every
         Re-solve the whole week in one model (when it applies) every this
-        many rounds of the local search.
+        many rounds of the local search (0: only the first week), until one
+        such re-solve is no cheaper than the week it started from.
     resolve_share
         Time of a changed day's re-solve, as a share of ``params.time_limit_s``.
     search
@@ -557,16 +558,16 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
                      sum(_day_cost(w, r) for r in routes))
         else:
             changed = _improve(w, choice, routes, rng, deadline)
-        if (joint and it % joint_every == 0
+        if (joint and joint_every > 0 and it % joint_every == 0
                 and time.perf_counter() + params.time_limit_s * problem.days < deadline):
             found = solve_week_jointly(w, choice, time_limit_s=params.time_limit_s * problem.days,
                                        seed=seed + it)
             if found is not None and sum(_day_cost(w, r) for r in found[1]) < sum(
                     _day_cost(w, r) for r in routes) - 1e-9:
                 choice, routes = list(found[0]), found[1]
+                changed = set()
             else:
                 joint = False  # the pattern search does better: give it the time
-            changed = set()
         for d in sorted(changed):
             if time.perf_counter() > deadline:
                 break
