@@ -102,8 +102,11 @@ def build(inst: dict) -> tuple[PeriodicProblem, np.ndarray, list[int]]:
     limit = None if inst["D"] <= 0 else int(round(inst["D"] * SCALE))
     vt = VehicleType(capacity_kg=inst["Q"], num_available=inst["m"], cost_per_km=1000 / SCALE,
                      max_duration_s=limit)
+    # no duration limit: a depot day longer than any route (p27-p32's distances, × SCALE, exceed
+    # the default 7-day clock)
+    late = int(dm.sum() + sum(service)) + 1
     return PeriodicProblem(dm, dm, service, tuple(patterns), tuple(loads), (vt,),
-                           inst["t"]), dist, keep
+                           inst["t"], depot_late_s=max(late, 7 * 86_400)), dist, keep
 
 
 def evaluate(inst: dict, dist: np.ndarray, keep: list[int], result) -> float:

@@ -22,7 +22,12 @@ genetic search of Vidal et al. 2012):
 3. **improve**: a large-neighbourhood search over patterns
    (:mod:`ruralnet.routing.periodic_lns`: remove k clients from all their
    days, reinsert each on the pattern of least total insertion cost,
-   record-to-record acceptance), then the changed days are re-solved and the
+   record-to-record acceptance; with one trip per vehicle, insertions may
+   overload a route at an adaptive penalty per kg and per second over the
+   limit, and an overloaded week that would be the best is re-routed day by
+   day by the day solver and counts only once it fits — the penalised
+   search of Cordeau et al. 1997 and Vidal et al. 2012, which a day filled to
+   its last kilo needs), then the changed days are re-solved and the
    better routes kept; repeated until the budget ends. ``search="moves"``
    keeps the earlier single-client pattern moves with random perturbations.
 

@@ -17,6 +17,18 @@ visits):
    costs at most ``(1 + δ)`` × the best week, ``δ`` falling linearly from
    ``delta0`` to 0 over the phase; the best week is always kept.
 
+**Overloads** (with a ``repair``, one trip per vehicle): insertions may
+also overload a route, priced at ``λ`` per kg over its capacity and ``λ_t``
+per second over its time limit (``λ`` starts at the week's cost per kg
+delivered, ``λ_t`` at the cost of one distance unit; both are multiplied or
+divided by 1.3 every 50 accepted weeks so that about half of them are
+overloaded). Overloaded weeks may be accepted and searched from; one that
+would be a new best has its overloaded days re-routed by ``repair`` (the day
+solver, cached per day's visits) and becomes the best only when every route
+then fits. Without this, a day that the best weeks fill to the last kilo
+(Cordeau's p08: 990 of 5 × 200 kg on one day) is out of the search's reach,
+since every single insertion must fit the current routes.
+
 Insertion costs of a day are computed for all its arcs at once (numpy),
 with per-arc prefix/suffix load maxima, so an iteration costs milliseconds.
 
