@@ -170,3 +170,74 @@ def test_weekly_lns_with_two_trips_is_used_validates_and_is_not_worse_than_moves
     # measured 2026-12-01 (1, 2 and 3 s budgets alike): 538.87 against 638.87 yuan, two
     # tricycle-days fewer; the assertion only asks for "not worse"
     assert res["lns"].cost <= res["moves"].cost + 1e-6
+
+
+def test_penalised_insertion_prices_the_overload_and_the_lateness():
+    """A route 0 → E(8 kg) → 0 with Q = 10: a 4 kg client next to E does not fit strictly
+    (a second van is then the only way), but with a penalty it goes on the route at its
+    detour plus λ × 2 kg over, and with a time limit just above the route's time also at
+    λ_t × the seconds over."""
+    from ruralnet.routing.periodic_lns import _Arcs, _best_insertion, _RouteInfo
+
+    d = _matrix([(0, 0), (40, 0), (40, 2)])
+    loads = ((((8.0, 0.0),),), (((4.0, 0.0),),))
+    for limit, late in ((None, 0), (800, 20)):  # the route takes 800 s, the client +20 s
+        van = VehicleType(capacity_kg=10, num_available=2, cost_per_km=1000,
+                          max_duration_s=limit)
+        w = _Week(PeriodicProblem(d, d, (0, 0), (((0,),),) * 2, loads, (van,), days=1))
+        day_loads = {0: (8.0, 0.0), 1: (4.0, 0.0)}
+        day = [(0, [0])]
+        arcs = _Arcs(w, day, [_RouteInfo(w, 0, [0], day_loads)])
+        strict = _best_insertion(w, arcs, 1, (4.0, 0.0))
+        assert strict[1] == -1 and strict[0] == 2 * d[0, 2]  # a new van, out and back
+        detour = min(d[0, 2] + d[2, 1] - d[0, 1], d[1, 2] + d[2, 0] - d[1, 0])
+        cost, i, *_ = _best_insertion(w, arcs, 1, (4.0, 0.0), lam=3.0, lam_t=0.5)
+        assert detour == 20 and i == 0 and cost == detour + 3.0 * 2 + 0.5 * late
+
+
+def _tight_week(n: int = 14) -> PeriodicProblem:
+    """Fourteen clients (seeded) on 2 days, each once (any day) or on both; two vans of
+    Q = 100 a day, 85 % of the fleet's capacity used over the two days."""
+    rng = np.random.default_rng(3)
+    d = _matrix(np.vstack([[0, 0], rng.uniform(-50, 50, size=(n, 2))]))
+    pats = tuple((((0,), (1,)) if c % 3 else ((0, 1),)) for c in range(n))
+    kg = rng.uniform(10, 30, size=n)
+    kg *= 0.85 * 400 / sum(k * (2 if c % 3 == 0 else 1) for c, k in enumerate(kg))
+    loads = tuple(tuple(tuple((float(kg[c]), 0.0) for _ in p) for p in pats[c])
+                  for c in range(n))
+    van = VehicleType(capacity_kg=100, num_available=2, cost_per_km=1000)
+    return PeriodicProblem(d, d, (0,) * n, pats, loads, (van,), days=2)
+
+
+def test_lns_with_repair_calls_it_and_returns_a_feasible_week_no_dearer_than_the_start():
+    """With overloads allowed, every week returned must still fit (loads, ≤ 2 vans a day) and
+    visit each client on its pattern; the repair (here: each day by the day solver) is used."""
+    from ruralnet.exceptions import InfeasibleError
+    from ruralnet.routing.model import RoutingParams
+    from ruralnet.routing.periodic import _day_cost, _initial_patterns, _solve_day
+
+    prob = _tight_week()
+    w = _Week(prob)
+    rng = np.random.default_rng(0)
+    choice = _initial_patterns(w, rng)
+    fast = RoutingParams(engine="pyvrp", time_limit_s=0.5, max_iterations=200)
+    routes = [_solve_day(w, choice, d, fast, 0) for d in range(2)]
+    start = sum(_day_cost(w, r) for r in routes)
+    calls = []
+
+    def repair(ch, d):  # as solve_periodic's: None when the day's load exceeds the fleet's
+        calls.append(d)
+        try:
+            return _solve_day(w, ch, d, fast, 1)
+        except InfeasibleError:
+            return None
+
+    new_choice, new_routes, cost, _ = lns_patterns(w, choice, routes, rng,
+                                                   time.perf_counter() + 2.0, repair=repair)
+    assert calls and cost <= start + 1e-9
+    assert cost == sum(_day_cost(w, r) for r in new_routes)
+    for day, r in enumerate(new_routes):
+        loads = {c: w.load(c, new_choice[c], day) for c in range(w.n)
+                 if day in prob.patterns[c][new_choice[c]]}
+        assert sorted(c for _, s in r for c in s) == sorted(loads)
+        assert len(r) <= 2 and all(w.route_ok(t, s, loads) for t, s in r)

@@ -22,7 +22,12 @@ genetic search of Vidal et al. 2012):
 3. **improve**: a large-neighbourhood search over patterns
    (:mod:`ruralnet.routing.periodic_lns`: remove k clients from all their
    days, reinsert each on the pattern of least total insertion cost,
-   record-to-record acceptance), then the changed days are re-solved and the
+   record-to-record acceptance; with one trip per vehicle, insertions may
+   overload a route at an adaptive penalty per kg and per second over the
+   limit, and an overloaded week that would be the best is re-routed day by
+   day by the day solver and counts only once it fits — the penalised
+   search of Cordeau et al. 1997 and Vidal et al. 2012, which a day filled to
+   its last kilo needs), then the changed days are re-solved and the
    better routes kept; repeated until the budget ends. ``search="moves"``
    keeps the earlier single-client pattern moves with random perturbations.
 
@@ -39,12 +44,14 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ruralnet._validate import bad_value
+from ruralnet.exceptions import InfeasibleError
 from ruralnet.routing.compiled import compile_problem, violations
 from ruralnet.routing.model import (
     Client,
@@ -73,6 +80,7 @@ log = logging.getLogger(__name__)
 __all__ = ["PeriodicProblem", "PeriodicResult", "day_patterns", "solve_periodic"]
 
 Load = tuple[float, float]
+REPAIR_ITERATIONS = 300  # day-solver iterations to re-route an overloaded day of the LNS
 
 
 def day_patterns(horizon_days: int, visits: int) -> tuple[tuple[int, ...], ...]:
@@ -460,7 +468,7 @@ def _improve(w: _Week, choice: list[int], routes: list[list], rng: np.random.Gen
 def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None, *,
                    time_limit_s: float = 10.0, seed: int = 0, perturb: int = 3,
                    joint_every: int = 1, resolve_share: float = 1.0, search: str = "lns",
-                   lns_share: float = 0.5) -> PeriodicResult:
+                   lns_share: float = 0.5, overload: bool = True) -> PeriodicResult:
     """Choose a pattern per client and route every day; return the cheapest week found.
 
     Parameters
@@ -478,7 +486,8 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
         Clients given a random other pattern at each restart of the local search.
     joint_every
         Re-solve the whole week in one model (when it applies) every this
-        many rounds of the local search.
+        many rounds of the local search (0: only the first week), until one
+        such re-solve is no cheaper than the week it started from.
     resolve_share
         Time of a changed day's re-solve, as a share of ``params.time_limit_s``.
     search
@@ -486,6 +495,12 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
         fleet makes several trips a day) or ``"moves"``.
     lns_share
         One LNS phase as a share of ``time_limit_s`` (at most half the time left).
+    overload
+        Let the LNS overload routes at a penalty (one trip per vehicle only);
+        an overloaded week that would be the best so far has its overloaded
+        days re-routed by the day solver (``params`` with at most 2 % of
+        ``time_limit_s`` and ``REPAIR_ITERATIONS`` iterations) and is kept
+        only when they then fit.
 
     Returns
     -------
@@ -514,6 +529,17 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
     rng = np.random.default_rng(seed)
     resolve = replace(params, time_limit_s=params.time_limit_s * resolve_share)
     w = _Week(problem)
+    fix = replace(params, time_limit_s=min(params.time_limit_s, max(0.1, 0.02 * time_limit_s)),
+                  max_iterations=min(params.max_iterations or REPAIR_ITERATIONS, REPAIR_ITERATIONS))
+
+    def repair(ch: list[int], d: int) -> list[tuple[int, list[int]]] | None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return _solve_day(w, ch, d, fix, seed + d)
+        except InfeasibleError:
+            return None
+
     choice = _initial_patterns(w, rng)
     joint = joint_applies(problem.patterns, len({id(x) for x in w.travel_keys})) and max(
         w.max_trips) == 1  # the joint week model has no reload depots
@@ -530,20 +556,23 @@ def solve_periodic(problem: PeriodicProblem, params: RoutingParams | None = None
             before = [_day_key(r) for r in routes]
             choice, routes, _, n_lns = lns_patterns(
                 w, choice, routes, rng, time.perf_counter() + min(lns_share * time_limit_s,
-                                                                  0.5 * left))
+                                                                  0.5 * left),
+                repair=repair if overload else None)
             changed = {d for d, r in enumerate(routes) if _day_key(r) != before[d]}
             log.info("periodic: LNS round %d, %d iterations, week %.2f", it, n_lns,
                      sum(_day_cost(w, r) for r in routes))
         else:
             changed = _improve(w, choice, routes, rng, deadline)
-        if (joint and it % joint_every == 0
+        if (joint and joint_every > 0 and it % joint_every == 0
                 and time.perf_counter() + params.time_limit_s * problem.days < deadline):
             found = solve_week_jointly(w, choice, time_limit_s=params.time_limit_s * problem.days,
                                        seed=seed + it)
             if found is not None and sum(_day_cost(w, r) for r in found[1]) < sum(
                     _day_cost(w, r) for r in routes) - 1e-9:
                 choice, routes = list(found[0]), found[1]
-            changed = set()
+                changed = set()
+            else:
+                joint = False  # the pattern search does better: give it the time
         for d in sorted(changed):
             if time.perf_counter() > deadline:
                 break

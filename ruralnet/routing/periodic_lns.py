@@ -17,6 +17,18 @@ visits):
    costs at most ``(1 + δ)`` × the best week, ``δ`` falling linearly from
    ``delta0`` to 0 over the phase; the best week is always kept.
 
+**Overloads** (with a ``repair``, one trip per vehicle): insertions may
+also overload a route, priced at ``λ`` per kg over its capacity and ``λ_t``
+per second over its time limit (``λ`` starts at the week's cost per kg
+delivered, ``λ_t`` at the cost of one distance unit; both are multiplied or
+divided by 1.3 every 50 accepted weeks so that about half of them are
+overloaded). Overloaded weeks may be accepted and searched from; one that
+would be a new best has its overloaded days re-routed by ``repair`` (the day
+solver, cached per day's visits) and becomes the best only when every route
+then fits. Without this, a day that the best weeks fill to the last kilo
+(Cordeau's p08: 990 of 5 × 200 kg on one day) is out of the search's reach,
+since every single insertion must fit the current routes.
+
 Insertion costs of a day are computed for all its arcs at once (numpy),
 with per-arc prefix/suffix load maxima, so an iteration costs milliseconds.
 
@@ -59,13 +71,15 @@ class _RouteInfo:
     ``pm``/``sm`` are the load maxima before/after each arc *within its trip*.
     """
 
-    __slots__ = ("a", "b", "pm", "sm", "slack", "cost", "dab", "trip", "pos", "n_trips")
+    __slots__ = ("a", "b", "pm", "sm", "slack", "cost", "dab", "trip", "pos", "n_trips", "peak",
+                 "excess")
 
     def __init__(self, w, t: int, seq: Sequence[int], loads: dict):
         trips = trips_of(seq)
         self.n_trips = len(trips)
-        a, b, pm, sm, trip, pos = [], [], [], [], [], []
+        a, b, pm, sm, trip, pos, peak = [], [], [], [], [], [], []
         dur = w.reload[t] * (len(trips) - 1)
+        excess = 0.0
         for i, tr in enumerate(trips):
             nodes = np.array([0] + [c + 1 for c in tr] + [0], dtype=np.int64)
             dl = np.array([loads[c][0] for c in tr], dtype=float)
@@ -76,11 +90,14 @@ class _RouteInfo:
             pm.append(np.maximum.accumulate(prof))
             sm.append(np.maximum.accumulate(prof[::-1])[::-1])
             trip.append(np.full(len(tr) + 1, i, dtype=np.int64))
+            peak.append(np.full(len(tr) + 1, prof.max()))
+            excess += max(0.0, float(prof.max()) - w.cap[t])
             pos.append(np.arange(len(tr) + 1))
             dur += int(w.travel[t][nodes[:-1], nodes[1:]].sum() + w.service[nodes].sum())
         cat = np.concatenate
         self.a, self.b, self.pm, self.sm = cat(a), cat(b), cat(pm), cat(sm)
-        self.trip, self.pos = cat(trip), cat(pos)
+        self.trip, self.pos, self.peak = cat(trip), cat(pos), cat(peak)
+        self.excess = excess
         self.dab = w.dist[self.a, self.b]
         self.slack = w.limit[t] - dur
         self.cost = w.fixed[t] + w.unit[t] * float(self.dab.sum())
@@ -101,6 +118,7 @@ class _Arcs:
         self.b = cat([x.b for x in infos])
         self.dab = cat([x.dab for x in infos])
         self.pm = cat([x.pm for x in infos])
+        self.peak = cat([x.peak for x in infos])
         self.sm = cat([x.sm for x in infos])
         sizes = [len(x.a) for x in infos]
         self.r = np.repeat(np.arange(len(day)), sizes)
@@ -117,11 +135,14 @@ class _Arcs:
             day, infos, strict=True)) if x.n_trips < w.max_trips[t]]
 
 
-def _best_insertion(w, arcs: _Arcs, c: int, load) -> tuple[float, int, int, int, int]:
+def _best_insertion(w, arcs: _Arcs, c: int, load, lam: float = 0.0,
+                    lam_t: float = 0.0) -> tuple[float, int, int, int, int]:
     """Return (added cost, route index, vehicle type, trip, position in the trip).
 
     The route index is -1 for a new vehicle and -2 when nothing fits; the
     trip equals the vehicle's number of trips when ``c`` opens a new one.
+    With ``lam > 0`` a position in a route may overload it, at ``lam`` per
+    kg of added excess and ``lam_t`` per second over the vehicle's time limit.
     """
     best = (np.inf, -2, -1, -1, -1)
     node = c + 1
@@ -129,13 +150,24 @@ def _best_insertion(w, arcs: _Arcs, c: int, load) -> tuple[float, int, int, int,
     svc = int(w.service[node])
     if arcs.a.size:
         delta = w.dist[arcs.a, node] + w.dist[node, arcs.b] - arcs.dab
-        ok = (arcs.pm + dl <= arcs.cap_a + 1e-9) & (arcs.sm + pk <= arcs.cap_a + 1e-9)
+        new_peak = np.maximum(arcs.pm + dl, arcs.sm + pk)
+        ok = np.ones(len(delta), dtype=bool) if lam > 0 else new_peak <= arcs.cap_a + 1e-9
+        late = np.zeros(len(delta))
         for t, tab in arcs.tab.items():
             tr = w.travel[t]
             dt = tr[arcs.a, node] + tr[node, arcs.b] - tab + svc
-            ok &= (arcs.type_a != t) | (dt <= arcs.slack_a)
+            mine = arcs.type_a == t
+            if lam > 0:
+                late = np.where(mine, np.maximum(0, dt - arcs.slack_a)
+                                - np.maximum(0, -arcs.slack_a), late)
+            else:
+                ok &= ~mine | (dt <= arcs.slack_a)
         if ok.any():
-            cost = np.where(ok, arcs.unit_a * delta, np.inf)
+            cost = arcs.unit_a * delta
+            if lam > 0:
+                cost = cost + lam * (np.maximum(0.0, new_peak - arcs.cap_a)
+                                     - np.maximum(0.0, arcs.peak - arcs.cap_a)) + lam_t * late
+            cost = np.where(ok, cost, np.inf)
             j = int(np.argmin(cost))
             best = (float(cost[j]), int(arcs.r[j]), int(arcs.type_a[j]), int(arcs.trip[j]),
                     int(arcs.pos[j]))
@@ -167,8 +199,9 @@ def _inserted(w, t: int, seq: Sequence[int], trip: int, pos: int, c: int) -> lis
 class _State:
     """Pattern choice, per-day routes, loads and costs of one week."""
 
-    def __init__(self, w, choice: Sequence[int], routes: Sequence[Day], cache: dict, sym: bool):
-        self.w, self.cache, self.sym = w, cache, sym
+    def __init__(self, w, choice: Sequence[int], routes: Sequence[Day], cache: dict, sym: bool,
+                 lam: float = 0.0, lam_ratio: float = 0.0):
+        self.w, self.cache, self.sym, self.lam, self.lam_t = w, cache, sym, lam, lam * lam_ratio
         self.choice = list(choice)
         self.routes = [[(t, copy_seq(s)) for t, s in day] for day in routes]
         self.loads = [dict() for _ in routes]
@@ -178,12 +211,14 @@ class _State:
                 self.loads[d][c] = w.load(c, k, d)
         self.arcs: dict[int, _Arcs] = {}
         self.day_cost = [0.0] * len(routes)
+        self.over = [0.0] * len(routes)  # kg over capacity on each day (penalised search)
         for d in range(len(routes)):
             self.touch(d)
 
     def copy(self) -> _State:
         s = _State.__new__(_State)
         s.w, s.cache, s.sym, s.choice = self.w, self.cache, self.sym, list(self.choice)
+        s.lam, s.lam_t, s.over = self.lam, self.lam_t, list(self.over)
         s.routes = [[(t, copy_seq(q)) for t, q in day] for day in self.routes]
         s.loads = [dict(x) for x in self.loads]
         s.day_cost, s.arcs = list(self.day_cost), dict(self.arcs)
@@ -204,8 +239,21 @@ class _State:
         return got
 
     def touch(self, d: int) -> None:
-        self.day_cost[d] = float(sum(self.info(d, t, s).cost for t, s in self.routes[d]))
+        infos = [self.info(d, t, s) for t, s in self.routes[d]]
+        kg = float(sum(x.excess for x in infos))
+        late = float(sum(max(0, -x.slack) for x in infos))
+        self.over[d] = kg + late
+        self.day_cost[d] = float(sum(x.cost for x in infos)) + self.lam * kg + self.lam_t * late
         self.arcs.pop(d, None)
+
+    def overloaded(self) -> list[int]:
+        """Return the days with an overloaded route."""
+        return [d for d, x in enumerate(self.over) if x > 1e-9]
+
+    def set_lam(self, lam: float, lam_ratio: float) -> None:
+        self.lam, self.lam_t = lam, lam * lam_ratio
+        for d in range(len(self.routes)):
+            self.touch(d)
 
     def arcs_of(self, d: int) -> _Arcs:
         got = self.arcs.get(d)
@@ -218,10 +266,11 @@ class _State:
         """Take ``c`` off all its days; False when a shortened route breaks a limit."""
         for d in self.w.p.patterns[c][self.choice[c]]:
             day = []
-            for t, s in self.routes[d]:
+            for t, q in self.routes[d]:
+                s = q
                 if c in s:
                     s = without_client(s, c)
-                    if s and self.info(d, t, s).slack < 0:
+                    if s and self.info(d, t, s).slack < min(0, self.info(d, t, q).slack):
                         return False  # only with a non-metric matrix
                 if s:
                     day.append((t, s))
@@ -233,11 +282,22 @@ class _State:
         return True
 
     def polish(self, days: set[int]) -> None:
-        """2-opt every trip of every route of the given days."""
+        """2-opt every trip of every route of the given days (an overloaded one: no worse load)."""
         for d in days:
-            self.routes[d] = [(t, _two_opt_trips(self.w, t, s, self.loads[d]) if self.sym else s)
+            self.routes[d] = [(t, self._polished(d, t, s) if self.sym else s)
                               for t, s in self.routes[d]]
             self.touch(d)
+
+    def _polished(self, d: int, t: int, s):
+        now = self.info(d, t, s)
+        ex, late = now.excess, max(0, -now.slack)
+        if (ex <= 0 and late <= 0) or isinstance(s, Trips):
+            return _two_opt_trips(self.w, t, s, self.loads[d])
+
+        def ok(new) -> bool:
+            x = _RouteInfo(self.w, t, new, self.loads[d])
+            return max(0, -x.slack) <= late and x.excess <= ex + 1e-9
+        return _two_opt(self.w, t, s, self.loads[d], ok=ok)
 
     def insert(self, c: int, rng: np.random.Generator, noise: float) -> bool:
         """Put ``c`` back on its cheapest allowed pattern; False when none is feasible."""
@@ -246,7 +306,8 @@ class _State:
         for k, pat in enumerate(w.p.patterns[c]):
             total, moves = 0.0, []
             for d in pat:
-                add, i, t, trip, pos = _best_insertion(w, self.arcs_of(d), c, w.load(c, k, d))
+                add, i, t, trip, pos = _best_insertion(w, self.arcs_of(d), c, w.load(c, k, d),
+                                                       self.lam, self.lam_t)
                 if i == -2:
                     break
                 total += add
@@ -342,15 +403,29 @@ def _destroy(st: _State, rng: np.random.Generator, k: int) -> list[int]:
 
 def lns_patterns(w, choice: Sequence[int], routes: Sequence[Day], rng: np.random.Generator,
                  deadline: float, *, delta0: float = 0.01, k_range: tuple[int, int] = (2, 25),
-                 noise: float = 0.1) -> tuple[list[int], list[Day], float, int]:
+                 noise: float = 0.1, repair=None) -> tuple[list[int], list[Day], float, int]:
     """Run the search until ``deadline``; return the best (choice, routes, cost, iterations).
 
-    The start week must be feasible; every week kept is feasible by
-    construction (each insertion checked).
+    The start week must be feasible; the best week returned is feasible
+    (each insertion checked). With ``repair`` (``repair(choice, day)`` → the
+    day's routes by the day solver, or ``None``), the search may also
+    overload routes at a penalty per kg (adapted so that about half the
+    weeks accepted are overloaded, as in Cordeau et al. 1997 and Vidal et
+    al. 2012); an overloaded week that would be a new best has its
+    overloaded days re-routed by ``repair`` and counts once they fit.
     """
     sym = bool((w.dist == w.dist.T).all()) and all((tr == tr.T).all() for tr in w.travel)
-    cur = _State(w, choice, routes, {}, sym)
+    penalised = repair is not None and max(w.max_trips) == 1
+    lam = ratio = 0.0
+    if penalised:
+        kg = sum(max(w.load(c, choice[c], d)) for c in range(w.n)
+                 for d in w.p.patterns[c][choice[c]])
+        lam = _State(w, choice, routes, {}, sym).cost / max(kg, 1e-9)
+        ratio = min(w.unit) / lam  # a second late costs as much as a metre's drive
+    cur = _State(w, choice, routes, {}, sym, lam, ratio)
     best = cur.copy()
+    tried: dict = {}
+    n_acc = n_over = 0
     start = time.perf_counter()
     span = max(deadline - start, 1e-9)
     lo = min(k_range[0], w.n)
@@ -368,7 +443,32 @@ def lns_patterns(w, choice: Sequence[int], routes: Sequence[Day], rng: np.random
         trial.polish({d for c in gone for d in w.p.patterns[c][trial.choice[c]]})
         frac = (time.perf_counter() - start) / span
         if trial.cost <= best.cost * (1 + delta0 * max(0.0, 1 - frac)) + 1e-9:
+            if penalised and trial.overloaded() and trial.cost < best.cost - 1e-9:
+                _repair(trial, repair, tried)
             cur = trial
-            if trial.cost < best.cost - 1e-9:
+            n_acc += 1
+            n_over += bool(trial.overloaded())
+            if trial.cost < best.cost - 1e-9 and not trial.overloaded():
                 best = trial.copy()
+        if penalised and n_acc >= 50:  # keep about half the accepted weeks overloaded
+            lam *= 1.3 if n_over > 0.5 * n_acc else 1 / 1.3
+            n_acc = n_over = 0
+            for st in (cur, best):
+                st.set_lam(lam, ratio)
     return best.choice, best.routes, best.cost, it
+
+
+def _repair(st: _State, repair, tried: dict) -> None:
+    """Re-route the overloaded days of ``st`` with the day solver (cached per day's visits)."""
+    w = st.w
+    for d in st.overloaded():
+        key = (d, tuple(sorted((c, st.choice[c]) for c in st.loads[d])))
+        if key not in tried:
+            tried[key] = repair(list(st.choice), d)
+        got = tried[key]
+        used = np.bincount([t for t, _ in got], minlength=len(w.num)) if got else np.zeros(1)
+        if got is None or (used > np.asarray(w.num)[:len(used)]).any() or any(
+                not w.route_ok(t, s, st.loads[d]) for t, s in got):
+            return
+        st.routes[d] = [(t, copy_seq(s)) for t, s in got]
+        st.touch(d)
