@@ -17,7 +17,7 @@ PACKAGE = Path(ruralnet.__file__).parent
 LAYERS = [
     ("ruralnet.exceptions", "ruralnet.settings", "ruralnet._validate", "ruralnet._io",
      "ruralnet._tables",
-     "ruralnet._clock"),
+     "ruralnet._clock", "ruralnet._procs"),
     ("ruralnet.geo",),
     ("ruralnet.roads",),
     ("ruralnet.siting",),

@@ -9,7 +9,8 @@ writes through :func:`ruralnet._io.atomic_path` like every writer, so the
 file is the same as when written here. A child that fails is not trusted:
 the writer runs again here, so that its error (a bilingual ``RuralnetError``
 or a bug) is raised exactly as without the fork; the child prints no
-traceback. Without ``fork`` (Windows), inside a daemon process (a Dask or
+traceback. Without a safe ``fork`` (Windows, macOS; see
+:func:`ruralnet._procs.can_fork`), inside a daemon process (a Dask or
 multiprocessing worker) or with ``background=False`` the writer runs at once.
 """
 
@@ -22,21 +23,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ruralnet._procs import can_fork
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["Forked", "can_fork"]
-
-
-def can_fork() -> bool:
-    """Tell whether a writer may run in a forked child here.
-
-    Examples
-    --------
-    >>> isinstance(can_fork(), bool)
-    True
-    """
-    return (sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
-            and not multiprocessing.current_process().daemon)
 
 
 def _child(fn: Callable[..., Any], args: tuple) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
-import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ruralnet._clock import clock_bit, watch_clock
+from ruralnet._procs import can_fork
 from ruralnet.exceptions import InfeasibleError
 from ruralnet.geo.county import County
 from ruralnet.plan.params import PlanParams
@@ -273,6 +273,6 @@ def _fork_pool(workers: int):
 
     The prices are deterministic for the seed, so the plan does not depend on it.
     """
-    if workers < 2 or sys.platform == "win32" or multiprocessing.current_process().daemon:
+    if workers < 2 or not can_fork():
         return None
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))

@@ -60,7 +60,6 @@ import logging
 import math
 import multiprocessing
 import os
-import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -78,6 +77,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from ruralnet._io import atomic_path
+from ruralnet._procs import can_fork, usable_cores
 from ruralnet._validate import check_range, check_square_matrix, point_table
 from ruralnet.exceptions import DataQualityWarning, NetworkError, RuralnetError
 from ruralnet.roads.network import EARTH_RADIUS_M, Network, haversine_m
@@ -752,17 +752,10 @@ def _decode(packed: np.ndarray, split: float, optimise: Optimise
 
 def _default_workers(n_sources: int) -> int:
     """Return the process count for ``workers=None``: one per 64 sources, capped."""
-    try:
-        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(n_sources // _SOURCES_PER_WORKER, _MAX_DEFAULT_WORKERS, cpus))
+    return max(1, min(n_sources // _SOURCES_PER_WORKER, _MAX_DEFAULT_WORKERS, usable_cores()))
 
 
-def _can_fork() -> bool:
-    """Tell whether worker processes can be forked safely (not on Windows or macOS)."""
-    return ("fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
-            and not multiprocessing.current_process().daemon)
+_can_fork = can_fork  # the module's name for it (tests switch it off here)
 
 
 def _search(csr: csr_matrix, sources: np.ndarray, targets: np.ndarray, workers: int

@@ -14,10 +14,10 @@ costs in yuan.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ruralnet._procs import usable_cores
 from ruralnet._validate import bad_value
 from ruralnet.routing.model import ENGINES, VehicleType
 
@@ -43,11 +43,7 @@ def default_workers() -> int:
     >>> 1 <= default_workers() <= DEFAULT_WORKERS_MAX
     True
     """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(DEFAULT_WORKERS_MAX, cores))
+    return min(DEFAULT_WORKERS_MAX, usable_cores())
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import multiprocessing
-import sys
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ruralnet._clock import clock_bit, watch_clock
+from ruralnet._procs import can_fork
 from ruralnet.exceptions import InfeasibleError, SolverBugError
 from ruralnet.routing.compiled import (
     Compiled,
@@ -346,7 +346,7 @@ class CoverageSearch:
 
     def _workers_pool(self):
         """Return the forked worker pool (made on first use), or ``None`` to solve here."""
-        if self.workers < 2 or sys.platform == "win32" or multiprocessing.current_process().daemon:
+        if self.workers < 2 or not can_fork():
             return None
         if self._pool is None:
             global _FORKED_SOLVE
