@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -148,7 +148,8 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
                 system: str | None = None, design_for_targets: bool = True,
                 explicit: Iterable[str] = (), sites: Sites | str | None = None,
                 seed: int | None = None, inputs: list[PlanInputs] | None = None,
-                economics: EconomicsOptions | None = None) -> Plan:
+                economics: EconomicsOptions | None = None,
+                progress: Callable[[str], None] | None = None) -> Plan:
     """Plan a county, designing for its indicator system; the one pipeline.
 
     Parameters
@@ -186,6 +187,10 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         the scenario's ``[economics]`` table). Cost per parcel and the
         investment per fund-table category are always added to the plan's
         ``economics`` section.
+    progress
+        Called with ``"county"``, ``"roads"`` (with ``osm_file`` / ``online`` /
+        synthetic as given) and ``"plan"`` as each stage starts, so that a
+        caller (the CLI) reports a stage only once it has begun.
 
     Returns
     -------
@@ -211,6 +216,8 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
         county = scenario.county
     params = params or PlanParams()
     seed = 0 if seed is None else seed
+    step = progress or (lambda stage: None)
+    step("county")
     if isinstance(county, str):
         county = load_county(county, province=province, prefecture=prefecture,
                              village_file=village_file, seed=seed, demand=params.demand)
@@ -227,6 +234,8 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
                 inputs.append(PlanInputs(county, system_id, {}, None))
             return urban_plan(county, urban, params, seed=seed)
     osm = None
+    if network is None:
+        step("roads")
     if network is None and osm_file:
         osm = read_county_osm(county, osm_file)
         county, network = osm.county, osm.network
@@ -239,6 +248,7 @@ def plan_county(county: County | str | Scenario, params: PlanParams | None = Non
             raise RuralnetError(f"sites 只能为 'fixed'，实际为 {sites!r}。",
                                 f"sites must be 'fixed' or Sites, got {sites!r}")
         sites = fixed_sites(county)
+    step("plan")
     plan = make_plan_for_targets(county, params, overrides, source=system_id, network=network,
                                  sites=sites, seed=seed)
     applied = plan.data["parameters"].get("targets_applied", {}).get("applied", {})

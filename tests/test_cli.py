@@ -32,6 +32,8 @@ def test_unknown_county_exits_1_with_a_message_and_no_traceback(runner, tmp_path
     r = runner.invoke(main, ["plan", "--county", "安溪溪县", "--out", str(out)])
     assert r.exit_code == 1
     assert "未找到县级区划" in r.output and "Traceback" not in r.output
+    # only the stage that began is reported: no roads were built, no routes searched
+    assert "载入县域" in r.output and "road network" not in r.output and "siting" not in r.output
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 

@@ -61,6 +61,24 @@ def test_plan_county_takes_a_scenario_and_its_seed(tmp_path, tiny_county, tiny_p
     assert "coverage_target" not in seen["overrides"]
 
 
+def test_plan_county_reports_each_stage_as_it_starts(tiny_county, tiny_plan, monkeypatch):
+    """progress hears county, roads, plan in that order, each when its work begins."""
+    heard = []
+
+    def fake_plan(*a, **k):
+        heard.append("planning")
+        return tiny_plan
+
+    def fake_network(*a, **k):
+        heard.append("building roads")
+        return "net"
+
+    monkeypatch.setattr("ruralnet.pipeline.make_plan_for_targets", fake_plan)
+    monkeypatch.setattr("ruralnet.pipeline.load_network", fake_network)
+    plan_county(tiny_county, progress=heard.append)
+    assert heard == ["county", "roads", "building roads", "plan", "planning"]
+
+
 def test_plan_county_refuses_an_unknown_kind_of_county():
     """A number is neither a county nor a scenario: a bilingual error, not a traceback."""
     with pytest.raises(ruralnet.RuralnetError, match="county must be a name"):

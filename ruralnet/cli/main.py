@@ -309,11 +309,12 @@ def plan(county: str | None, scenario: str | None, province: str | None,
               carriers]
     with output_folder(out_path, force=force, inputs=inputs) as tmp:
         osm = osm_file or (str(sc.osm_file) if sc.osm_file else None)
-        _step(f"载入县域 loading county {county or sc.county}")
-        _step("读取 OSM 路网 reading the OSM extract" if osm else
-              "下载 OSM 路网 downloading OSM roads" if online else
-              "生成合成路网 building the SYNTHETIC road network")
-        _step("选址与每日线路规划 siting and daily routes (OR-Tools / PyVRP)")
+        stages = {  # printed by plan_county as each stage starts, not all up front
+            "county": f"载入县域 loading county {county or sc.county}",
+            "roads": ("读取 OSM 路网 reading the OSM extract" if osm else
+                      "下载 OSM 路网 downloading OSM roads" if online else
+                      "生成合成路网 building the SYNTHETIC road network"),
+            "plan": "选址与每日线路规划 siting and daily routes (OR-Tools / PyVRP)"}
         used: list[Any] = []
         # plan_county loads the county, its village file and the OSM extract (the one call site)
         p = plan_county(county or sc.county, params, province=province or sc.province,
@@ -324,7 +325,7 @@ def plan(county: str | None, scenario: str | None, province: str | None,
                         design_for_targets=design_for_targets,
                         explicit=set(sc.explicit_keys) | set(over),
                         sites="fixed" if site_mode == "fixed" else None, seed=seed, inputs=used,
-                        economics=econ)
+                        economics=econ, progress=lambda stage: _step(stages[stage]))
         c, osm_read = used[0].county, used[0].osm
         click.echo(c.summary(), err=True)
         if osm_read is not None:
